@@ -1,0 +1,56 @@
+"""l-inf projected gradient descent (Madry et al.; CCS'19 Eq. 10, spec §3.1 and §4.1)."""
+from __future__ import annotations
+
+import contextlib
+from typing import Iterator
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+
+@contextlib.contextmanager
+def eval_mode(model: nn.Module) -> Iterator[nn.Module]:
+    """Put ``model`` in eval mode and restore its previous mode afterwards."""
+    was_training = model.training
+    model.eval()
+    try:
+        yield model
+    finally:
+        model.train(was_training)
+
+
+def pgd_linf(
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    eps: float,
+    step_size: float,
+    steps: int,
+    random_start: bool,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    """Untargeted l-inf PGD on the cross-entropy of the true label.
+
+    x (B, C, H, W) in [0, 1], y (B,). Each step: x <- clip_[0,1](clip_{B_eps(x0)}(x + step_size·sign(∇ CE))).
+    ``random_start`` draws the start uniformly in B_eps(x0) from ``generator`` (training); the authors'
+    evaluation uses no random start (spec §4.1). Runs the model in eval mode, restoring its mode.
+    Returns x_adv (B, C, H, W), detached, inside B_eps(x0) ∩ [0, 1].
+    """
+    if eps == 0 or steps == 0:
+        return x.detach().clone()
+    x0 = x.detach()
+    lower, upper = (x0 - eps).clamp_(0, 1), (x0 + eps).clamp_(0, 1)
+    if random_start:
+        noise = torch.rand(x0.shape, generator=generator, dtype=x0.dtype).to(x0.device)  # CPU generator: same draws on any device
+        x_adv = torch.max(torch.min(x0 + (2 * noise - 1) * eps, upper), lower)
+    else:
+        x_adv = x0.clone()
+    with eval_mode(model):
+        for _ in range(steps):
+            x_adv.requires_grad_(True)
+            loss = F.cross_entropy(model(x_adv), y, reduction="sum")
+            (grad,) = torch.autograd.grad(loss, x_adv)
+            x_adv = torch.max(torch.min(x_adv.detach() + step_size * grad.sign(), upper), lower)
+    return x_adv.detach()

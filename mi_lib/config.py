@@ -1,0 +1,185 @@
+"""One experiment = one frozen config.
+
+Every knob that changes a run's numbers is a field of :class:`ExperimentConfig`; the config's
+hash names the run's artifacts (see :mod:`mi_lib.runs`). Values are validated on construction,
+so a bad field fails early with the field name and the accepted values.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from fractions import Fraction
+from typing import Any
+
+DATASETS = ("fmnist", "yale", "cifar10", "cifar10-jpeg")
+MODELS = ("fmnist_cnn", "yale_cnn", "wrn")
+METHODS = ("natural", "pgd")
+OPTIMIZERS = ("adam", "sgd")
+TIERS = ("smoke", "cpu", "paper", "custom")
+
+
+class ConfigError(ValueError):
+    """A config field has a value outside its accepted set or range."""
+
+
+def parse_eps(value: Any, *, field: str = "eps") -> float:
+    """Parse an l-inf budget given as a number or a string such as ``"8/255"`` or ``"0.1"``.
+
+    Returns a float in [0, 1] (pixel units). Raises :class:`ConfigError` naming ``field``.
+    """
+    if isinstance(value, bool):
+        raise ConfigError(f"{field}: expected a number in [0, 1] or a fraction like '8/255', got {value!r}")
+    if isinstance(value, (int, float)):
+        eps = float(value)
+    elif isinstance(value, str):
+        text = value.strip()
+        try:
+            eps = float(Fraction(text))
+        except (ValueError, ZeroDivisionError):
+            raise ConfigError(
+                f"{field}: cannot parse {value!r}; write a number in [0, 1] such as 0.1 or a fraction such as '8/255'"
+            ) from None
+    else:
+        raise ConfigError(f"{field}: expected a number or a string like '8/255', got {type(value).__name__}")
+    if not (0.0 <= eps <= 1.0) or eps != eps:
+        raise ConfigError(f"{field}: must lie in [0, 1] (pixel units), got {eps!r}")
+    return eps
+
+
+def _choice(field: str, value: Any, accepted: tuple[str, ...]) -> str:
+    if value not in accepted:
+        raise ConfigError(f"{field}: unknown value {value!r}; accepted values: {', '.join(accepted)}")
+    return value
+
+
+def _positive(field: str, value: Any, *, kind=int, allow_zero: bool = False) -> Any:
+    try:
+        number = kind(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{field}: expected a {kind.__name__}, got {value!r}") from None
+    if isinstance(value, float) and kind is int and not float(value).is_integer():
+        raise ConfigError(f"{field}: expected a whole number, got {value!r}")
+    if number < 0 or (number == 0 and not allow_zero):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ConfigError(f"{field}: must be {bound}, got {value!r}")
+    return number
+
+
+@dataclasses.dataclass(frozen=True)
+class ExperimentConfig:
+    """Every knob of one train-then-attack experiment (CCS'19 §4–5 protocol).
+
+    ``eps`` is the l-inf budget in pixel units [0, 1], used for training (robust methods) and for
+    the evaluation PGD (20 steps of 2.5·eps/20, no random start; spec §4.1). ``train_steps`` and
+    ``train_step_size`` are the training attack's; ``eps_warmup_iters`` keeps eps = 0 for that many
+    iterations and ``eps_ramp_iters`` then ramps it linearly to ``eps`` (Madry's Yale schedule).
+    ``n_members`` / ``n_nonmembers`` = 0 means the whole official train / test split.
+    """
+
+    dataset: str
+    model: str
+    method: str
+    eps: float
+    width: float = 1.0
+    depth: int = 34  # WRN only
+    train_steps: int = 10
+    train_step_size: float = 0.0  # 0 -> 2.5 * eps / train_steps
+    eps_warmup_iters: int = 0
+    eps_ramp_iters: int = 0
+    epochs: int = 10
+    batch_size: int = 100
+    optimizer: str = "adam"
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    lr_schedule: tuple[tuple[float, float], ...] = ()  # (fraction of epochs, lr multiplier from then on)
+    augment: bool = False
+    n_members: int = 0
+    n_nonmembers: int = 0
+    downsample: int = 1  # integer average-pooling factor of the images (Yale tiers: 4 -> 48x42)
+    eval_steps: int = 20
+    seed: int = 0
+    tier: str = "custom"
+
+    def __post_init__(self) -> None:
+        set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731  (frozen)
+        _choice("dataset", self.dataset, DATASETS)
+        _choice("model", self.model, MODELS)
+        _choice("method", self.method, METHODS)
+        _choice("optimizer", self.optimizer, OPTIMIZERS)
+        _choice("tier", self.tier, TIERS)
+        set_("eps", parse_eps(self.eps))
+        set_("train_step_size", parse_eps(self.train_step_size, field="train_step_size"))
+        set_("width", _positive("width", self.width, kind=float))
+        for name in ("depth", "train_steps", "epochs", "batch_size", "eval_steps", "downsample"):
+            set_(name, _positive(name, getattr(self, name)))
+        for name in ("eps_warmup_iters", "eps_ramp_iters", "n_members", "n_nonmembers", "seed"):
+            set_(name, _positive(name, getattr(self, name), allow_zero=True))
+        for name in ("lr", "weight_decay"):
+            set_(name, _positive(name, getattr(self, name), kind=float, allow_zero=(name != "lr")))
+        try:
+            schedule = tuple((float(at), float(factor)) for at, factor in self.lr_schedule)
+        except (TypeError, ValueError):
+            schedule = None
+        if schedule is None or any(not 0.0 < at < 1.0 or factor <= 0 for at, factor in schedule) or [a for a, _ in schedule] != sorted(a for a, _ in schedule):
+            raise ConfigError(
+                f"lr_schedule: pairs (fraction of epochs in (0, 1), increasing; lr multiplier > 0), got {self.lr_schedule!r}"
+            )
+        set_("lr_schedule", schedule)
+        set_("augment", bool(self.augment))
+
+    # ----------------------------------------------------------------- derived values
+    @property
+    def step_size(self) -> float:
+        """Training attack step size (explicit, else 2.5·eps/steps)."""
+        return self.train_step_size or 2.5 * self.eps / self.train_steps
+
+    @property
+    def eval_step_size(self) -> float:
+        """Evaluation PGD step: 2.5·eps/20 as in the authors' code (spec §4.1)."""
+        return 2.5 * self.eps / self.eval_steps
+
+    def replace(self, **changes: Any) -> "ExperimentConfig":
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = dataclasses.asdict(self)
+        out["lr_schedule"] = [list(pair) for pair in self.lr_schedule]
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "ExperimentConfig":
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ConfigError(f"unknown config field(s) {unknown}; accepted fields: {', '.join(sorted(known))}")
+        data = dict(data)
+        if "lr_schedule" in data:
+            data["lr_schedule"] = tuple(tuple(pair) for pair in data["lr_schedule"])
+        return cls(**data)
+
+    # ----------------------------------------------------------------- identities
+    def training_fields(self) -> dict[str, Any]:
+        """Fields that determine the trained weights (natural training ignores every attack knob)."""
+        fields = self.to_dict()
+        for name in ("tier", "eval_steps", "n_nonmembers"):
+            fields.pop(name)
+        if self.method == "natural":
+            for name in ("eps", "train_steps", "train_step_size", "eps_warmup_iters", "eps_ramp_iters"):
+                fields.pop(name)
+        return fields
+
+    def train_id(self) -> str:
+        """Hash naming the checkpoint: equal for configs that train the same weights."""
+        return _digest(self.training_fields())
+
+    def run_id(self) -> str:
+        """Hash naming the run's signals and metrics (training + evaluation fields, not the tier label)."""
+        fields = self.to_dict()
+        fields.pop("tier")
+        return f"{self.dataset}-{self.method}-{_digest(fields)}"
+
+
+def _digest(fields: dict[str, Any]) -> str:
+    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:12]

@@ -1,0 +1,349 @@
+"""Datasets, checksums, and the member / non-member split.
+
+Where the data comes from (first hit wins):
+
+* ``$MI_DATA_DIR`` (or the ``data_dir`` argument) laid out like ``../shared/data``:
+  ``fashion-mnist/raw/*.gz``, ``extended-yale-b-cropped/extended-yale-b-cropped.npz``,
+  ``cifar10-jpeg/cifar10-jpeg.npz``; or the downloads' own layouts: torchvision's
+  ``FashionMNIST/raw/`` and ``cifar-10-batches-py/``, the creators' ``CroppedYale/`` folder or
+  ``CroppedYale.zip``.
+* else ``~/.cache/mi_lib/data``, where Fashion-MNIST and CIFAR-10 are downloaded by torchvision
+  when a network is available.
+
+Every file is checked against the checksum of the original before use; a missing or corrupt
+file raises :class:`DataError` that says what is wrong and how to get the data.
+
+Membership (CCS'19 §4.3 protocol): members are training points of the model, non-members are
+points of the official test split the model never saw. Tiers draw class-balanced subsets of
+both with a seeded generator (:func:`balanced_subset`); Yale uses the authors' split (per
+subject, 50 random images train, the rest test, numpy seed 0).
+"""
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import hashlib
+import io
+import os
+import re
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .config import DATASETS, ExperimentConfig
+
+# Upstream MD5s of the Fashion-MNIST files (zalandoresearch/fashion-mnist README; torchvision uses the same).
+FMNIST_MD5 = {
+    "train-images-idx3-ubyte.gz": "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
+    "train-labels-idx1-ubyte.gz": "25c81989df183df01b3e8a0aad5dffbe",
+    "t10k-images-idx3-ubyte.gz": "bef4ecab320f06d8554ea6380940ec79",
+    "t10k-labels-idx1-ubyte.gz": "bb300cfdad3c16e7a12a480ee83cd310",
+}
+# Array-content SHA256 (of .tobytes()), independent of zip timestamps (shared/data/README.md).
+YALE_X_SHA256 = "bfa23584d09de1e373a90ded680347f090ca303d19b7391c9981c11d33142ee6"
+CIFAR_JPEG_SHA256 = {
+    "train_jpeg": "90b39bd6a13957538c67ede87ee5105e3bba37c8cd0216143c02e5eace83a47b",
+    "test_jpeg": "51bb81e661ebd8b37721af1e1bb132db3e2fa8b95ccf385867df9894267f111e",
+}
+YALE_PER_SUBJECT_TRAIN = 50
+YALE_N_IMAGES = 2414
+
+DISPLAY_NAMES = {
+    "fmnist": "Fashion-MNIST",
+    "yale": "Extended Yale B (cropped)",
+    "cifar10": "CIFAR-10",
+    "cifar10-jpeg": "CIFAR-10 JPEG stand-in (q≈75)",
+}
+
+REMEDIES = {
+    "fmnist": "set MI_DATA_DIR to a folder holding fashion-mnist/raw/*.gz (the four original IDX files; "
+    "`apt-get install dataset-fashion-mnist` installs them under /usr/share/datasets/fashion-mnist), "
+    "or connect to the internet so torchvision can download them into ~/.cache/mi_lib/data",
+    "yale": "download CroppedYale.zip from the Extended Yale Face Database B page of the dataset's creators "
+    "(UCSD, Lee/Ho/Kriegman; research use only) and put the zip, or its unpacked CroppedYale/ folder, in "
+    "MI_DATA_DIR; or point MI_DATA_DIR at a folder holding extended-yale-b-cropped/extended-yale-b-cropped.npz",
+    "cifar10": "connect to the internet so torchvision can download CIFAR-10 into ~/.cache/mi_lib/data, or put "
+    "the unpacked cifar-10-batches-py/ folder in MI_DATA_DIR",
+    "cifar10-jpeg": "point MI_DATA_DIR at a folder holding cifar10-jpeg/cifar10-jpeg.npz (the project's "
+    "offline stand-in); elsewhere use dataset 'cifar10' (the original, downloaded by torchvision)",
+}
+
+
+class DataError(RuntimeError):
+    """Data is missing or does not match the original's checksum."""
+
+
+@dataclasses.dataclass(frozen=True)
+class ImageData:
+    """A dataset's official splits as uint8 arrays: x (N, C, H, W), y (N,) int64."""
+
+    name: str
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+
+    @property
+    def n_classes(self) -> int:
+        return int(self.y_train.max()) + 1
+
+
+@dataclasses.dataclass(frozen=True)
+class MembershipSplit:
+    """Members (training set of the model) and non-members, float tensors in [0, 1].
+
+    ``x_members`` (M, C, H, W), ``y_members`` (M,); ``x_nonmembers`` (N, C, H, W), ``y_nonmembers`` (N,).
+    Member label convention: member = 1, non-member = 0.
+    """
+
+    dataset: str
+    x_members: torch.Tensor
+    y_members: torch.Tensor
+    x_nonmembers: torch.Tensor
+    y_nonmembers: torch.Tensor
+    n_classes: int
+
+
+# --------------------------------------------------------------------------- locations
+def data_dirs(data_dir: str | os.PathLike | None = None) -> list[Path]:
+    """Folders searched for data, in order: the argument, ``$MI_DATA_DIR``, the user cache."""
+    dirs = [Path(d) for d in (data_dir, os.environ.get("MI_DATA_DIR")) if d]
+    dirs.append(cache_dir())
+    return dirs
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("MI_CACHE_DIR", Path.home() / ".cache" / "mi_lib")) / "data"
+
+
+def _missing(name: str, searched: list[Path], detail: str = "") -> DataError:
+    where = ", ".join(str(d) for d in searched)
+    return DataError(f"{DISPLAY_NAMES[name]} not found{detail} (searched: {where}). To get it: {REMEDIES[name]}.")
+
+
+def _file_digest(path: Path, algorithm: str) -> str:
+    h = hashlib.new(algorithm)
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _check(name: str, what: str, actual: str, expected: str) -> None:
+    if actual != expected:
+        raise DataError(
+            f"{DISPLAY_NAMES[name]}: checksum mismatch for {what} (got {actual[:16]}…, expected {expected[:16]}…); "
+            f"the file is corrupt or not the original. Replace it: {REMEDIES[name]}."
+        )
+
+
+# --------------------------------------------------------------------------- loaders
+def load_dataset(name: str, *, data_dir: str | os.PathLike | None = None) -> ImageData:
+    """Load a dataset's official train/test splits, checksums verified.
+
+    ``name`` is one of ``fmnist``, ``yale``, ``cifar10``, ``cifar10-jpeg``. For Yale, "train"/"test" are the
+    authors' split (spec §1). Raises :class:`DataError` when missing or corrupt, with the remedy.
+    """
+    loaders = {"fmnist": _load_fmnist, "yale": _load_yale, "cifar10": _load_cifar10, "cifar10-jpeg": _load_cifar10_jpeg}
+    if name not in loaders:
+        raise ValueError(f"dataset: unknown value {name!r}; accepted values: {', '.join(DATASETS)}")
+    return loaders[name](data_dirs(data_dir))
+
+
+def _read_idx(path: Path) -> np.ndarray:
+    with gzip.open(path, "rb") as f:
+        raw = f.read()
+    magic = int.from_bytes(raw[:4], "big")
+    ndim = magic & 0xFF
+    shape = [int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)]
+    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
+
+
+def _load_fmnist(dirs: list[Path]) -> ImageData:
+    layouts = [("fashion-mnist", "raw"), ("FashionMNIST", "raw")]
+    folder = next((d.joinpath(*l) for d in dirs for l in layouts if all(d.joinpath(*l, f).exists() for f in FMNIST_MD5)), None)
+    if folder is None:
+        folder = _download_torchvision("fmnist", dirs)
+    for fname, md5 in FMNIST_MD5.items():
+        _check("fmnist", str(folder / fname), _file_digest(folder / fname, "md5"), md5)
+    arrays = {f.split("-")[0] + "_" + f.split("-")[1]: _read_idx(folder / f) for f in FMNIST_MD5}
+    return ImageData(
+        name="fmnist",
+        x_train=arrays["train_images"][:, None],
+        y_train=arrays["train_labels"].astype(np.int64),
+        x_test=arrays["t10k_images"][:, None],
+        y_test=arrays["t10k_labels"].astype(np.int64),
+    )
+
+
+def _download_torchvision(name: str, dirs: list[Path]) -> Path:
+    import torchvision
+
+    root = cache_dir()
+    try:
+        if name == "fmnist":
+            torchvision.datasets.FashionMNIST(str(root), train=True, download=True)
+            torchvision.datasets.FashionMNIST(str(root), train=False, download=True)
+            return root / "FashionMNIST" / "raw"
+        torchvision.datasets.CIFAR10(str(root), train=True, download=True)
+        return root
+    except Exception as err:  # no network, or a failed download
+        raise _missing(name, dirs, f" and the download failed ({type(err).__name__}: {err})") from err
+
+
+def _load_yale(dirs: list[Path]) -> ImageData:
+    x = y = None
+    for d in dirs:
+        npz = d / "extended-yale-b-cropped" / "extended-yale-b-cropped.npz"
+        if npz.exists():
+            with np.load(npz) as z:
+                x, y = z["x"], z["y"]
+            break
+        for archive in (d / "CroppedYale", d / "CroppedYale.zip"):
+            if archive.exists():
+                x, y = _read_cropped_yale(archive)
+                break
+        if x is not None:
+            break
+    if x is None:
+        raise _missing("yale", dirs)
+    _check("yale", "the image array", hashlib.sha256(np.ascontiguousarray(x).tobytes()).hexdigest(), YALE_X_SHA256)
+    train_idx, test_idx = yale_split(y, seed=0)
+    x = x[:, None]
+    return ImageData("yale", x[train_idx], y[train_idx], x[test_idx], y[test_idx])
+
+
+_YALE_NAME = re.compile(r"yaleB(\d\d)_P00A[+-]\d{3}E[+-]\d\d\.pgm$")
+
+
+def _read_cropped_yale(archive: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Read the creators' CroppedYale folder or zip: the 2,414 images, sorted by subject then file name.
+
+    Skips ``*_Ambient.pgm`` and the ``*.pgm.bad`` files, as the standard 2,414-image set does.
+    """
+    if archive.is_dir():
+        files = {str(p.relative_to(archive)): p.read_bytes for p in archive.rglob("*.pgm")}
+    else:
+        zf = zipfile.ZipFile(archive)
+        files = {n: (lambda n=n: zf.read(n)) for n in zf.namelist() if n.endswith(".pgm")}
+    names = sorted((n for n in files if _YALE_NAME.search(n)), key=lambda n: (n.split("/")[-2:-1], Path(n).name))
+    subjects = sorted({int(_YALE_NAME.search(n).group(1)) for n in names})
+    x = np.stack([_read_pgm(files[n]()) for n in names])
+    y = np.array([subjects.index(int(_YALE_NAME.search(n).group(1))) for n in names], dtype=np.int64)
+    return x, y
+
+
+def _read_pgm(raw: bytes) -> np.ndarray:
+    """Binary PGM (P5, maxval 255) -> (H, W) uint8."""
+    fields, pos = [], 0
+    while len(fields) < 4:
+        match = re.compile(rb"\s*(#[^\n]*\n\s*)*(\S+)").match(raw, pos)
+        fields.append(match.group(2))
+        pos = match.end()
+    if fields[0] != b"P5" or int(fields[3]) != 255:
+        raise DataError("CroppedYale: expected binary PGM (P5) images with maxval 255")
+    width, height = int(fields[1]), int(fields[2])
+    return np.frombuffer(raw, dtype=np.uint8, count=width * height, offset=pos + 1).reshape(height, width)
+
+
+def yale_split(labels: np.ndarray, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The authors' Yale split (repo ``utils.py``): per subject in label order, a random permutation of its
+    images, the first 50 to train, the rest to test; then each set shuffled again. numpy RandomState(seed).
+
+    Returns index arrays (1,900 train, 514 test for the 2,414-image set).
+    """
+    rng = np.random.RandomState(seed)
+    train, test = [], []
+    for subject in range(int(labels.max()) + 1):
+        idx = np.flatnonzero(labels == subject)
+        idx = idx[rng.permutation(len(idx))]
+        train.extend(idx[:YALE_PER_SUBJECT_TRAIN])
+        test.extend(idx[YALE_PER_SUBJECT_TRAIN:])
+    train, test = np.array(train), np.array(test)
+    return train[rng.permutation(len(train))], test[rng.permutation(len(test))]
+
+
+def _load_cifar10(dirs: list[Path]) -> ImageData:
+    import torchvision
+
+    root = next((d for d in dirs if (d / "cifar-10-batches-py").is_dir()), None)
+    if root is None:
+        root = _download_torchvision("cifar10", dirs)
+    try:  # torchvision verifies the batches' MD5s
+        train = torchvision.datasets.CIFAR10(str(root), train=True, download=False)
+        test = torchvision.datasets.CIFAR10(str(root), train=False, download=False)
+    except RuntimeError as err:
+        raise _missing("cifar10", dirs, f": {err}") from err
+    to_nchw = lambda a: np.ascontiguousarray(a.transpose(0, 3, 1, 2))  # noqa: E731
+    return ImageData("cifar10", to_nchw(train.data), np.array(train.targets), to_nchw(test.data), np.array(test.targets))
+
+
+def _load_cifar10_jpeg(dirs: list[Path]) -> ImageData:
+    from PIL import Image
+
+    path = next((d / "cifar10-jpeg" / "cifar10-jpeg.npz" for d in dirs if (d / "cifar10-jpeg" / "cifar10-jpeg.npz").exists()), None)
+    if path is None:
+        raise _missing("cifar10-jpeg", dirs)
+    with np.load(path) as z:
+        arrays = {k: z[k] for k in ("train_jpeg", "train_offsets", "y_train", "test_jpeg", "test_offsets", "y_test")}
+    for key, expected in CIFAR_JPEG_SHA256.items():
+        _check("cifar10-jpeg", key, hashlib.sha256(arrays[key].tobytes()).hexdigest(), expected)
+
+    def decode(blob: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+        images = [np.asarray(Image.open(io.BytesIO(blob[a:b].tobytes())).convert("RGB")) for a, b in zip(offsets[:-1], offsets[1:])]
+        return np.ascontiguousarray(np.stack(images).transpose(0, 3, 1, 2))
+
+    return ImageData(
+        "cifar10-jpeg",
+        decode(arrays["train_jpeg"], arrays["train_offsets"]),
+        arrays["y_train"].astype(np.int64),
+        decode(arrays["test_jpeg"], arrays["test_offsets"]),
+        arrays["y_test"].astype(np.int64),
+    )
+
+
+# --------------------------------------------------------------------------- membership split
+def balanced_subset(labels: np.ndarray, n: int, *, seed: int) -> np.ndarray:
+    """Indices of a class-balanced random subset of size ``n`` (0 or >= len: all), sorted.
+
+    Each class gets ``n // k`` points, the first ``n % k`` classes one more; within a class the points are the
+    first of a seeded permutation, so a larger ``n`` with the same seed extends a smaller one's class lists.
+    """
+    if n <= 0 or n >= len(labels):
+        return np.arange(len(labels))
+    classes = np.unique(labels)
+    per_class = [n // len(classes) + (i < n % len(classes)) for i in range(len(classes))]
+    rng = np.random.default_rng(seed)
+    chosen = []
+    for c, count in zip(classes, per_class):
+        idx = np.flatnonzero(labels == c)
+        if count > len(idx):
+            raise ValueError(f"n={n}: class {c} has only {len(idx)} points, {count} requested")
+        chosen.append(idx[rng.permutation(len(idx))[:count]])
+    return np.sort(np.concatenate(chosen))
+
+
+def _to_float(x: np.ndarray, downsample: int) -> torch.Tensor:
+    t = torch.from_numpy(np.ascontiguousarray(x)).float().div_(255.0)
+    if downsample > 1:
+        t = torch.nn.functional.avg_pool2d(t, downsample, ceil_mode=True)
+    return t
+
+
+def membership_split(config: ExperimentConfig, *, data: ImageData | None = None) -> MembershipSplit:
+    """Members and non-members for ``config``: seeded class-balanced subsets of the official train / test
+    splits of sizes ``n_members`` / ``n_nonmembers`` (0 = all), images average-pooled by ``downsample``."""
+    data = data or load_dataset(config.dataset)
+    # Members and non-members use independent streams of the config's seed.
+    members = balanced_subset(data.y_train, config.n_members, seed=config.seed)
+    nonmembers = balanced_subset(data.y_test, config.n_nonmembers, seed=config.seed + 1_000_003)
+    return MembershipSplit(
+        dataset=data.name,
+        x_members=_to_float(data.x_train[members], config.downsample),
+        y_members=torch.from_numpy(data.y_train[members]),
+        x_nonmembers=_to_float(data.x_test[nonmembers], config.downsample),
+        y_nonmembers=torch.from_numpy(data.y_test[nonmembers]),
+        n_classes=data.n_classes,
+    )

@@ -1,0 +1,50 @@
+"""Figures for the book. Each function takes plain arrays / frames and returns a matplotlib Figure."""
+from __future__ import annotations
+
+from typing import Mapping
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from .metrics import cross_entropy_loss  # noqa: E402
+
+
+def loss_histograms(signals_by_model: Mapping[str, Mapping[str, np.ndarray]], *, kind: str = "benign", bins: int = 50,
+                    max_loss: float | None = None, title_suffix: str = "") -> plt.Figure:
+    """CCS Fig. 1 style: histograms of the cross-entropy loss of members (train) vs non-members (test).
+
+    ``signals_by_model`` maps a panel title to signals in the authors' schema; ``kind`` is benign or adversarial.
+    """
+    fig, axes = plt.subplots(1, len(signals_by_model), figsize=(4.2 * len(signals_by_model), 3.2), squeeze=False)
+    for ax, (name, s) in zip(axes[0], signals_by_model.items()):
+        members = cross_entropy_loss(s[f"output_train_{kind}"], s["train_label"])
+        nonmembers = cross_entropy_loss(s[f"output_test_{kind}"], s["test_label"])
+        top = max_loss or float(np.quantile(np.concatenate([members, nonmembers]), 0.99))
+        edges = np.linspace(0, top, bins + 1)
+        weights = lambda v: np.full(v.shape, 1.0 / v.size)  # noqa: E731  (fractions, sets of unequal size)
+        ax.hist(np.clip(members, 0, top), edges, weights=weights(members), alpha=0.6, label="members (train)")
+        ax.hist(np.clip(nonmembers, 0, top), edges, weights=weights(nonmembers), alpha=0.6, label="non-members (test)")
+        ax.set(title=f"{name}{title_suffix}", xlabel=f"cross-entropy loss ({kind} input)", ylabel="fraction of points")
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def member_sweep_plot(frame: pd.DataFrame, *, title: str = "") -> plt.Figure:
+    """Pilot sweep: best MI advantage and the regime accuracies vs member count, natural vs PGD."""
+    fig, (ax_adv, ax_acc) = plt.subplots(1, 2, figsize=(10, 3.6))
+    for method, sub in frame.sort_values("n_members").groupby("method", sort=False):
+        n = sub["n_members"]
+        ax_adv.plot(n, 100 * sub[["ib_advantage", "ia_advantage"]].max(axis=1), "o-", label=f"{method}: best of IB/IA")
+        for col, style in (("train_acc", "-"), ("test_acc", "--"), ("adv_train_acc", "-."), ("adv_test_acc", ":")):
+            ax_acc.plot(n, 100 * sub[col], style, marker="o", label=f"{method} {col.replace('_acc', '')}")
+    ax_adv.set(xscale="log", xlabel="members (training-set size)", ylabel="MI advantage (%)", title=title or "leakage vs member count")
+    ax_acc.set(xscale="log", xlabel="members (training-set size)", ylabel="accuracy (%)", title="the regime: accuracies")
+    ax_adv.legend(fontsize=8)
+    ax_acc.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    return fig

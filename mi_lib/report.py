@@ -1,0 +1,133 @@
+"""Tables and computed verdicts for the book: reproduced numbers beside the paper's, claims checked.
+
+Verdict rule (used everywhere): a claim "a > b" is judged per seed on paired runs (same seed, same data).
+It **holds** if a > b in every seed, **does not hold** if a <= b in every seed, and is **inconclusive**
+when seeds disagree, i.e. the effect is within the seed spread. With one seed the verdict says so.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from . import paper
+from .runs import RunResult
+
+COLUMNS = ("train_acc", "test_acc", "adv_train_acc", "adv_test_acc", "ib", "ia")
+COLUMN_LABELS = {
+    "train_acc": "train", "test_acc": "test", "adv_train_acc": "adv-train", "adv_test_acc": "adv-test",
+    "ib": "IB", "ia": "IA", "ib_advantage": "IB adv.", "ia_advantage": "IA adv.", "train_time_s": "train time (s)",
+}
+METHOD_LABELS = {"natural": "Natural", "pgd": "PGD-Based Adv-Train", "dist": "Dist-Based Adv-Train", "diff": "Diff-Based Adv-Train"}
+
+
+def runs_frame(runs: Iterable[RunResult]) -> pd.DataFrame:
+    """One row per run: method, seed, eps, n_members, the Tables 2–4 columns, advantages, AUC, train time."""
+    rows = []
+    for run in runs:
+        s, c = run.summary, run.config
+        rows.append({
+            "method": c.method, "seed": c.seed, "eps": c.eps, "n_members": s["n_members"],
+            **{k: s[k] for k in COLUMNS[:4]},
+            "ib": s["ib"]["accuracy"], "ia": s["ia"]["accuracy"],
+            "ib_advantage": s["ib"]["advantage"], "ia_advantage": s["ia"]["advantage"],
+            "ib_auc": s["ib"]["auc"], "ia_auc": s["ia"]["auc"],
+            "train_time_s": s["train_time_s"], "run_id": s["run_id"],
+        })
+    return pd.DataFrame(rows)
+
+
+def best_advantage(frame: pd.DataFrame) -> pd.Series:
+    """max(IB advantage, IA advantage) per row: the strongest of the two attacks."""
+    return frame[["ib_advantage", "ia_advantage"]].max(axis=1)
+
+
+def mean_spread(frame: pd.DataFrame, *, by: Sequence[str] = ("method",), columns: Sequence[str] = COLUMNS) -> pd.DataFrame:
+    """Mean and sample standard deviation over seeds (std is NaN with one seed) of ``columns``, per ``by``."""
+    grouped = frame.groupby(list(by), sort=False)[list(columns)]
+    out = grouped.mean().add_suffix("_mean").join(grouped.std(ddof=1).add_suffix("_std"))
+    out["n_seeds"] = frame.groupby(list(by), sort=False).size()
+    return out.reset_index()
+
+
+def _fmt(mean: float, std: float) -> str:
+    return f"{100 * mean:.2f}%" if not np.isfinite(std) else f"{100 * mean:.2f} ± {100 * std:.2f}%"
+
+
+def comparison_table(frame: pd.DataFrame, table_id: str) -> pd.DataFrame:
+    """Paper vs reproduced (mean ± std over seeds) per method and column, with the difference ours − paper
+    in percentage points. Rows: methods; columns: (column, paper | reproduced | Δ pp)."""
+    stats = mean_spread(frame)
+    ref = paper.table(table_id).set_index("method")
+    data = {}
+    for _, r in stats.iterrows():
+        entry = {}
+        for col in COLUMNS:
+            theirs = ref.loc[r["method"], col] if r["method"] in ref.index else np.nan
+            label = COLUMN_LABELS[col]
+            entry[(label, "paper")] = f"{100 * theirs:.2f}%" if pd.notna(theirs) else "—"
+            entry[(label, "reproduced")] = _fmt(r[f"{col}_mean"], r[f"{col}_std"])
+            entry[(label, "Δ pp")] = f"{100 * (r[f'{col}_mean'] - theirs):+.2f}" if pd.notna(theirs) else "—"
+        data[METHOD_LABELS.get(r["method"], r["method"])] = entry
+    table = pd.DataFrame.from_dict(data, orient="index")
+    table.columns = pd.MultiIndex.from_tuples(table.columns)
+    return table
+
+
+@dataclasses.dataclass(frozen=True)
+class Verdict:
+    """A checked claim: per-seed values of both sides, and the verdict of the module's rule."""
+
+    claim: str
+    verdict: str  # "holds" | "does not hold" | "inconclusive"
+    left: tuple[float, ...]
+    right: tuple[float, ...]
+    detail: str
+
+    def as_row(self) -> dict[str, str]:
+        return {"claim": self.claim, "verdict": self.verdict, "numbers": self.detail}
+
+
+def verdict(claim: str, left: Sequence[float], right: Sequence[float], *, left_name: str, right_name: str, as_percent: bool = True) -> Verdict:
+    """Judge "left > right" on paired per-seed values with the module's rule."""
+    left, right = np.asarray(left, dtype=float), np.asarray(right, dtype=float)
+    if left.shape != right.shape or left.size == 0:
+        raise ValueError("left and right need the same, non-zero number of paired seeds")
+    diff = left - right
+    outcome = "holds" if (diff > 0).all() else "does not hold" if (diff <= 0).all() else "inconclusive"
+    scale, unit = (100, "%") if as_percent else (1, "")
+    show = lambda v: f"{scale * v.mean():.2f}{unit}" + (f" ± {scale * v.std(ddof=1):.2f}" if v.size > 1 else "")  # noqa: E731
+    seeds = f"{left.size} seed{'s' if left.size > 1 else ''}"
+    detail = f"{left_name} {show(left)} vs {right_name} {show(right)}; {left_name} − {right_name} > 0 in {(diff > 0).sum()}/{left.size} ({seeds})"
+    return Verdict(claim=claim, verdict=outcome, left=tuple(left), right=tuple(right), detail=detail)
+
+
+def paired(frame: pd.DataFrame, method: str, column: str | pd.Series) -> np.ndarray:
+    """Per-seed values (sorted by seed) of ``column`` for ``method``."""
+    sub = frame[frame["method"] == method].sort_values("seed")
+    return (column.loc[sub.index] if isinstance(column, pd.Series) else sub[column]).to_numpy()
+
+
+def verdict_frame(verdicts: Iterable[Verdict]) -> pd.DataFrame:
+    return pd.DataFrame([v.as_row() for v in verdicts])
+
+
+def regime_table(frame: pd.DataFrame, *, n_classes: int = 10, fit_threshold: float = 0.95, gap_threshold: float = 0.15) -> pd.DataFrame:
+    """Is each model in the papers' regime? The leakage the papers measure comes from models that fit their
+    training set (train accuracy >= ``fit_threshold``) and, for robust models, whose adv-train accuracy is far
+    above adv-test (gap >= ``gap_threshold``). A model near chance (test accuracy < 1.5 / n_classes) collapsed."""
+    out = frame[["method", "seed", "n_members", "train_acc", "test_acc", "adv_train_acc", "adv_test_acc"]].copy()
+    out["fits training set"] = frame["train_acc"] >= fit_threshold
+    robust = frame["method"] != "natural"
+    out["robust gap (adv-train − adv-test)"] = (frame["adv_train_acc"] - frame["adv_test_acc"]).where(robust)
+    out["collapsed"] = frame["test_acc"] < 1.5 / n_classes
+    out["in regime"] = out["fits training set"] & ~out["collapsed"] & (~robust | (out["robust gap (adv-train − adv-test)"] >= gap_threshold))
+    return out
+
+
+def advantage_ratio(frame: pd.DataFrame, *, robust: str = "pgd") -> np.ndarray:
+    """Per seed: best advantage (max of IB, IA) of the ``robust`` model / best advantage of the natural model."""
+    best = best_advantage(frame)
+    return paired(frame, robust, best) / paired(frame, "natural", best)

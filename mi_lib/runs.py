@@ -1,0 +1,127 @@
+"""Runs: train (or resume), compute signals, score them, and cache everything by config hash.
+
+Layout, for a config ``c``:
+
+* ``<cache>/checkpoints/<c.train_id()>.pt`` — the training checkpoint, rewritten atomically each epoch
+  (``<cache>`` = ``$MI_CACHE_DIR`` or ``~/.cache/mi_lib``); configs that train the same weights share it.
+* ``<results>/<tier>/<c.run_id()>/signals.npz`` — softmax outputs in the authors' schema;
+  ``result.json`` — config, accuracies, IB / IA metrics, training wall time, per-epoch history.
+  ``<results>`` is the repository's ``results/`` (committed for the cpu and paper tiers) or
+  ``$MI_RESULTS_DIR``; smoke results go to ``<cache>/results``.
+
+A finished run is read back instead of recomputed; an interrupted one resumes from its checkpoint;
+a file failing its checksum is ignored (with a warning) and recomputed.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import platform
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from . import metrics
+from .config import ExperimentConfig
+from .data import DISPLAY_NAMES, MembershipSplit, membership_split
+from .models import build_model
+from .runs_io import load_arrays, load_json, save_arrays, save_json
+from .signals import compute_signals
+from .training import train
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def cache_root() -> Path:
+    return Path(os.environ.get("MI_CACHE_DIR", Path.home() / ".cache" / "mi_lib"))
+
+
+def results_root(tier: str) -> Path:
+    if os.environ.get("MI_RESULTS_DIR"):
+        return Path(os.environ["MI_RESULTS_DIR"])
+    return cache_root() / "results" if tier == "smoke" else REPO_ROOT / "results"
+
+
+def resolve_device(device: str | torch.device | None = None) -> torch.device:
+    """``device`` or ``$MI_DEVICE`` (default ``cpu``); ``auto`` picks CUDA when present."""
+    name = str(device or os.environ.get("MI_DEVICE", "cpu"))
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    return torch.device(name)
+
+
+@dataclasses.dataclass(frozen=True)
+class RunResult:
+    """A finished run: its config, summary (accuracies, IB / IA metrics, timings) and where its signals are."""
+
+    config: ExperimentConfig
+    summary: dict[str, Any]
+    directory: Path
+
+    @property
+    def signals(self) -> dict[str, np.ndarray]:
+        arrays = load_arrays(self.directory / "signals.npz")
+        if arrays is None:
+            raise FileNotFoundError(f"{self.directory}/signals.npz is missing or corrupt; rerun the experiment")
+        return arrays
+
+    def __getitem__(self, key: str) -> Any:
+        return self.summary[key]
+
+
+def run_dir(config: ExperimentConfig) -> Path:
+    return results_root(config.tier) / config.tier / config.run_id()
+
+
+def load_run(config: ExperimentConfig) -> RunResult | None:
+    """The cached result of ``config`` if complete and intact, else None."""
+    directory = run_dir(config)
+    summary = load_json(directory / "result.json")
+    if summary is None or load_arrays(directory / "signals.npz") is None:
+        return None
+    return RunResult(config=config, summary=summary, directory=directory)
+
+
+def summarize(signals: dict[str, np.ndarray]) -> dict[str, Any]:
+    """Accuracies (Tables 2–4 columns) and the IB / IA attack results of one model's signals."""
+    inference = metrics.inference_results(signals)
+    return {**metrics.accuracies(signals), **{name: result.to_dict() for name, result in inference.items()}}
+
+
+def run_experiment(
+    config: ExperimentConfig,
+    *,
+    split: MembershipSplit | None = None,
+    device: str | torch.device | None = None,
+    progress: bool = True,
+) -> RunResult:
+    """Train (resuming if interrupted), evaluate and score ``config``; reuse the cached result if present.
+
+    ``split`` may be passed to share loaded data between runs; it must be ``membership_split(config)``.
+    """
+    cached = load_run(config)
+    if cached is not None:
+        return cached
+    device = resolve_device(device)
+    split = split or membership_split(config)
+    model = build_model(config, in_shape=tuple(split.x_members.shape[1:]), n_classes=split.n_classes)
+    state = train(config, model, split, checkpoint=cache_root() / "checkpoints" / f"{config.train_id()}.pt", device=device, progress=progress)
+    signals = compute_signals(model, split, eps=config.eps, steps=config.eval_steps, step_size=config.eval_step_size, device=device)
+    directory = run_dir(config)
+    save_arrays(directory / "signals.npz", signals)
+    summary = {
+        "run_id": config.run_id(),
+        "train_id": config.train_id(),
+        "config": config.to_dict(),
+        "dataset_name": DISPLAY_NAMES[config.dataset],
+        "n_members": int(len(split.y_members)),
+        "n_nonmembers": int(len(split.y_nonmembers)),
+        "train_time_s": state.train_time_s,
+        "history": state.history,
+        "environment": {"torch": torch.__version__, "threads": torch.get_num_threads(), "device": str(device), "machine": platform.machine()},
+        **summarize(signals),
+    }
+    save_json(directory / "result.json", summary)
+    return RunResult(config=config, summary=summary, directory=directory)

@@ -1,0 +1,144 @@
+"""Training: the robust objectives (CCS'19 Eq. 6–8) and a seeded, resumable training loop.
+
+Robust objective: min_θ mean_x α·ℓ(x) + (1 − α)·ℓ_R(x). Natural training is α = 1; PGD-based
+adversarial training (Madry) is α = 0 with ℓ_R approximated by a PGD example (spec §3.1).
+"""
+from __future__ import annotations
+
+import dataclasses
+import time
+from pathlib import Path
+from typing import Callable
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from .attacks import pgd_linf
+from .config import ExperimentConfig
+from .data import MembershipSplit
+from .runs_io import load_checkpoint, save_checkpoint
+
+LossFn = Callable[..., torch.Tensor]
+
+
+def natural_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, config: ExperimentConfig, generator: torch.Generator) -> torch.Tensor:
+    """Mean cross-entropy on clean inputs (α = 1 in CCS Eq. 8)."""
+    return F.cross_entropy(model(x), y)
+
+
+def pgd_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, config: ExperimentConfig, generator: torch.Generator) -> torch.Tensor:
+    """Madry's PGD adversarial training (CCS Eq. 10, α = 0): mean CE on PGD examples with a random start.
+
+    The step size scales with the current eps of a warm-up ramp, so the ratio step/eps stays as configured.
+    """
+    step = config.step_size * (eps / config.eps) if config.eps > 0 else 0.0
+    x_adv = pgd_linf(model, x, y, eps=eps, step_size=step, steps=config.train_steps, random_start=True, generator=generator)
+    return F.cross_entropy(model(x_adv), y)
+
+
+METHOD_LOSSES: dict[str, LossFn] = {"natural": natural_loss, "pgd": pgd_loss}
+
+
+def eps_at(config: ExperimentConfig, iteration: int) -> float:
+    """Training eps at ``iteration``: 0 during the warm-up, then a linear ramp to ``config.eps``."""
+    if iteration < config.eps_warmup_iters:
+        return 0.0
+    if config.eps_ramp_iters == 0:
+        return config.eps
+    return config.eps * min(1.0, (iteration - config.eps_warmup_iters + 1) / config.eps_ramp_iters)
+
+
+def lr_at(config: ExperimentConfig, epoch: int) -> float:
+    """Step schedule: lr times the multiplier of the last ``lr_schedule`` milestone passed (fractions of epochs)."""
+    factor = 1.0
+    for at, multiplier in config.lr_schedule:
+        if epoch >= at * config.epochs:
+            factor = multiplier
+    return config.lr * factor
+
+
+def _optimizer(config: ExperimentConfig, model: nn.Module) -> torch.optim.Optimizer:
+    if config.optimizer == "adam":  # coupled L2 as the authors' TF code (spec §9.11), not AdamW
+        return torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    return torch.optim.SGD(model.parameters(), lr=config.lr, momentum=0.9, weight_decay=config.weight_decay)
+
+
+def _augment(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """Random crop with 4-pixel zero padding and random horizontal flip (the authors' CIFAR augmentation)."""
+    b, _, h, w = x.shape
+    padded = F.pad(x, (4, 4, 4, 4))
+    dy = torch.randint(0, 9, (b,), generator=generator)
+    dx = torch.randint(0, 9, (b,), generator=generator)
+    flip = torch.rand(b, generator=generator) < 0.5
+    out = torch.stack([padded[i, :, dy[i] : dy[i] + h, dx[i] : dx[i] + w] for i in range(b)])
+    out[flip] = out[flip].flip(-1)
+    return out
+
+
+@dataclasses.dataclass
+class TrainingState:
+    """What a checkpoint holds besides the weights: progress and per-epoch history."""
+
+    epoch: int = 0  # epochs completed
+    train_time_s: float = 0.0  # wall time spent in training epochs, summed over resumed sessions
+    history: list[dict] = dataclasses.field(default_factory=list)
+
+
+def train(
+    config: ExperimentConfig,
+    model: nn.Module,
+    split: MembershipSplit,
+    *,
+    checkpoint: Path,
+    device: torch.device | str = "cpu",
+    progress: bool = True,
+) -> TrainingState:
+    """Train ``model`` on the members of ``split`` with ``config.method``, checkpointing every epoch.
+
+    Seeded: epoch e shuffles and draws attack starts from a generator seeded by (seed, e), so a run resumed
+    from ``checkpoint`` (written atomically after each epoch) gives the same weights as an uninterrupted one.
+    Returns the final :class:`TrainingState`; the model is left in eval mode with the trained weights.
+    """
+    from tqdm import tqdm  # plain bars: tqdm.auto warns in kernels without ipywidgets
+
+    loss_fn = METHOD_LOSSES[config.method]
+    model.to(device)
+    optimizer = _optimizer(config, model)
+    state = TrainingState()
+    saved = load_checkpoint(checkpoint)
+    if saved is not None:
+        model.load_state_dict(saved["model"])
+        optimizer.load_state_dict(saved["optimizer"])
+        state = TrainingState(**saved["state"])
+    x_all, y_all = split.x_members, split.y_members
+    n = len(y_all)
+    iters_per_epoch = -(-n // config.batch_size)
+    bar = tqdm(range(state.epoch, config.epochs), desc=f"{config.method} {config.dataset}", disable=not progress, initial=state.epoch, total=config.epochs)
+    for epoch in bar:
+        start = time.perf_counter()
+        generator = torch.Generator().manual_seed(config.seed * 1_000_003 + epoch)
+        for group in optimizer.param_groups:
+            group["lr"] = lr_at(config, epoch)
+        order = torch.randperm(n, generator=generator)
+        model.train()
+        loss_sum = 0.0
+        for b in range(iters_per_epoch):
+            idx = order[b * config.batch_size : (b + 1) * config.batch_size]
+            x, y = x_all[idx], y_all[idx]
+            if config.augment:
+                x = _augment(x, generator)
+            x, y = x.to(device), y.to(device)
+            eps = eps_at(config, epoch * iters_per_epoch + b)
+            loss = loss_fn(model, x, y, eps=eps, config=config, generator=generator)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            loss_sum += float(loss.detach()) * len(idx)
+        state.train_time_s += time.perf_counter() - start
+        state.epoch = epoch + 1
+        state.history.append({"epoch": epoch + 1, "loss": loss_sum / n, "eps": eps, "lr": lr_at(config, epoch)})
+        save_checkpoint(checkpoint, {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "state": dataclasses.asdict(state)})
+        bar.set_postfix(loss=f"{loss_sum / n:.3f}")
+    model.eval()
+    return state

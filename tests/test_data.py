@@ -1,0 +1,97 @@
+import gzip
+import io
+import shutil
+import zipfile
+
+import numpy as np
+import pytest
+
+from mi_lib import data
+from mi_lib.data import DataError, balanced_subset, load_dataset, membership_split, yale_split
+from mi_lib.tiers import preset
+
+
+def test_fmnist_shapes_and_labels(data_dir):
+    d = load_dataset("fmnist", data_dir=data_dir)
+    assert d.x_train.shape == (60000, 1, 28, 28) and d.x_test.shape == (10000, 1, 28, 28)
+    assert np.bincount(d.y_train).tolist() == [6000] * 10 and d.n_classes == 10
+
+
+def test_yale_uses_the_authors_split(data_dir):
+    d = load_dataset("yale", data_dir=data_dir)
+    assert d.x_train.shape == (1900, 1, 192, 168) and d.x_test.shape == (514, 1, 192, 168)
+    assert np.bincount(d.y_train).tolist() == [50] * 38 and d.n_classes == 38
+
+
+def test_yale_split_is_per_subject_and_seeded():
+    labels = np.repeat(np.arange(3), [60, 64, 55])
+    train, test = yale_split(labels, seed=0)
+    assert len(train) == 150 and len(test) == 179 - 150 and not set(train) & set(test)
+    assert np.bincount(labels[train]).tolist() == [50, 50, 50]
+    assert np.array_equal(train, yale_split(labels, seed=0)[0]) and not np.array_equal(train, yale_split(labels, seed=1)[0])
+
+
+def test_balanced_subset_is_balanced_seeded_and_nested():
+    labels = np.repeat(np.arange(10), 100)
+    small, large = balanced_subset(labels, 50, seed=3), balanced_subset(labels, 200, seed=3)
+    assert np.bincount(labels[small]).tolist() == [5] * 10
+    assert set(small) <= set(large) and np.array_equal(small, balanced_subset(labels, 50, seed=3))
+    assert not np.array_equal(small, balanced_subset(labels, 50, seed=4))
+    assert len(balanced_subset(labels, 0, seed=0)) == 1000
+
+
+def test_membership_split_sizes_and_range(data_dir, monkeypatch):
+    monkeypatch.setenv("MI_DATA_DIR", str(data_dir))
+    config = preset("fmnist", "smoke")
+    split = membership_split(config)
+    assert split.x_members.shape == (200, 1, 28, 28) and split.x_nonmembers.shape == (200, 1, 28, 28)
+    assert 0 <= float(split.x_members.min()) and float(split.x_members.max()) <= 1
+    yale = membership_split(preset("yale", "smoke"))
+    assert yale.x_members.shape[2:] == (24, 21)  # 192x168 average-pooled by 8
+
+
+def test_missing_data_names_the_remedy(tmp_path, monkeypatch):
+    monkeypatch.setenv("MI_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("MI_CACHE_DIR", str(tmp_path / "cache"))
+    with pytest.raises(DataError, match="Extended Yale B.*not found.*CroppedYale"):
+        load_dataset("yale")
+    with pytest.raises(DataError, match="CIFAR-10 JPEG stand-in.*not found.*MI_DATA_DIR"):
+        load_dataset("cifar10-jpeg")
+    with pytest.raises(ValueError, match="accepted values: fmnist, yale, cifar10, cifar10-jpeg"):
+        load_dataset("svhn")
+
+
+def test_corrupt_fmnist_file_is_detected(data_dir, tmp_path):
+    raw = tmp_path / "fashion-mnist" / "raw"
+    shutil.copytree(data_dir / "fashion-mnist" / "raw", raw)
+    labels = raw / "t10k-labels-idx1-ubyte.gz"
+    blob = bytearray(labels.read_bytes())
+    blob[-20] ^= 0xFF
+    labels.write_bytes(bytes(blob))
+    with pytest.raises(DataError, match="checksum mismatch.*t10k-labels"):
+        load_dataset("fmnist", data_dir=tmp_path)
+
+
+def test_corrupt_yale_array_is_detected(tmp_path):
+    folder = tmp_path / "extended-yale-b-cropped"
+    folder.mkdir()
+    np.savez(folder / "extended-yale-b-cropped.npz", x=np.zeros((2, 4, 4), np.uint8), y=np.zeros(2, np.int64))
+    with pytest.raises(DataError, match="Extended Yale B.*checksum mismatch"):
+        load_dataset("yale", data_dir=tmp_path)
+
+
+def _pgm(h, w, value):
+    return f"P5\n# comment\n{w} {h}\n255\n".encode() + bytes([value]) * (h * w)
+
+
+def test_creators_croppedyale_zip_is_read_without_ambient_or_bad_files(tmp_path):
+    archive = tmp_path / "CroppedYale.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("CroppedYale/yaleB02/yaleB02_P00A+000E+00.pgm", _pgm(4, 3, 20))
+        z.writestr("CroppedYale/yaleB01/yaleB01_P00A-005E+10.pgm", _pgm(4, 3, 10))
+        z.writestr("CroppedYale/yaleB01/yaleB01_P00A+000E+00.pgm", _pgm(4, 3, 11))
+        z.writestr("CroppedYale/yaleB01/yaleB01_P00_Ambient.pgm", _pgm(4, 3, 99))
+        z.writestr("CroppedYale/yaleB01/yaleB01_P00A+010E+00.pgm.bad", _pgm(4, 3, 98))
+    x, y = data._read_cropped_yale(archive)
+    assert x.shape == (3, 4, 3) and y.tolist() == [0, 0, 1]
+    assert [int(v) for v in x[:, 0, 0]] == [11, 10, 20]  # sorted by subject, then file name

@@ -1,0 +1,101 @@
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+from mi_lib import runs, training
+from mi_lib.config import ExperimentConfig
+from mi_lib.data import MembershipSplit
+from mi_lib.models import build_model
+from mi_lib.runs_io import CorruptArtifact, load_checkpoint
+
+
+def tiny_split(n=64):
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(2 * n, 1, 12, 12, generator=g)
+    y = torch.arange(2 * n) % 4
+    x[torch.arange(2 * n), 0, y, y] = 1.0  # a learnable class signal
+    return MembershipSplit("fmnist", x[:n], y[:n], x[n:], y[n:], n_classes=4)
+
+
+def tiny_config(**changes):
+    base = dict(dataset="fmnist", model="fmnist_cnn", method="pgd", eps=0.1, width=1 / 32, train_steps=2, epochs=3,
+                batch_size=16, lr=1e-3, n_members=64, n_nonmembers=64, eval_steps=3, tier="smoke")
+    return ExperimentConfig(**{**base, **changes})
+
+
+def test_a_run_writes_signals_in_the_authors_schema_and_is_reused(isolated_cache):
+    config = tiny_config()
+    first = runs.run_experiment(config, split=tiny_split(), progress=False)
+    signals = first.signals
+    assert set(signals) == {"output_train_benign", "output_test_benign", "output_train_adversarial", "output_test_adversarial", "train_label", "test_label"}
+    assert signals["output_train_benign"].shape == (64, 4)
+    np.testing.assert_allclose(signals["output_test_adversarial"].sum(1), 1, rtol=1e-5)
+    assert 0.5 <= first["ib"]["accuracy"] <= 1 and first["train_time_s"] > 0
+    again = runs.run_experiment(config, split=None, progress=False)  # no split needed: read from the cache
+    assert again.summary == first.summary
+
+
+def test_same_config_gives_the_same_numbers(isolated_cache, monkeypatch):
+    config = tiny_config()
+    a = runs.run_experiment(config, split=tiny_split(), progress=False).signals
+    monkeypatch.setenv("MI_CACHE_DIR", str(isolated_cache / "other-cache"))
+    monkeypatch.setenv("MI_RESULTS_DIR", str(isolated_cache / "other-results"))
+    b = runs.run_experiment(config, split=tiny_split(), progress=False).signals
+    for key in a:
+        assert np.array_equal(a[key], b[key]), key
+
+
+def test_an_interrupted_run_resumes_to_the_same_weights(isolated_cache):
+    split = tiny_split()
+    config = tiny_config()
+    full = build_model(config, in_shape=(1, 12, 12), n_classes=4)
+    training.train(config, full, split, checkpoint=isolated_cache / "full.pt", progress=False)
+
+    ckpt = isolated_cache / "interrupted.pt"
+    partial = build_model(config, in_shape=(1, 12, 12), n_classes=4)
+    training.train(config.replace(epochs=1), partial, split, checkpoint=ckpt, progress=False)  # "killed" after epoch 1
+    assert load_checkpoint(ckpt)["state"]["epoch"] == 1
+    resumed = build_model(config, in_shape=(1, 12, 12), n_classes=4)
+    state = training.train(config, resumed, split, checkpoint=ckpt, progress=False)
+    assert state.epoch == 3 and len(state.history) == 3
+    for (name, a), b in zip(full.state_dict().items(), resumed.state_dict().values()):
+        assert torch.equal(a, b), name
+
+
+def test_a_corrupt_artifact_is_detected_and_recomputed(isolated_cache):
+    config = tiny_config()
+    first = runs.run_experiment(config, split=tiny_split(), progress=False)
+    path = first.directory / "signals.npz"
+    blob = bytearray(path.read_bytes())
+    blob[len(blob) // 2] ^= 0xFF
+    path.write_bytes(bytes(blob))
+    with pytest.warns(CorruptArtifact, match="signals.npz"):
+        assert runs.load_run(config) is None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CorruptArtifact)
+        again = runs.run_experiment(config, split=tiny_split(), progress=False)
+    assert again["ib"] == first["ib"] and runs.load_run(config) is not None
+
+
+def test_a_corrupt_checkpoint_is_not_resumed(isolated_cache):
+    config = tiny_config(epochs=1)
+    ckpt = isolated_cache / "c.pt"
+    model = build_model(config, in_shape=(1, 12, 12), n_classes=4)
+    training.train(config, model, tiny_split(), checkpoint=ckpt, progress=False)
+    ckpt.write_bytes(ckpt.read_bytes()[:-10])
+    with pytest.warns(CorruptArtifact):
+        assert load_checkpoint(ckpt) is None
+
+
+def test_eps_warmup_and_ramp():
+    config = tiny_config(eps_warmup_iters=10, eps_ramp_iters=20)
+    assert training.eps_at(config, 9) == 0.0
+    assert training.eps_at(config, 10) == pytest.approx(0.1 / 20)
+    assert training.eps_at(config, 29) == pytest.approx(0.1) and training.eps_at(config, 500) == pytest.approx(0.1)
+
+
+def test_lr_schedule():
+    config = tiny_config(epochs=100, lr=1.0, lr_schedule=((0.5, 0.1), (0.75, 0.01)))
+    assert [training.lr_at(config, e) for e in (0, 49, 50, 74, 75, 99)] == [1.0, 1.0, 0.1, 0.1, 0.01, 0.01]
