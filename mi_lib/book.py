@@ -3,7 +3,7 @@
 ``book/<name>.ipynb`` are executed at the cpu tier (what the rendered book shows) and
 ``tests/notebooks/<name>.ipynb`` at the smoke tier (what ``pytest --nbval-lax`` re-executes). Each executed
 copy records the SHA256 of its source, so a stale copy is detected (:func:`stale`) and re-executed.
-Volatile metadata (timestamps, durations) is stripped so that re-executing unchanged code changes no bytes.
+Volatile metadata (timestamps, durations) is stripped (execution counts stay: nbval needs them) so that re-executing unchanged code changes no bytes.
 
 Command line: ``python -m mi_lib.book {execute,stale} ...`` (used by ``./run``).
 """
@@ -52,11 +52,6 @@ def _strip_volatile(nb: Any) -> None:
     for cell in nb.cells:
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
-        if "execution_count" in cell:
-            cell.execution_count = None
-        for output in cell.get("outputs", []):
-            if "execution_count" in output:
-                output.execution_count = None
 
 
 def execute(source: Path, *, tier: str, output: Path | None = None, parameters: dict[str, Any] | None = None) -> Path:

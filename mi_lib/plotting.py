@@ -3,14 +3,11 @@ from __future__ import annotations
 
 from typing import Mapping
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from .metrics import cross_entropy_loss  # noqa: E402
+from .metrics import cross_entropy_loss
 
 
 def loss_histograms(signals_by_model: Mapping[str, Mapping[str, np.ndarray]], *, kind: str = "benign", bins: int = 50,

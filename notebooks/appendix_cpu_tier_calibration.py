@@ -53,7 +53,7 @@ table[("ratio", "pgd / natural")] = table[("best_advantage", "pgd")] / table[("b
 table.round(4)
 
 # %%
-fig = plotting.member_sweep_plot(frame, title="Fashion-MNIST, cpu-tier models, seed 0")
+fig = plotting.member_sweep_plot(frame, title=f"Fashion-MNIST, {tier}-tier models, seed 0")
 
 # %% [markdown]
 # ## Which member count the cpu tier uses

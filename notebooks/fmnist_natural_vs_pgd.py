@@ -52,7 +52,10 @@ config = tiers.preset("fmnist", tier, method="pgd", **overrides)
 # differs from the paper's (`paper` tier) and the value used here.
 
 # %%
+# NBVAL_CHECK_OUTPUT  (the tier's settings are deterministic: nbval compares this cell's output)
 changes = tiers.describe_tier("fmnist", tier)
+if tier == "smoke":
+    display(Markdown("> **Smoke tier:** a seconds-long run that exercises the code; its numbers mean nothing."))
 display(Markdown(
     f"**Tier `{tier}`**, ε = {eps:g}, {seeds} seed(s). Members: {config.n_members or 'all 60,000'} training images, "
     f"non-members: {config.n_nonmembers or 'all 10,000'} test images, both class-balanced and drawn with the run's seed. "

@@ -44,7 +44,7 @@ def test_membership_split_sizes_and_range(data_dir, monkeypatch):
     monkeypatch.setenv("MI_DATA_DIR", str(data_dir))
     config = preset("fmnist", "smoke")
     split = membership_split(config)
-    assert split.x_members.shape == (200, 1, 28, 28) and split.x_nonmembers.shape == (200, 1, 28, 28)
+    assert split.x_members.shape == (200, 1, 28, 28) and split.x_nonmembers.shape == (100, 1, 28, 28)
     assert 0 <= float(split.x_members.min()) and float(split.x_members.max()) <= 1
     yale = membership_split(preset("yale", "smoke"))
     assert yale.x_members.shape[2:] == (24, 21)  # 192x168 average-pooled by 8
