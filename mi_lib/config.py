@@ -47,6 +47,13 @@ def parse_eps(value: Any, *, field: str = "eps") -> float:
     return eps
 
 
+def format_eps(eps: float) -> str:
+    """An eps for display: a short decimal (``0.1``) when there is one, else ``8/255`` for whole 255ths."""
+    short = f"{eps:g}"
+    k = eps * 255
+    return f"{round(k)}/255" if len(short) > 5 and abs(k - round(k)) < 1e-6 else short
+
+
 def _choice(field: str, value: Any, accepted: tuple[str, ...]) -> str:
     if value not in accepted:
         raise ConfigError(f"{field}: unknown value {value!r}; accepted values: {', '.join(accepted)}")
@@ -72,7 +79,7 @@ class ExperimentConfig:
 
     ``eps`` is the l-inf budget in pixel units [0, 1], used for training (robust methods) and for
     the evaluation PGD (20 steps of 2.5·eps/20, no random start; spec §4.1). ``train_steps`` and
-    ``train_step_size`` are the training attack's; ``eps_warmup_iters`` keeps eps = 0 for that many
+    ``train_step_ratio`` (step = ratio·eps, so a new eps keeps the attack's shape) are the training attack's; ``eps_warmup_iters`` keeps eps = 0 for that many
     iterations and ``eps_ramp_iters`` then ramps it linearly to ``eps`` (Madry's Yale schedule).
     ``n_members`` / ``n_nonmembers`` = 0 means the whole official train / test split.
     """
@@ -84,7 +91,7 @@ class ExperimentConfig:
     width: float = 1.0
     depth: int = 34  # WRN only
     train_steps: int = 10
-    train_step_size: float = 0.0  # 0 -> 2.5 * eps / train_steps
+    train_step_ratio: float = 0.0  # training attack step = ratio * eps; 0 -> 2.5 / train_steps
     eps_warmup_iters: int = 0
     eps_ramp_iters: int = 0
     epochs: int = 10
@@ -109,7 +116,7 @@ class ExperimentConfig:
         _choice("optimizer", self.optimizer, OPTIMIZERS)
         _choice("tier", self.tier, TIERS)
         set_("eps", parse_eps(self.eps))
-        set_("train_step_size", parse_eps(self.train_step_size, field="train_step_size"))
+        set_("train_step_ratio", _positive("train_step_ratio", self.train_step_ratio, kind=float, allow_zero=True))
         set_("width", _positive("width", self.width, kind=float))
         for name in ("depth", "train_steps", "epochs", "batch_size", "eval_steps", "downsample"):
             set_(name, _positive(name, getattr(self, name)))
@@ -131,8 +138,8 @@ class ExperimentConfig:
     # ----------------------------------------------------------------- derived values
     @property
     def step_size(self) -> float:
-        """Training attack step size (explicit, else 2.5·eps/steps)."""
-        return self.train_step_size or 2.5 * self.eps / self.train_steps
+        """Training attack step size: train_step_ratio·eps, else 2.5·eps/steps."""
+        return (self.train_step_ratio or 2.5 / self.train_steps) * self.eps
 
     @property
     def eval_step_size(self) -> float:
@@ -165,7 +172,7 @@ class ExperimentConfig:
         for name in ("tier", "eval_steps", "n_nonmembers"):
             fields.pop(name)
         if self.method == "natural":
-            for name in ("eps", "train_steps", "train_step_size", "eps_warmup_iters", "eps_ramp_iters"):
+            for name in ("eps", "train_steps", "train_step_ratio", "eps_warmup_iters", "eps_ramp_iters"):
                 fields.pop(name)
         return fields
 

@@ -19,9 +19,9 @@ from typing import Any
 
 from .config import ConfigError, ExperimentConfig
 
-_COMMON_FMNIST = dict(dataset="fmnist", model="fmnist_cnn", eps=0.1, train_steps=8, train_step_size=0.02)
-_COMMON_YALE = dict(dataset="yale", model="yale_cnn", eps="8/255", train_steps=10, train_step_size=2 * 8 / 255 / 10)
-_COMMON_CIFAR = dict(model="wrn", eps="8/255", train_steps=10, train_step_size="2/255", augment=True)
+_COMMON_FMNIST = dict(dataset="fmnist", model="fmnist_cnn", eps=0.1, train_steps=8, train_step_ratio=0.2)  # step 0.02
+_COMMON_YALE = dict(dataset="yale", model="yale_cnn", eps="8/255", train_steps=10, train_step_ratio=0.2)  # step 2·eps/10
+_COMMON_CIFAR = dict(model="wrn", eps="8/255", train_steps=10, train_step_ratio=0.25, augment=True)  # step 2/255
 
 PRESETS: dict[str, dict[str, dict[str, Any]]] = {
     "fmnist": {
@@ -81,4 +81,5 @@ def preset(dataset: str, tier: str, *, method: str = "natural", **overrides: Any
 def describe_tier(dataset: str, tier: str) -> dict[str, Any]:
     """What ``tier`` changes against the paper tier for ``dataset``: {field: (tier value, paper value)}."""
     ours, paper = preset(dataset, tier).to_dict(), preset(dataset, "paper").to_dict()
-    return {k: (ours[k], paper[k]) for k in ours if ours[k] != paper[k] and k not in ("tier",)}
+    shown = lambda k, v: "all" if k in ("n_members", "n_nonmembers") and v == 0 else v  # noqa: E731
+    return {k: (shown(k, ours[k]), shown(k, paper[k])) for k in ours if ours[k] != paper[k] and k != "tier"}

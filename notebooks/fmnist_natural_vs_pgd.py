@@ -15,9 +15,9 @@
 # # Fashion-MNIST: natural vs PGD adversarial training (CCS §5.1, Table 3)
 #
 # Song, Shokri & Mittal (CCS 2019) train a convolutional network on Fashion-MNIST twice: once naturally,
-# once with PGD-based adversarial training (Madry et al.) at $\epsilon = 0.1$. They then attack each model
+# once with PGD-based adversarial training (Madry et al.) at ε = 0.1. They then attack each model
 # with the simplest membership-inference attack there is: declare a point a *member* of the training set
-# when the model's confidence in its true label, $F_y(x)$, exceeds a threshold. The attack is run on the
+# when the model's confidence in its true label, *F<sub>y</sub>(x)*, exceeds a threshold. The attack is run on the
 # clean input (**IB**, inference on benign examples) and on the PGD example of the input (**IA**,
 # inference on adversarial examples). Their finding: the robust model leaks *more*, and most through IA.
 #
@@ -37,7 +37,7 @@ progress = False  # training progress bars
 from IPython.display import Markdown, display
 
 from mi_lib import paper, plotting, report, tiers
-from mi_lib.config import parse_eps
+from mi_lib.config import format_eps, parse_eps
 from mi_lib.experiments import run_grid
 
 eps = parse_eps(eps)
@@ -48,7 +48,7 @@ config = tiers.preset("fmnist", tier, method="pgd", **overrides)
 # ## The setting at this tier
 #
 # The paper's models train for days on a GPU. The book runs a **tier**: the same method (data, network
-# family, attack, $\epsilon$, PGD steps and step size), made smaller. The table lists every setting that
+# family, attack, ε, PGD steps and step size), made smaller. The table lists every setting that
 # differs from the paper's (`paper` tier) and the value used here.
 
 # %%
@@ -57,9 +57,9 @@ changes = tiers.describe_tier("fmnist", tier)
 if tier == "smoke":
     display(Markdown("> **Smoke tier:** a seconds-long run that exercises the code; its numbers mean nothing."))
 display(Markdown(
-    f"**Tier `{tier}`**, ε = {eps:g}, {seeds} seed(s). Members: {config.n_members or 'all 60,000'} training images, "
+    f"**Tier `{tier}`**, ε = {format_eps(eps)}, {seeds} seed(s). Members: {config.n_members or 'all 60,000'} training images, "
     f"non-members: {config.n_nonmembers or 'all 10,000'} test images, both class-balanced and drawn with the run's seed. "
-    f"Training attack: PGD-{config.train_steps}, step {config.step_size:g}, random start; evaluation attack: "
+    f"Training attack: PGD-{config.train_steps}, step {config.step_size:.4g}, random start; evaluation attack: "
     f"PGD-{config.eval_steps}, step 2.5ε/{config.eval_steps}, no random start (the authors' protocol)."
 ))
 report.pd.DataFrame({k: {"this tier": v[0], "paper": v[1]} for k, v in changes.items()}).T
@@ -98,7 +98,7 @@ report.comparison_table(frame, "ccs_table3")
 # %% [markdown]
 # ## Advantage ratio and the claims
 #
-# The membership advantage is $2(\text{acc} - \tfrac12)$ (CCS Eq. 16). The paper's headline for
+# The membership advantage is 2·(accuracy − ½) (CCS Eq. 16). The paper's headline for
 # Fashion-MNIST is the ratio of the robust model's best advantage to the natural model's. A claim below
 # *holds* if it holds in every seed, *does not hold* if it fails in every seed, and is *inconclusive*
 # otherwise (the effect is within the seed spread).

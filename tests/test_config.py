@@ -1,6 +1,6 @@
 import pytest
 
-from mi_lib.config import ConfigError, ExperimentConfig, parse_eps
+from mi_lib.config import ConfigError, ExperimentConfig, format_eps, parse_eps
 from mi_lib.tiers import describe_tier, preset
 
 
@@ -13,6 +13,11 @@ def test_parse_eps_accepts_numbers_and_fractions(text, value):
 def test_parse_eps_rejects_bad_values_naming_the_field(bad):
     with pytest.raises(ConfigError, match="eps"):
         parse_eps(bad)
+
+
+@pytest.mark.parametrize("eps, text", [(8 / 255, "8/255"), (0.1, "0.1"), (0.05, "0.05"), (0.0, "0"), (1.0, "1")])
+def test_format_eps(eps, text):
+    assert format_eps(eps) == text
 
 
 def test_unknown_dataset_and_method_list_the_accepted_values():
@@ -67,7 +72,9 @@ def test_round_trip_through_a_dict():
 
 def test_paper_tier_uses_the_authors_settings():
     fm = preset("fmnist", "paper", method="pgd")
-    assert (fm.eps, fm.train_steps, fm.train_step_size, fm.width, fm.n_members, fm.batch_size, fm.lr) == (0.1, 8, 0.02, 1.0, 0, 100, 1e-4)
+    assert (fm.eps, fm.train_steps, fm.width, fm.n_members, fm.batch_size, fm.lr) == (0.1, 8, 1.0, 0, 100, 1e-4)
+    assert fm.step_size == pytest.approx(0.02) and fm.replace(eps=0.05).step_size == pytest.approx(0.01)
+    assert preset("cifar10", "paper", method="pgd").step_size == pytest.approx(2 / 255)
     assert fm.eval_steps == 20 and fm.eval_step_size == pytest.approx(2.5 * 0.1 / 20)
     changes = describe_tier("fmnist", "cpu")
     assert "n_members" in changes and "eps" not in changes and "train_steps" not in changes

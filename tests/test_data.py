@@ -95,3 +95,11 @@ def test_creators_croppedyale_zip_is_read_without_ambient_or_bad_files(tmp_path)
     x, y = data._read_cropped_yale(archive)
     assert x.shape == (3, 4, 3) and y.tolist() == [0, 0, 1]
     assert [int(v) for v in x[:, 0, 0]] == [11, 10, 20]  # sorted by subject, then file name
+
+
+def test_cifar10_jpeg_stand_in_decodes_with_its_own_name(data_dir):
+    d = load_dataset("cifar10-jpeg", data_dir=data_dir)
+    assert d.name == "cifar10-jpeg" and data.DISPLAY_NAMES[d.name].startswith("CIFAR-10 JPEG stand-in")
+    assert d.x_train.shape == (50000, 3, 32, 32) and d.x_test.shape == (10000, 3, 32, 32)
+    assert np.bincount(d.y_test).tolist() == [1000] * 10
+    assert abs(d.x_train[:, 0].mean() / 255 - 0.4913) < 1e-3  # decoded R mean (shared/data README)
