@@ -26,5 +26,12 @@ def run_grid(dataset: str, tier: str, *, methods: Iterable[str], seeds: Iterable
 
 def member_sweep(dataset: str, tier: str, *, members: Iterable[int], methods: Iterable[str] = ("natural", "pgd"),
                  seed: int = 0, progress: bool = True, **overrides: Any) -> list[RunResult]:
-    """The pilot sweep: the tier's preset with the member count varied (leakage vs training-set size)."""
-    return [r for n in members for r in run_grid(dataset, tier, methods=methods, seeds=(seed,), n_members=n, progress=progress, **overrides)]
+    """The tier's preset with the member count varied (leakage vs training-set size)."""
+    return pilot_sweep(dataset, tier, points=[{"n_members": n} for n in members], methods=methods, seed=seed, progress=progress, **overrides)
+
+
+def pilot_sweep(dataset: str, tier: str, *, points: Iterable[dict[str, Any]], methods: Iterable[str] = ("natural", "pgd"),
+                seed: int = 0, progress: bool = True, **overrides: Any) -> list[RunResult]:
+    """The calibration pilot: one natural and one robust run per point, a point being overrides of the tier's
+    preset (e.g. ``{"width": 0.0625, "epochs": 30, "n_members": 10000}``)."""
+    return [r for point in points for r in run_grid(dataset, tier, methods=methods, seeds=(seed,), progress=progress, **{**overrides, **point})]

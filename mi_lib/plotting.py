@@ -32,16 +32,19 @@ def loss_histograms(signals_by_model: Mapping[str, Mapping[str, np.ndarray]], *,
 
 
 def member_sweep_plot(frame: pd.DataFrame, *, title: str = "") -> plt.Figure:
-    """Pilot sweep: best MI advantage and the regime accuracies vs member count, natural vs PGD."""
-    fig, (ax_adv, ax_acc) = plt.subplots(1, 2, figsize=(10, 3.6))
-    for method, sub in frame.sort_values("n_members").groupby("method", sort=False):
-        n = sub["n_members"]
-        ax_adv.plot(n, 100 * sub[["ib_advantage", "ia_advantage"]].max(axis=1), "o-", label=f"{method}: best of IB/IA")
-        for col, style in (("train_acc", "-"), ("test_acc", "--"), ("adv_train_acc", "-."), ("adv_test_acc", ":")):
-            ax_acc.plot(n, 100 * sub[col], style, marker="o", label=f"{method} {col.replace('_acc', '')}")
-    ax_adv.set(xscale="log", xlabel="members (training-set size)", ylabel="MI advantage (%)", title=title or "leakage vs member count")
-    ax_acc.set(xscale="log", xlabel="members (training-set size)", ylabel="accuracy (%)", title="the regime: accuracies")
-    ax_adv.legend(fontsize=8)
-    ax_acc.legend(fontsize=7, ncol=2)
+    """Pilot sweep: best MI advantage and the regime accuracies vs member count, natural vs PGD, one line
+    per (method, width, epochs)."""
+    fig, (ax_adv, ax_acc) = plt.subplots(1, 2, figsize=(11, 3.8))
+    for (method, width, epochs), sub in frame.sort_values("n_members").groupby(["method", "width", "epochs"], sort=False):
+        n, tag = sub["n_members"], f"{method}, width {width:g}, {epochs} ep."
+        ax_adv.plot(n, 100 * sub[["ib_advantage", "ia_advantage"]].max(axis=1), "o-", label=tag)
+        for col, style in (("test_acc", "--"), ("adv_train_acc", "-."), ("adv_test_acc", ":")):
+            if method == "natural" and col != "test_acc":
+                continue
+            ax_acc.plot(n, 100 * sub[col], style, marker="o", label=f"{tag} {col.replace('_acc', '')}")
+    ax_adv.set(xscale="log", xlabel="members (training-set size)", ylabel="MI advantage, best of IB/IA (%)", title=title or "leakage vs member count")
+    ax_acc.set(xscale="log", xlabel="members (training-set size)", ylabel="accuracy (%)", title="the regime")
+    ax_adv.legend(fontsize=7)
+    ax_acc.legend(fontsize=6, ncol=2)
     fig.tight_layout()
     return fig

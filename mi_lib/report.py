@@ -29,7 +29,7 @@ def runs_frame(runs: Iterable[RunResult]) -> pd.DataFrame:
     for run in runs:
         s, c = run.summary, run.config
         rows.append({
-            "method": c.method, "seed": c.seed, "eps": c.eps, "n_members": s["n_members"],
+            "method": c.method, "seed": c.seed, "eps": c.eps, "n_members": s["n_members"], "width": c.width, "epochs": c.epochs,
             **{k: s[k] for k in COLUMNS[:4]},
             "ib": s["ib"]["accuracy"], "ia": s["ia"]["accuracy"],
             "ib_advantage": s["ib"]["advantage"], "ia_advantage": s["ia"]["advantage"],

@@ -55,8 +55,13 @@ PRESETS: dict[str, dict[str, dict[str, Any]]] = {
 }
 PRESETS["cifar10-jpeg"] = PRESETS["cifar10"]
 TIER_NAMES = ("smoke", "cpu", "paper")
-# Member counts of the calibration pilot (book appendix), per tier.
-PILOT_MEMBERS = {"smoke": (100, 200), "cpu": (500, 1000, 2000, 4000), "paper": (5000, 20000, 60000)}
+# Points of the calibration pilot (book appendix), per tier: overrides of the tier's preset.
+PILOT_POINTS = {
+    "smoke": [{"n_members": n} for n in (100, 200)],
+    "cpu": [{"width": 0.125, "epochs": 60, "n_members": n} for n in (500, 1000, 2000)]
+    + [{"width": 0.0625, "epochs": 30, "n_members": n} for n in (5000, 10000)],
+    "paper": [{"n_members": n} for n in (5000, 20000, 60000)],
+}
 
 
 def preset(dataset: str, tier: str, *, method: str = "natural", **overrides: Any) -> ExperimentConfig:

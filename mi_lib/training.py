@@ -137,7 +137,7 @@ def train(
             loss_sum += float(loss.detach()) * len(idx)
         state.train_time_s += time.perf_counter() - start
         state.epoch = epoch + 1
-        state.history.append({"epoch": epoch + 1, "loss": loss_sum / n, "eps": eps, "lr": lr_at(config, epoch)})
+        state.history.append({"epoch": epoch + 1, "loss": loss_sum / n, "eps": eps if config.method != "natural" else 0.0, "lr": lr_at(config, epoch)})
         save_checkpoint(checkpoint, {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "state": dataclasses.asdict(state)})
         bar.set_postfix(loss=f"{loss_sum / n:.3f}")
     model.eval()

@@ -12,22 +12,23 @@
 # ---
 
 # %% [markdown]
-# # Calibrating the cpu tier: leakage vs member count (Fashion-MNIST)
+# # Calibrating the cpu tier: leakage vs member count and width (Fashion-MNIST)
 #
 # A tier is only right when its models sit in the papers' regime. The paper's natural Fashion-MNIST
-# model sees 60,000 training images and generalises well; its robust model fits its training set under
-# attack (high adv-train accuracy) but not the test set (much lower adv-test accuracy). Shrinking the
-# training set naively changes this balance: with few members the *natural* model over-fits too and
-# leaks as much as the robust one, hiding the paper's effect; with too little training the *robust*
-# model under-fits and leaks less than the natural one, inverting it.
+# model sees 60,000 training images and generalises well (test accuracy ≈ 92%); its robust model fits
+# its training set under attack (high adv-train accuracy) but not the test set (much lower adv-test
+# accuracy). Shrinking naively changes this balance: with few members the *natural* model over-fits
+# too and leaks as much as the robust one, hiding the paper's effect; with too little training the
+# *robust* model under-fits and leaks less than the natural one, inverting it.
 #
-# This pilot keeps every other setting of the `cpu` tier fixed (network width, epochs, optimiser,
-# attack) and varies only the number of members, for a natural and a PGD model (seed 0). The
-# non-members are the same class-balanced test images throughout.
+# This pilot trains a natural and a PGD model (seed 0) at several points — member count, network width
+# and epochs — keeping every other setting of the `cpu` tier (optimiser, attack, ε, non-members). The
+# cost of PGD training grows with members × epochs × width², so a 2-core CPU buys more members only
+# with a narrower network or fewer epochs.
 
 # %% tags=["parameters"]
 tier = "cpu"
-members = None  # None: the tier's pilot list (tiers.PILOT_MEMBERS)
+points = None  # None: the tier's pilot points (mi_lib.tiers.PILOT_POINTS), a list of preset overrides
 eps = "0.1"
 progress = False
 
@@ -36,38 +37,48 @@ from IPython.display import Markdown, display
 
 from mi_lib import paper, plotting, report, tiers
 from mi_lib.config import parse_eps
-from mi_lib.experiments import member_sweep
+from mi_lib.experiments import pilot_sweep
 
 eps = parse_eps(eps)
-members = members or tiers.PILOT_MEMBERS[tier]
-runs = member_sweep("fmnist", tier, members=members, eps=eps, progress=progress)
+points = points or tiers.PILOT_POINTS[tier]
+runs = pilot_sweep("fmnist", tier, points=points, eps=eps, progress=progress)
 frame = report.runs_frame(runs)
 frame["best_advantage"] = report.best_advantage(frame)
 
 # %% [markdown]
-# ## Leakage and the regime, per member count
+# ## Leakage and the regime at each point
+#
+# `ratio` is the PGD model's best advantage (max of IB, IA) over the natural model's; the paper's is
+# shown below the table.
 
 # %%
-table = frame.pivot(index="n_members", columns="method", values=["train_acc", "test_acc", "adv_train_acc", "adv_test_acc", "ib", "ia", "best_advantage"])
+table = frame.pivot(index=["width", "epochs", "n_members"], columns="method",
+                    values=["train_acc", "test_acc", "adv_train_acc", "adv_test_acc", "ib", "ia", "best_advantage", "train_time_s"])
 table[("ratio", "pgd / natural")] = table[("best_advantage", "pgd")] / table[("best_advantage", "natural")]
+paper_row = paper.row("ccs_advantage_ratios", dataset="fmnist")
+natural, pgd = paper.row("ccs_table3", method="natural"), paper.row("ccs_table3", method="pgd")
+display(Markdown(
+    f"Paper (60,000 members, full width): natural test {100 * natural['test_acc']:.2f}%, IB {100 * natural['ib']:.2f}%; "
+    f"PGD adv-train {100 * pgd['adv_train_acc']:.2f}%, adv-test {100 * pgd['adv_test_acc']:.2f}%, IA {100 * pgd['ia']:.2f}%; "
+    f"ratio {paper_row['ratio']}×."
+))
 table.round(4)
 
 # %%
-fig = plotting.member_sweep_plot(frame, title=f"Fashion-MNIST, {tier}-tier models, seed 0")
+fig = plotting.member_sweep_plot(frame, title=f"Fashion-MNIST, {tier}-tier pilot, seed 0")
 
 # %% [markdown]
-# ## Which member count the cpu tier uses
+# ## Which point the cpu tier uses
 
 # %%
-chosen = tiers.preset("fmnist", tier).n_members
-paper_ratio = paper.row("ccs_advantage_ratios", dataset="fmnist")["ratio"]
-regime = report.regime_table(frame).set_index(["n_members", "method"])["in regime"].unstack()
-row = table.loc[chosen] if chosen in table.index else None
+config = tiers.preset("fmnist", tier)
+key = (config.width, config.epochs, config.n_members)
+regime = report.regime_table(frame).set_index(["width", "epochs", "n_members", "method"])["in regime"].unstack()
+found = key in table.index
 display(Markdown(
-    f"The `{tier}` preset uses **{chosen} members**. "
-    + (f"At that size the PGD/natural advantage ratio is **{row[('ratio', 'pgd / natural')]:.2f}×** "
-       f"(paper: {paper_ratio}×); both models in regime: {bool(regime.loc[chosen].all())}. " if row is not None else "It is not in this sweep. ")
-    + "The largest member count is bounded by the chapter's 45-minute budget on a 2-core CPU "
-      "(three seeds of both models); training time grows linearly with the member count."
+    f"The `{tier}` preset trains width {config.width:g}, {config.epochs} epochs, **{config.n_members} members**. "
+    + (f"There the PGD/natural advantage ratio is **{table.loc[key, ('ratio', 'pgd / natural')]:.2f}×** (paper {paper_row['ratio']}×); "
+       f"both models in the regime: {bool(regime.loc[key].all())}. " if found else "That point is not in this pilot. ")
+    + "The chapter runs three seeds of both models at that point within its 45-minute budget on a 2-core CPU."
 ))
 regime
