@@ -131,3 +131,24 @@ def advantage_ratio(frame: pd.DataFrame, *, robust: str = "pgd") -> np.ndarray:
     """Per seed: best advantage (max of IB, IA) of the ``robust`` model / best advantage of the natural model."""
     best = best_advantage(frame)
     return paired(frame, robust, best) / paired(frame, "natural", best)
+
+
+def attack_metrics_frame(runs: Iterable[RunResult]) -> pd.DataFrame:
+    """Per run and attack (IB, IA): the DLS Table I columns (precision, recall, KL, AUPRC) and threshold-free
+    metrics (ROC AUC, TPR at 1% and 0.1% FPR). KL is KL(members || non-members) of the loss histograms."""
+    from .metrics import cross_entropy_loss, loss_kl_divergence
+
+    rows = []
+    for run in runs:
+        signals = run.signals
+        for attack, kind in (("IB", "benign"), ("IA", "adversarial")):
+            result = run.summary[attack.lower()]
+            kl = loss_kl_divergence(cross_entropy_loss(signals[f"output_train_{kind}"], signals["train_label"]),
+                                    cross_entropy_loss(signals[f"output_test_{kind}"], signals["test_label"]))
+            rows.append({
+                "method": run.config.method, "seed": run.config.seed, "attack": attack,
+                "accuracy": result["accuracy"], "precision": result["precision"], "recall": result["recall"],
+                "KL": kl["members_vs_nonmembers"], "AUPRC": result["auprc"], "AUC": result["auc"],
+                "TPR@1%FPR": result["tpr_at_1pct_fpr"], "TPR@0.1%FPR": result["tpr_at_01pct_fpr"],
+            })
+    return pd.DataFrame(rows)
