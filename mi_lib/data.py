@@ -304,6 +304,30 @@ def _load_cifar10_jpeg(dirs: list[Path]) -> ImageData:
     )
 
 
+# --------------------------------------------------------------------------- the authors' released outputs
+RELEASED_YALE_MODELS = ("natural", "pgd", "dist", "diff", "duality", "diffai", "ibp")
+
+
+def load_released_yale_outputs(model: str, *, data_dir: str | os.PathLike | None = None) -> dict[str, np.ndarray]:
+    """Softmax outputs of the authors' Yale models (``inspire-group/privacy-vs-robustness``), in the signals
+    schema: ``output_{train,test}_{benign,adversarial}`` (1900 / 514, 38), ``train_label``, ``test_label``.
+
+    Looked up as ``pvr-yale-outputs/<model>.npz`` in the data folders; ``model`` in :data:`RELEASED_YALE_MODELS`.
+    """
+    if model not in RELEASED_YALE_MODELS:
+        raise ValueError(f"model: unknown value {model!r}; accepted values: {', '.join(RELEASED_YALE_MODELS)}")
+    dirs = data_dirs(data_dir)
+    path = next((d / "pvr-yale-outputs" / f"{model}.npz" for d in dirs if (d / "pvr-yale-outputs" / f"{model}.npz").exists()), None)
+    if path is None:
+        raise DataError(
+            f"the authors' released Yale outputs ({model}.npz) not found (searched: {', '.join(map(str, dirs))}). To get them: "
+            "copy `*/Yale/output_results/*.npz` from the GitHub repository inspire-group/privacy-vs-robustness into "
+            "MI_DATA_DIR/pvr-yale-outputs/ under the names natural, pgd, dist, diff, duality, diffai, ibp."
+        )
+    with np.load(path) as z:
+        return {k: z[k] for k in z.files}
+
+
 # --------------------------------------------------------------------------- membership split
 def balanced_subset(labels: np.ndarray, n: int, *, seed: int) -> np.ndarray:
     """Indices of a class-balanced random subset of size ``n`` (0 or >= len: all), sorted.

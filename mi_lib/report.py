@@ -20,23 +20,39 @@ COLUMN_LABELS = {
     "train_acc": "train", "test_acc": "test", "adv_train_acc": "adv-train", "adv_test_acc": "adv-test",
     "ib": "IB", "ia": "IA", "ib_advantage": "IB adv.", "ia_advantage": "IA adv.", "train_time_s": "train time (s)",
 }
-METHOD_LABELS = {"natural": "Natural", "pgd": "PGD-Based Adv-Train", "dist": "Dist-Based Adv-Train", "diff": "Diff-Based Adv-Train"}
+METHOD_LABELS = {
+    "natural": "Natural", "pgd": "PGD-Based Adv-Train", "dist": "Dist-Based Adv-Train", "diff": "Diff-Based Adv-Train",
+    "duality": "Duality-based (Wong & Kolter)", "diffai": "Abstract interpretation (DiffAI)", "ibp": "Interval bound propagation (IBP)",
+}
+
+
+def _row(summary: dict, **identity) -> dict:
+    return {
+        **identity,
+        **{k: summary[k] for k in COLUMNS[:4]},
+        "ib": summary["ib"]["accuracy"], "ia": summary["ia"]["accuracy"],
+        "ib_advantage": summary["ib"]["advantage"], "ia_advantage": summary["ia"]["advantage"],
+        "ib_auc": summary["ib"]["auc"], "ia_auc": summary["ia"]["auc"],
+    }
 
 
 def runs_frame(runs: Iterable[RunResult]) -> pd.DataFrame:
-    """One row per run: method, seed, eps, n_members, the Tables 2–4 columns, advantages, AUC, train time."""
-    rows = []
-    for run in runs:
-        s, c = run.summary, run.config
-        rows.append({
-            "method": c.method, "seed": c.seed, "eps": c.eps, "n_members": s["n_members"], "width": c.width, "epochs": c.epochs,
-            **{k: s[k] for k in COLUMNS[:4]},
-            "ib": s["ib"]["accuracy"], "ia": s["ia"]["accuracy"],
-            "ib_advantage": s["ib"]["advantage"], "ia_advantage": s["ia"]["advantage"],
-            "ib_auc": s["ib"]["auc"], "ia_auc": s["ia"]["auc"],
-            "train_time_s": s["train_time_s"], "run_id": s["run_id"],
-        })
-    return pd.DataFrame(rows)
+    """One row per run: method, seed, eps, n_members, width, epochs, the Tables 2–4 columns, advantages, AUC,
+    training time and run id."""
+    return pd.DataFrame([
+        _row(run.summary, method=run.config.method, seed=run.config.seed, eps=run.config.eps, n_members=run.summary["n_members"],
+             width=run.config.width, epochs=run.config.epochs) | {"train_time_s": run.summary["train_time_s"], "run_id": run.summary["run_id"]}
+        for run in runs
+    ])
+
+
+def signals_frame(signals_by_method: dict[str, dict[str, np.ndarray]]) -> pd.DataFrame:
+    """Like :func:`runs_frame` for signals of models we did not train (e.g. the authors' released outputs), seed 0."""
+    from .runs import summarize
+
+    return pd.DataFrame([
+        _row(summarize(signals), method=method, seed=0, n_members=len(signals["train_label"])) for method, signals in signals_by_method.items()
+    ])
 
 
 def best_advantage(frame: pd.DataFrame) -> pd.Series:
@@ -56,11 +72,15 @@ def _fmt(mean: float, std: float) -> str:
     return f"{100 * mean:.2f}%" if not np.isfinite(std) else f"{100 * mean:.2f} ± {100 * std:.2f}%"
 
 
-def comparison_table(frame: pd.DataFrame, table_id: str) -> pd.DataFrame:
+def comparison_table(frame: pd.DataFrame, table_id: str, **match) -> pd.DataFrame:
     """Paper vs reproduced (mean ± std over seeds) per method and column, with the difference ours − paper
-    in percentage points. Rows: methods; columns: (column, paper | reproduced | Δ pp)."""
+    in percentage points. Rows: methods; columns: (column, paper | reproduced | Δ pp). ``match`` selects the
+    paper rows (e.g. ``dataset="yale"``) where a table holds several datasets."""
     stats = mean_spread(frame)
-    ref = paper.table(table_id).set_index("method")
+    ref = paper.table(table_id)
+    for key, value in match.items():
+        ref = ref[ref[key] == value]
+    ref = ref.set_index("method")
     data = {}
     for _, r in stats.iterrows():
         entry = {}
@@ -69,7 +89,7 @@ def comparison_table(frame: pd.DataFrame, table_id: str) -> pd.DataFrame:
             label = COLUMN_LABELS[col]
             entry[(label, "paper")] = f"{100 * theirs:.2f}%" if pd.notna(theirs) else "—"
             entry[(label, "reproduced")] = _fmt(r[f"{col}_mean"], r[f"{col}_std"])
-            entry[(label, "Δ pp")] = f"{100 * (r[f'{col}_mean'] - theirs):+.2f}" if pd.notna(theirs) else "—"
+            entry[(label, "Δ pp")] = f"{round(100 * (r[f'{col}_mean'] - theirs), 2) + 0.0:+.2f}" if pd.notna(theirs) else "—"  # + 0.0: no "-0.00"
         data[METHOD_LABELS.get(r["method"], r["method"])] = entry
     table = pd.DataFrame.from_dict(data, orient="index")
     table.columns = pd.MultiIndex.from_tuples(table.columns)
@@ -133,22 +153,23 @@ def advantage_ratio(frame: pd.DataFrame, *, robust: str = "pgd") -> np.ndarray:
     return paired(frame, robust, best) / paired(frame, "natural", best)
 
 
-def attack_metrics_frame(runs: Iterable[RunResult]) -> pd.DataFrame:
-    """Per run and attack (IB, IA): the DLS Table I columns (precision, recall, KL, AUPRC) and threshold-free
-    metrics (ROC AUC, TPR at 1% and 0.1% FPR). KL is KL(members || non-members) of the loss histograms."""
-    from .metrics import cross_entropy_loss, loss_kl_divergence
+def attack_metrics_frame(models: Iterable[tuple[str, int, dict[str, np.ndarray]]]) -> pd.DataFrame:
+    """Per (method, seed, signals) and attack (IB, IA): the DLS Table I columns (precision, recall, KL, AUPRC)
+    and threshold-free metrics (ROC AUC, TPR at 1% and 0.1% FPR). KL is KL(members || non-members) of the
+    loss histograms (spec §4.3 choices)."""
+    from .metrics import cross_entropy_loss, inference_results, loss_kl_divergence
 
     rows = []
-    for run in runs:
-        signals = run.signals
+    for method, seed, signals in models:
+        results = inference_results(signals)
         for attack, kind in (("IB", "benign"), ("IA", "adversarial")):
-            result = run.summary[attack.lower()]
+            result = results[attack.lower()]
             kl = loss_kl_divergence(cross_entropy_loss(signals[f"output_train_{kind}"], signals["train_label"]),
                                     cross_entropy_loss(signals[f"output_test_{kind}"], signals["test_label"]))
             rows.append({
-                "method": run.config.method, "seed": run.config.seed, "attack": attack,
-                "accuracy": result["accuracy"], "precision": result["precision"], "recall": result["recall"],
-                "KL": kl["members_vs_nonmembers"], "AUPRC": result["auprc"], "AUC": result["auc"],
-                "TPR@1%FPR": result["tpr_at_1pct_fpr"], "TPR@0.1%FPR": result["tpr_at_01pct_fpr"],
+                "method": method, "seed": seed, "attack": attack,
+                "accuracy": result.accuracy, "precision": result.precision, "recall": result.recall,
+                "KL": kl["members_vs_nonmembers"], "AUPRC": result.auprc, "AUC": result.auc,
+                "TPR@1%FPR": result.tpr_at_1pct_fpr, "TPR@0.1%FPR": result.tpr_at_01pct_fpr,
             })
     return pd.DataFrame(rows)

@@ -151,7 +151,7 @@ fig = plotting.loss_histograms(signals, kind="adversarial", title_suffix=" (PGD)
 # over seeds.
 
 # %%
-attack_metrics = report.attack_metrics_frame(runs)
+attack_metrics = report.attack_metrics_frame((r.config.method, r.config.seed, r.signals) for r in runs)
 attack_metrics.drop(columns="seed").groupby(["method", "attack"], sort=False).mean().round(4)
 
 # %% [markdown]
