@@ -54,3 +54,45 @@ def pgd_linf(
             (grad,) = torch.autograd.grad(loss, x_adv)
             x_adv = torch.max(torch.min(x_adv.detach() + step_size * grad.sign(), upper), lower)
     return x_adv.detach()
+
+
+def wrm_linf(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, coeff: float, steps: int) -> torch.Tensor:
+    """The authors' l-inf adaptation of Sinha et al.'s WRM adversary (Dist-based training; spec §3.2).
+
+    Gradient ascent on CE(x) − γ‖x − x0‖∞ with no projection and no random start; each step:
+    g = coeff·∇_x(summed CE); x <- clip_[0,1](x + g − mean(|g|)·sign(x + g − x0)), the mean over the whole
+    batch tensor. x (B, C, H, W) in [0, 1]. Eval mode, previous mode restored. Returns x_adv, detached.
+    """
+    x0 = x.detach()
+    x_adv = x0.clone()
+    with eval_mode(model):
+        for _ in range(steps):
+            x_adv.requires_grad_(True)
+            (grad,) = torch.autograd.grad(F.cross_entropy(model(x_adv), y, reduction="sum"), x_adv)
+            g = coeff * grad
+            moved = x_adv.detach() + g
+            x_adv = (moved - g.abs().mean() * torch.sign(moved - x0)).clamp_(0, 1)
+    return x_adv.detach()
+
+
+def pgd_kl(model: nn.Module, x: torch.Tensor, *, eps: float, step_size: float, steps: int, generator: torch.Generator | None = None) -> torch.Tensor:
+    """TRADES' inner maximisation (Zhang et al.; spec §3.3): l-inf PGD on KL(f(x) ‖ f(x_adv)).
+
+    Starts at x + 0.001·N(0, 1) (drawn from ``generator``); no labels needed. x (B, C, H, W) in [0, 1].
+    Eval mode, previous mode restored. Returns x_adv inside B_eps(x) ∩ [0, 1], detached.
+    """
+    x0 = x.detach()
+    if eps == 0 or steps == 0:
+        return x0.clone()
+    lower, upper = (x0 - eps).clamp(0, 1), (x0 + eps).clamp(0, 1)
+    with eval_mode(model):
+        with torch.no_grad():
+            p_clean = torch.softmax(model(x0), 1)
+        noise = torch.randn(x0.shape, generator=generator, dtype=x0.dtype).to(x0.device)
+        x_adv = torch.max(torch.min(x0 + 0.001 * noise, upper), lower)
+        for _ in range(steps):
+            x_adv.requires_grad_(True)
+            kl = F.kl_div(F.log_softmax(model(x_adv), 1), p_clean, reduction="sum")
+            (grad,) = torch.autograd.grad(kl, x_adv)
+            x_adv = torch.max(torch.min(x_adv.detach() + step_size * grad.sign(), upper), lower)
+    return x_adv.detach()

@@ -14,9 +14,12 @@ from typing import Any
 
 DATASETS = ("fmnist", "yale", "cifar10", "cifar10-jpeg")
 MODELS = ("fmnist_cnn", "yale_cnn", "wrn")
-METHODS = ("natural", "pgd")
+METHODS = ("natural", "pgd", "dist", "diff")  # paper names: natural, PGD-, Dist- and Diff-based (TRADES) training
 OPTIMIZERS = ("adam", "sgd")
 TIERS = ("smoke", "cpu", "paper", "custom")
+
+
+HASHED_IF_CHANGED = ("dist_coeff", "trades_beta")
 
 
 class ConfigError(ValueError):
@@ -107,6 +110,10 @@ class ExperimentConfig:
     eval_steps: int = 20
     seed: int = 0
     tier: str = "custom"
+    # Fields added after the first runs: they enter the hashes only when set away from their defaults, so
+    # adding a knob never renames existing runs (see HASHED_IF_CHANGED).
+    dist_coeff: float = 1.0  # Dist-based: gradient-ascent coefficient c of the authors' l-inf WRM adversary (spec §3.2)
+    trades_beta: float = 1.0  # Diff-based (TRADES): weight of the KL term; the authors used 1.0 (spec §3.3)
 
     def __post_init__(self) -> None:
         set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731  (frozen)
@@ -122,6 +129,8 @@ class ExperimentConfig:
             set_(name, _positive(name, getattr(self, name)))
         for name in ("eps_warmup_iters", "eps_ramp_iters", "n_members", "n_nonmembers", "seed"):
             set_(name, _positive(name, getattr(self, name), allow_zero=True))
+        for name in ("dist_coeff", "trades_beta"):
+            set_(name, _positive(name, getattr(self, name), kind=float))
         for name in ("lr", "weight_decay"):
             set_(name, _positive(name, getattr(self, name), kind=float, allow_zero=(name != "lr")))
         try:
@@ -154,6 +163,14 @@ class ExperimentConfig:
         out["lr_schedule"] = [list(pair) for pair in self.lr_schedule]
         return out
 
+    def _hashed_dict(self) -> dict[str, Any]:
+        out = self.to_dict()
+        defaults = {f.name: f.default for f in dataclasses.fields(self)}
+        for name in HASHED_IF_CHANGED:
+            if out[name] == defaults[name]:
+                out.pop(name)
+        return out
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "ExperimentConfig":
         known = {f.name for f in dataclasses.fields(cls)}
@@ -168,12 +185,14 @@ class ExperimentConfig:
     # ----------------------------------------------------------------- identities
     def training_fields(self) -> dict[str, Any]:
         """Fields that determine the trained weights (natural training ignores every attack knob)."""
-        fields = self.to_dict()
+        fields = self._hashed_dict()
         for name in ("tier", "eval_steps", "n_nonmembers"):
             fields.pop(name)
         if self.method == "natural":
             for name in ("eps", "train_steps", "train_step_ratio", "eps_warmup_iters", "eps_ramp_iters"):
                 fields.pop(name)
+        if self.method == "dist":  # eps is nominal for Dist-based training (its adversary has no budget)
+            fields.pop("train_step_ratio")
         return fields
 
     def train_id(self) -> str:
@@ -182,7 +201,7 @@ class ExperimentConfig:
 
     def run_id(self) -> str:
         """Hash naming the run's signals and metrics (training + evaluation fields, not the tier label)."""
-        fields = self.to_dict()
+        fields = self._hashed_dict()
         fields.pop("tier")
         return f"{self.dataset}-{self.method}-{_digest(fields)}"
 

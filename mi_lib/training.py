@@ -1,7 +1,8 @@
 """Training: the robust objectives (CCS'19 Eq. 6–8) and a seeded, resumable training loop.
 
 Robust objective: min_θ mean_x α·ℓ(x) + (1 − α)·ℓ_R(x). Natural training is α = 1; PGD-based
-adversarial training (Madry) is α = 0 with ℓ_R approximated by a PGD example (spec §3.1).
+adversarial training (Madry) is α = 0 with ℓ_R approximated by a PGD example (spec §3.1); Dist-based
+training uses the authors' l-inf WRM adversary (§3.2); Diff-based training is TRADES (§3.3).
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .attacks import pgd_linf
+from .attacks import pgd_kl, pgd_linf, wrm_linf
 from .config import ExperimentConfig
 from .data import MembershipSplit
 from .runs_io import load_checkpoint, save_checkpoint
@@ -37,7 +38,25 @@ def pgd_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, 
     return F.cross_entropy(model(x_adv), y)
 
 
-METHOD_LOSSES: dict[str, LossFn] = {"natural": natural_loss, "pgd": pgd_loss}
+def dist_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, config: ExperimentConfig, generator: torch.Generator) -> torch.Tensor:
+    """Dist-based adversarial training (Sinha et al. with the authors' l-inf penalty; spec §3.2): mean CE on the
+    WRM adversary's examples (α = 0). ``eps`` is nominal for this method (used only in evaluation), but a warm-up
+    with eps = 0 trains on clean inputs."""
+    x_adv = x if eps == 0 else wrm_linf(model, x, y, coeff=config.dist_coeff, steps=config.train_steps)
+    return F.cross_entropy(model(x_adv), y)
+
+
+def diff_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, config: ExperimentConfig, generator: torch.Generator) -> torch.Tensor:
+    """Diff-based adversarial training, TRADES (Zhang et al.; spec §3.3): CE(f(x), y) + β·KL(f(x) ‖ f(x_adv)),
+    batch-mean KL, x_adv from :func:`~mi_lib.attacks.pgd_kl`."""
+    step = config.step_size * (eps / config.eps) if config.eps > 0 else 0.0
+    x_adv = pgd_kl(model, x, eps=eps, step_size=step, steps=config.train_steps, generator=generator)
+    logits = model(x)
+    kl = F.kl_div(F.log_softmax(model(x_adv), 1), F.softmax(logits, 1), reduction="batchmean")
+    return F.cross_entropy(logits, y) + config.trades_beta * kl
+
+
+METHOD_LOSSES: dict[str, LossFn] = {"natural": natural_loss, "pgd": pgd_loss, "dist": dist_loss, "diff": diff_loss}
 
 
 def eps_at(config: ExperimentConfig, iteration: int) -> float:

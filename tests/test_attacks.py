@@ -50,3 +50,26 @@ def test_random_start_is_seeded():
     model, (x, y) = small_model(), batch()
     run = lambda: pgd_linf(model, x, y, eps=0.1, step_size=0.02, steps=2, random_start=True, generator=torch.Generator().manual_seed(5))  # noqa: E731
     assert torch.equal(run(), run())
+
+
+def test_wrm_adversary_raises_the_loss_stays_in_range_and_restores_mode():
+    from mi_lib.attacks import wrm_linf
+
+    model, (x, y) = small_model(), batch()
+    model.train()
+    x_adv = wrm_linf(model, x, y, coeff=0.05, steps=5)
+    assert model.training and x_adv.min() >= 0 and x_adv.max() <= 1
+    with torch.no_grad():
+        assert F.cross_entropy(model(x_adv), y) > F.cross_entropy(model(x), y)
+
+
+def test_kl_pgd_stays_in_the_ball_and_moves_the_output():
+    from mi_lib.attacks import pgd_kl
+
+    model, (x, y) = small_model(), batch()
+    x_adv = pgd_kl(model, x, eps=0.1, step_size=0.03, steps=5, generator=torch.Generator().manual_seed(0))
+    assert (x_adv - x).abs().max() <= 0.1 + 1e-6 and x_adv.min() >= 0 and x_adv.max() <= 1
+    with torch.no_grad():
+        p, q = torch.softmax(model(x), 1), torch.log_softmax(model(x_adv), 1)
+        assert F.kl_div(q, p, reduction="batchmean") > 1e-4
+    assert torch.equal(pgd_kl(model, x, eps=0.0, step_size=0.03, steps=5), x)

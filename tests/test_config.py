@@ -78,3 +78,11 @@ def test_paper_tier_uses_the_authors_settings():
     assert fm.eval_steps == 20 and fm.eval_step_size == pytest.approx(2.5 * 0.1 / 20)
     changes = describe_tier("fmnist", "cpu")
     assert "n_members" in changes and "eps" not in changes and "train_steps" not in changes
+
+
+def test_fields_added_later_enter_the_hash_only_when_changed():
+    base = preset("fmnist", "cpu", method="diff")
+    assert base.replace(trades_beta=1.0).run_id() == base.run_id()
+    assert base.replace(trades_beta=6.0).run_id() != base.run_id()
+    with pytest.raises(ConfigError, match="trades_beta"):
+        base.replace(trades_beta=0)

@@ -99,3 +99,40 @@ def test_eps_warmup_and_ramp():
 def test_lr_schedule():
     config = tiny_config(epochs=100, lr=1.0, lr_schedule=((0.5, 0.1), (0.75, 0.01)))
     assert [training.lr_at(config, e) for e in (0, 49, 50, 74, 75, 99)] == [1.0, 1.0, 0.1, 0.1, 0.01, 0.01]
+
+
+@pytest.mark.parametrize("method", ["natural", "pgd", "dist", "diff"])
+def test_every_method_trains_and_lowers_its_loss(isolated_cache, method):
+    config = tiny_config(method=method, epochs=4, dist_coeff=0.05)
+    model = build_model(config, in_shape=(1, 12, 12), n_classes=4)
+    state = training.train(config, model, tiny_split(), checkpoint=isolated_cache / f"{method}.pt", progress=False)
+    losses = [h["loss"] for h in state.history]
+    assert all(np.isfinite(losses)) and losses[-1] < losses[0]
+
+
+def test_trades_loss_is_clean_ce_plus_a_nonnegative_kl():
+    config = tiny_config(method="diff")
+    model = build_model(config, in_shape=(1, 12, 12), n_classes=4)
+    split = tiny_split()
+    x, y = split.x_members[:16], split.y_members[:16]
+    g = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        ce = torch.nn.functional.cross_entropy(model(x), y)
+    assert training.diff_loss(model, x, y, eps=0.1, config=config, generator=g) >= ce - 1e-6
+    small_beta = training.diff_loss(model, x, y, eps=0.1, config=config.replace(trades_beta=1e-9), generator=g)
+    assert float(small_beta) == pytest.approx(float(ce), abs=1e-6)
+
+
+def test_committed_results_keep_their_names():
+    """Every committed run's directory is still named by its config's hash: a change to the config class
+    (a new field, a new default) must not silently orphan existing results."""
+    import json
+
+    from mi_lib.runs import REPO_ROOT
+
+    results = sorted((REPO_ROOT / "results").glob("*/*/result.json"))
+    for path in results:
+        summary = json.loads(path.read_text())
+        config = ExperimentConfig.from_dict(summary["config"])
+        assert config.run_id() == path.parent.name == summary["run_id"], path
+        assert config.train_id() == summary["train_id"], path
