@@ -73,27 +73,26 @@ def _fmt(mean: float, std: float) -> str:
 
 
 def comparison_table(frame: pd.DataFrame, table_id: str, **match) -> pd.DataFrame:
-    """Paper vs reproduced (mean ± std over seeds) per method and column, with the difference ours − paper
-    in percentage points. Rows: methods; columns: (column, paper | reproduced | Δ pp). ``match`` selects the
-    paper rows (e.g. ``dataset="yale"``) where a table holds several datasets."""
+    """Paper vs reproduced (mean ± std over seeds), with the difference ours − paper in percentage points.
+
+    Rows: (method, paper | reproduced | Δ pp); columns: the Tables 2–4 columns. ``match`` selects the paper
+    rows (e.g. ``dataset="yale"``) where a table holds several datasets.
+    """
     stats = mean_spread(frame)
     ref = paper.table(table_id)
     for key, value in match.items():
         ref = ref[ref[key] == value]
     ref = ref.set_index("method")
-    data = {}
+    rows = {}
     for _, r in stats.iterrows():
-        entry = {}
-        for col in COLUMNS:
-            theirs = ref.loc[r["method"], col] if r["method"] in ref.index else np.nan
-            label = COLUMN_LABELS[col]
-            entry[(label, "paper")] = f"{100 * theirs:.2f}%" if pd.notna(theirs) else "—"
-            entry[(label, "reproduced")] = _fmt(r[f"{col}_mean"], r[f"{col}_std"])
-            entry[(label, "Δ pp")] = f"{round(100 * (r[f'{col}_mean'] - theirs), 2) + 0.0:+.2f}" if pd.notna(theirs) else "—"  # + 0.0: no "-0.00"
-        data[METHOD_LABELS.get(r["method"], r["method"])] = entry
-    table = pd.DataFrame.from_dict(data, orient="index")
-    table.columns = pd.MultiIndex.from_tuples(table.columns)
-    return table
+        method = METHOD_LABELS.get(r["method"], r["method"])
+        theirs = {col: ref.loc[r["method"], col] if r["method"] in ref.index else np.nan for col in COLUMNS}
+        rows[(method, "paper")] = {COLUMN_LABELS[c]: f"{100 * theirs[c]:.2f}%" if pd.notna(theirs[c]) else "—" for c in COLUMNS}
+        rows[(method, "reproduced")] = {COLUMN_LABELS[c]: _fmt(r[f"{c}_mean"], r[f"{c}_std"]) for c in COLUMNS}
+        rows[(method, "Δ pp")] = {  # + 0.0 turns -0.0 into 0.0, so no "-0.00"
+            COLUMN_LABELS[c]: f"{round(100 * (r[f'{c}_mean'] - theirs[c]), 2) + 0.0:+.2f}" if pd.notna(theirs[c]) else "—" for c in COLUMNS
+        }
+    return pd.DataFrame.from_dict(rows, orient="index")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -33,11 +33,14 @@ eps = "0.1"
 progress = False
 
 # %%
+import pandas as pd
 from IPython.display import Markdown, display
 
 from mi_lib import paper, plotting, report, tiers
 from mi_lib.config import parse_eps
 from mi_lib.experiments import pilot_sweep
+
+pd.set_option("display.max_colwidth", None)  # verdicts carry their numbers in full
 
 eps = parse_eps(eps)
 points = points or tiers.PILOT_POINTS[tier]

@@ -34,11 +34,14 @@ epochs = None  # None: the tier's preset
 progress = False  # training progress bars
 
 # %%
+import pandas as pd
 from IPython.display import Markdown, display
 
 from mi_lib import paper, plotting, report, tiers
 from mi_lib.config import format_eps, parse_eps
 from mi_lib.experiments import run_grid
+
+pd.set_option("display.max_colwidth", None)  # verdicts carry their numbers in full
 
 eps = parse_eps(eps)
 overrides = dict(eps=eps, n_members=n_members, epochs=epochs)
@@ -62,7 +65,7 @@ display(Markdown(
     f"Training attack: PGD-{config.train_steps}, step {config.step_size:.4g}, random start; evaluation attack: "
     f"PGD-{config.eval_steps}, step 2.5ε/{config.eval_steps}, no random start (the authors' protocol)."
 ))
-report.pd.DataFrame({k: {"this tier": v[0], "paper": v[1]} for k, v in changes.items()}).T
+pd.DataFrame({k: {"this tier": v[0], "paper": v[1]} for k, v in changes.items()}).T
 
 # %% [markdown]
 # ## Train and attack

@@ -29,10 +29,13 @@
 tier = "cpu"  # unused: nothing is trained here; kept so every chapter takes the same parameters
 
 # %%
+import pandas as pd
 from IPython.display import Markdown, display
 
 from mi_lib import paper, plotting, report
 from mi_lib.data import RELEASED_YALE_MODELS, load_released_yale_outputs
+
+pd.set_option("display.max_colwidth", None)  # verdicts carry their numbers in full
 
 signals = {model: load_released_yale_outputs(model) for model in RELEASED_YALE_MODELS}
 frame = report.signals_frame(signals)
