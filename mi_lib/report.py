@@ -1,8 +1,11 @@
 """Tables and computed verdicts for the book: reproduced numbers beside the paper's, claims checked.
 
-Verdict rule (used everywhere): a claim "a > b" is judged per seed on paired runs (same seed, same data).
-It **holds** if a > b in every seed, **does not hold** if a <= b in every seed, and is **inconclusive**
-when seeds disagree, i.e. the effect is within the seed spread. With one seed the verdict says so.
+Verdict rule (used everywhere): a claim "a > b" is judged on the paired per-seed differences d = a − b
+(same seed, same data). With n >= 2 seeds it **holds** when the one-sided 95% confidence bound of the mean
+difference is above zero (mean(d) − t₀.₉₅,ₙ₋₁·sd(d)/√n > 0), **does not hold** when the opposite bound is
+at or below zero (mean(d) + t·sd/√n <= 0), and is **inconclusive** otherwise: the effect is within the
+seed spread. A single model (n = 1, e.g. the authors' released models) is judged by the sign of d alone,
+and the verdict says that there is no spread to compare with.
 """
 from __future__ import annotations
 
@@ -111,15 +114,26 @@ class Verdict:
 
 def verdict(claim: str, left: Sequence[float], right: Sequence[float], *, left_name: str, right_name: str, as_percent: bool = True) -> Verdict:
     """Judge "left > right" on paired per-seed values with the module's rule."""
+    from scipy import stats
+
     left, right = np.asarray(left, dtype=float), np.asarray(right, dtype=float)
     if left.shape != right.shape or left.size == 0:
         raise ValueError("left and right need the same, non-zero number of paired seeds")
     diff = left - right
-    outcome = "holds" if (diff > 0).all() else "does not hold" if (diff <= 0).all() else "inconclusive"
+    n = diff.size
+    if n == 1:
+        low = high = float(diff[0])
+    else:
+        half_width = stats.t.ppf(0.95, n - 1) * diff.std(ddof=1) / np.sqrt(n)
+        low, high = diff.mean() - half_width, diff.mean() + half_width
+    outcome = "holds" if low > 0 else "does not hold" if high <= 0 else "inconclusive"
     scale, unit = (100, "%") if as_percent else (1, "")
     show = lambda v: f"{scale * v.mean():.2f}{unit}" + (f" ± {scale * v.std(ddof=1):.2f}" if v.size > 1 else "")  # noqa: E731
-    seeds = f"{left.size} seed{'s' if left.size > 1 else ''}"
-    detail = f"{left_name} {show(left)} vs {right_name} {show(right)}; {left_name} − {right_name} > 0 in {(diff > 0).sum()}/{left.size} ({seeds})"
+    if n == 1:
+        spread = "one model, no seed spread to compare with"
+    else:
+        spread = f"{n} seeds, 95% one-sided bounds of the mean difference [{scale * low:+.2f}, {scale * high:+.2f}]{unit and ' pp'}"
+    detail = f"{left_name} {show(left)} vs {right_name} {show(right)}; {left_name} − {right_name} > 0 in {(diff > 0).sum()}/{n} ({spread})"
     return Verdict(claim=claim, verdict=outcome, left=tuple(left), right=tuple(right), detail=detail)
 
 

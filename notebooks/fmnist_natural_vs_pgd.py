@@ -104,9 +104,10 @@ report.comparison_table(frame, "ccs_table3")
 # ## Advantage ratio and the claims
 #
 # The membership advantage is 2·(accuracy − ½) (CCS Eq. 16). The paper's headline for
-# Fashion-MNIST is the ratio of the robust model's best advantage to the natural model's. A claim below
-# *holds* if it holds in every seed, *does not hold* if it fails in every seed, and is *inconclusive*
-# otherwise (the effect is within the seed spread).
+# Fashion-MNIST is the ratio of the robust model's best advantage to the natural model's. A claim below is
+# judged on the per-seed differences: it *holds* when the one-sided 95% confidence bound of the mean
+# difference is above zero, *does not hold* when the opposite bound is at or below zero, and is
+# *inconclusive* when the effect lies within the seed spread (`mi_lib.report.verdict`).
 
 # %%
 ratio = report.advantage_ratio(frame)

@@ -5,10 +5,13 @@ from mi_lib import paper, report
 
 
 def test_verdict_rule():
-    assert report.verdict("c", [0.6, 0.7], [0.5, 0.6], left_name="a", right_name="b").verdict == "holds"
-    assert report.verdict("c", [0.4, 0.5], [0.5, 0.6], left_name="a", right_name="b").verdict == "does not hold"
-    assert report.verdict("c", [0.6, 0.5], [0.5, 0.6], left_name="a", right_name="b").verdict == "inconclusive"
-    assert report.verdict("c", [0.5], [0.5], left_name="a", right_name="b").verdict == "does not hold"
+    judge = lambda a, b: report.verdict("c", a, b, left_name="a", right_name="b").verdict  # noqa: E731
+    assert judge([0.60, 0.70, 0.65], [0.50, 0.60, 0.55]) == "holds"  # +0.10 in every seed, no spread
+    assert judge([0.40, 0.50, 0.45], [0.50, 0.60, 0.55]) == "does not hold"
+    assert judge([0.60, 0.50, 0.55], [0.50, 0.60, 0.55]) == "inconclusive"  # seeds disagree
+    assert judge([0.502, 0.52, 0.513], [0.50, 0.50, 0.50]) == "inconclusive"  # all positive, but within the spread
+    assert judge([0.6], [0.5]) == "holds" and judge([0.5], [0.5]) == "does not hold"  # one model: the sign
+    assert "no seed spread" in report.verdict("c", [0.6], [0.5], left_name="a", right_name="b").detail
     with pytest.raises(ValueError):
         report.verdict("c", [0.5, 0.6], [0.5], left_name="a", right_name="b")
 
