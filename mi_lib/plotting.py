@@ -15,17 +15,19 @@ def loss_histograms(signals_by_model: Mapping[str, Mapping[str, np.ndarray]], *,
     """CCS Fig. 1 style: histograms of the cross-entropy loss of members (train) vs non-members (test).
 
     ``signals_by_model`` maps a panel title to signals in the authors' schema; ``kind`` is benign or adversarial.
+    Log-spaced bins: the losses span many orders of magnitude, and the members' mass near zero is the signal.
     """
     fig, axes = plt.subplots(1, len(signals_by_model), figsize=(4.2 * len(signals_by_model), 3.2), squeeze=False)
+    floor = 1e-8  # a softmax that rounds to 1 in float32 gives loss 0; the first bin holds everything <= floor
     for ax, (name, s) in zip(axes[0], signals_by_model.items()):
         members = cross_entropy_loss(s[f"output_train_{kind}"], s["train_label"])
         nonmembers = cross_entropy_loss(s[f"output_test_{kind}"], s["test_label"])
-        top = max_loss or float(np.quantile(np.concatenate([members, nonmembers]), 0.99))
-        edges = np.linspace(0, top, bins + 1)
-        weights = lambda v: np.full(v.shape, 1.0 / v.size)  # noqa: E731  (fractions, sets of unequal size)
-        ax.hist(np.clip(members, 0, top), edges, weights=weights(members), alpha=0.6, label="members (train)")
-        ax.hist(np.clip(nonmembers, 0, top), edges, weights=weights(nonmembers), alpha=0.6, label="non-members (test)")
-        ax.set(title=f"{name}{title_suffix}", xlabel=f"cross-entropy loss ({kind} input)", ylabel="fraction of points")
+        top = max_loss or max(float(np.concatenate([members, nonmembers]).max()), 10 * floor)
+        edges = np.logspace(np.log10(floor), np.log10(top), bins + 1)
+        weights = lambda v: np.full(v.shape, 1.0 / v.size)  # noqa: E731  (fractions: sets of unequal size)
+        ax.hist(np.clip(members, floor, top), edges, weights=weights(members), alpha=0.6, label="members (train)")
+        ax.hist(np.clip(nonmembers, floor, top), edges, weights=weights(nonmembers), alpha=0.6, label="non-members (test)")
+        ax.set(xscale="log", title=f"{name}{title_suffix}", xlabel=f"cross-entropy loss, {kind} input (log scale)", ylabel="fraction of points")
         ax.legend(fontsize=8)
     fig.tight_layout()
     return fig

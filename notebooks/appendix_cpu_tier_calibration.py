@@ -73,7 +73,7 @@ fig = plotting.member_sweep_plot(frame, title=f"Fashion-MNIST, {tier}-tier pilot
 # %% [markdown]
 # ## Which point the cpu tier uses
 
-# %%
+# %% tags=["hide-input"]
 config = tiers.preset("fmnist", tier)
 key = (config.width, config.epochs, config.n_members)
 regime = report.regime_table(frame).set_index(["width", "epochs", "n_members", "method"])["in regime"].unstack()

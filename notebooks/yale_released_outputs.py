@@ -67,7 +67,7 @@ report.comparison_table(verifiable, "ccs_verifiable_released", dataset="yale")
 #
 # These are single released models (no seeds), so a verdict is a comparison of one number each.
 
-# %%
+# %% tags=["hide-input"]
 # NBVAL_CHECK_OUTPUT
 best = report.best_advantage(frame)
 natural_best = report.paired(frame, "natural", best)
