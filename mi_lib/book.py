@@ -2,7 +2,8 @@
 
 ``book/<name>.ipynb`` are executed at the cpu tier (what the rendered book shows) and
 ``tests/notebooks/<name>.ipynb`` at the smoke tier (what ``pytest --nbval-lax`` re-executes). Each executed
-copy records the SHA256 of its source, so a stale copy is detected (:func:`stale`) and re-executed.
+copy records the SHA256 of its source and of the library (:func:`source_hash`), so a stale copy is detected
+(:func:`stale`) and re-executed.
 Volatile metadata (timestamps, durations) is stripped (execution counts stay: nbval needs them) so that re-executing unchanged code changes no bytes.
 
 Command line: ``python -m mi_lib.book {execute,stale} ...`` (used by ``./run``).
@@ -27,7 +28,13 @@ def sources() -> list[Path]:
 
 
 def source_hash(source: Path) -> str:
-    return hashlib.sha256(source.read_bytes()).hexdigest()
+    """SHA256 of the chapter source and of everything it computes with (``mi_lib`` code and reference data),
+    so a library change marks every executed copy stale until it is re-executed (from cached runs: seconds)."""
+    library = Path(__file__).resolve().parent
+    h = hashlib.sha256(source.read_bytes())
+    for path in sorted([*library.rglob("*.py"), *library.rglob("*.json")]):
+        h.update(path.relative_to(library).as_posix().encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
 
 
 def target_for(source: Path, tier: str) -> Path:
