@@ -59,7 +59,8 @@ TIER_NAMES = ("smoke", "cpu", "paper")
 PILOT_POINTS = {
     "smoke": [{"n_members": n} for n in (100, 200)],
     "cpu": [{"width": 0.125, "epochs": 60, "n_members": n} for n in (500, 1000, 2000)]
-    + [{"width": 0.0625, "epochs": 30, "n_members": n} for n in (5000, 10000)],
+    + [{"width": 0.0625, "epochs": 30, "n_members": n} for n in (5000, 10000)]
+    + [{"width": 0.25, "epochs": 60, "n_members": 1000}],
     "paper": [{"n_members": n} for n in (5000, 20000, 60000)],
 }
 
