@@ -20,7 +20,8 @@ from typing import Any
 from .config import ConfigError, ExperimentConfig
 
 _COMMON_FMNIST = dict(dataset="fmnist", model="fmnist_cnn", eps=0.1, train_steps=8, train_step_ratio=0.2)  # step 0.02
-_COMMON_YALE = dict(dataset="yale", model="yale_cnn", eps="8/255", train_steps=10, train_step_ratio=0.2)  # step 2·eps/10
+_COMMON_YALE = dict(dataset="yale", model="yale_cnn", eps="8/255", train_steps=10, train_step_ratio=0.2,  # step 2·eps/10
+                    dist_coeff=1.5)  # the authors' Dist-based ascent coefficient for Yale (spec §3.2)
 _COMMON_CIFAR = dict(model="wrn", eps="8/255", train_steps=10, train_step_ratio=0.25, augment=True)  # step 2/255
 
 PRESETS: dict[str, dict[str, dict[str, Any]]] = {
