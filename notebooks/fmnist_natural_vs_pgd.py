@@ -37,8 +37,8 @@ progress = False  # training progress bars
 import pandas as pd
 from IPython.display import Markdown, display
 
-from mi_lib import paper, plotting, report, tiers
-from mi_lib.config import format_eps, parse_eps
+from mi_lib import chapters, plotting, report, tiers
+from mi_lib.config import parse_eps
 from mi_lib.experiments import run_grid
 
 pd.set_option("display.max_colwidth", None)  # verdicts carry their numbers in full
@@ -56,16 +56,9 @@ config = tiers.preset("fmnist", tier, method="pgd", **overrides)
 
 # %% tags=["hide-input"]
 # NBVAL_CHECK_OUTPUT  (the tier's settings are deterministic: nbval compares this cell's output)
-changes = tiers.describe_tier("fmnist", tier)
-if tier == "smoke":
-    display(Markdown("> **Smoke tier:** a seconds-long run that exercises the code; its numbers mean nothing."))
-display(Markdown(
-    f"**Tier `{tier}`**, ε = {format_eps(eps)}, {seeds} seed(s). Members: {config.n_members or 'all 60,000'} training images, "
-    f"non-members: {config.n_nonmembers or 'all 10,000'} test images, both class-balanced and drawn with the run's seed. "
-    f"Training attack: PGD-{config.train_steps}, step {config.step_size:.4g}, random start; evaluation attack: "
-    f"PGD-{config.eval_steps}, step 2.5ε/{config.eval_steps}, no random start (the authors' protocol)."
-))
-pd.DataFrame({k: {"this tier": v[0], "paper": v[1]} for k, v in changes.items()}).T
+text, changes = chapters.tier_setting(config, seeds=seeds)
+display(Markdown(text))
+changes
 
 # %% [markdown]
 # ## Train and attack
@@ -109,25 +102,10 @@ report.comparison_table(frame, "ccs_table3")
 # difference is above zero, *does not hold* when the opposite bound is at or below zero, and is
 # *inconclusive* when the effect lies within the seed spread (`mi_lib.report.verdict`).
 
-# %% tags=["hide-input"]
-ratio = report.advantage_ratio(frame)
-paper_ratio = paper.row("ccs_advantage_ratios", dataset="fmnist")
-best = report.best_advantage(frame)
-verdicts = [
-    report.verdict("PGD model's best advantage > natural model's (C1, Fashion-MNIST)",
-                   report.paired(frame, "pgd", best), report.paired(frame, "natural", best),
-                   left_name="PGD", right_name="natural"),
-    report.verdict("IA > IB for the robust model (C2)", report.paired(frame, "pgd", "ia"), report.paired(frame, "pgd", "ib"),
-                   left_name="IA", right_name="IB"),
-    report.verdict("IB > IA for the natural model (C2)", report.paired(frame, "natural", "ib"), report.paired(frame, "natural", "ia"),
-                   left_name="IB", right_name="IA"),
-]
-display(Markdown(
-    f"Advantage ratio PGD / natural: **{ratio.mean():.2f}×** (per seed: {', '.join(f'{r:.2f}' for r in ratio)}) "
-    f"against the paper's **{paper_ratio['ratio']}×** ({100 * paper_ratio['best_robust_advantage']:.2f}% vs "
-    f"{100 * paper_ratio['natural_advantage']:.2f}%)."
-))
-report.verdict_frame(verdicts)
+# %%
+text, verdicts = chapters.natural_vs_robust_claims(frame, dataset="fmnist")
+display(Markdown(text))
+verdicts
 
 # %% [markdown]
 # ## Loss distributions of members and non-members (CCS Fig. 1 style)
@@ -166,28 +144,5 @@ attack_metrics.drop(columns="seed").groupby(["method", "attack"], sort=False).me
 # numbers below compare the regime of our models with the paper's; the appendix *Calibrating the cpu
 # tier* shows how leakage and regime move with the member count and the width.
 
-# %% tags=["hide-input"]
-mean = report.mean_spread(frame, columns=report.COLUMNS).set_index("method")
-nat, pgd = paper.row("ccs_table3", method="natural"), paper.row("ccs_table3", method="pgd")
-pct = lambda v: f"{100 * v:.2f}%"  # noqa: E731
-gap = {m: mean.loc[m, "train_acc_mean"] - mean.loc[m, "test_acc_mean"] for m in ("natural", "pgd")}
-robust_gap = mean.loc["pgd", "adv_train_acc_mean"] - mean.loc["pgd", "adv_test_acc_mean"]
-if ratio.mean() >= 0.75 * paper_ratio["ratio"]:
-    why = "within a quarter of the paper's."
-elif robust_gap < 0.15:
-    why = (f"below the paper's: the robust model's adv-train − adv-test gap is only {pct(robust_gap)}, i.e. it does not "
-           "memorise its training set under attack (too little capacity or training), so it has little to leak.")
-else:
-    why = ("below the paper's: the robust model is in the regime, but the natural model over-fits its small training "
-           "set, so its own leakage rises toward the robust model's. The paper's ratio needs a natural model that "
-           "generalises (many members) and a robust model with the capacity and training to memorise under attack; "
-           "the appendix shows the points tried within the CPU budget.")
-display(Markdown(
-    f"- **Natural model:** test accuracy {pct(mean.loc['natural', 'test_acc_mean'])} against the paper's {pct(nat['test_acc'])} "
-    f"(generalisation gap {pct(gap['natural'])} vs {pct(nat['train_acc'] - nat['test_acc'])}); IB {pct(mean.loc['natural', 'ib_mean'])} "
-    f"against {pct(nat['ib'])}. It is trained on {config.n_members or 60000} instead of 60,000 images.\n"
-    f"- **PGD model:** adv-train {pct(mean.loc['pgd', 'adv_train_acc_mean'])} vs adv-test {pct(mean.loc['pgd', 'adv_test_acc_mean'])} "
-    f"(gap {pct(robust_gap)}; paper {pct(pgd['adv_train_acc'])} vs {pct(pgd['adv_test_acc'])}, gap "
-    f"{pct(pgd['adv_train_acc'] - pgd['adv_test_acc'])}); IA {pct(mean.loc['pgd', 'ia_mean'])} against {pct(pgd['ia'])}.\n"
-    f"- **Ratio:** {ratio.mean():.2f}× against {paper_ratio['ratio']}×, {why}"
-))
+# %%
+display(Markdown(chapters.regime_comparison(frame, config=config)))

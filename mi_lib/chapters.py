@@ -1,0 +1,85 @@
+"""What the "natural vs robust" chapters show, computed: the tier's setting, the claims' verdicts, the
+advantage ratio and the regime comparison with the paper, as Markdown strings and frames. Notebooks call
+these and display the results; every number comes from runs and from the papers' data file."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import paper, report
+from .config import ExperimentConfig, format_eps
+from .data import DISPLAY_NAMES
+from .tiers import describe_tier
+
+PAPER_TABLES = {"yale": "ccs_table2", "fmnist": "ccs_table3", "cifar10": "ccs_table4", "cifar10-jpeg": "ccs_table4"}
+FULL_SIZES = {"yale": (1900, 514), "fmnist": (60000, 10000), "cifar10": (50000, 10000), "cifar10-jpeg": (50000, 10000)}
+SMOKE_WARNING = "> **Smoke tier:** a seconds-long run that exercises the code; its numbers mean nothing."
+
+
+def tier_setting(config: ExperimentConfig, *, seeds: int) -> tuple[str, pd.DataFrame]:
+    """A sentence on the data and attacks of ``config``'s tier, and a table of every setting that differs
+    from the paper tier (this tier vs paper)."""
+    members, nonmembers = FULL_SIZES[config.dataset]
+    text = (
+        (SMOKE_WARNING + "\n\n" if config.tier == "smoke" else "")
+        + f"**Tier `{config.tier}`**, {DISPLAY_NAMES[config.dataset]}, ε = {format_eps(config.eps)}, {seeds} seed(s). "
+        f"Members: {config.n_members or f'all {members}'} training images; non-members: {config.n_nonmembers or f'all {nonmembers}'} "
+        "test images (class-balanced subsets drawn with the run's seed). "
+        f"Training attack: PGD-{config.train_steps}, step {config.step_size:.4g}, random start; evaluation attack: "
+        f"PGD-{config.eval_steps}, step 2.5ε/{config.eval_steps}, no random start (the authors' protocol)."
+    )
+    changes = describe_tier(config.dataset, config.tier) if config.tier in ("smoke", "cpu") else {}
+    return text, pd.DataFrame({k: {"this tier": v[0], "paper": v[1]} for k, v in changes.items()}).T
+
+
+def natural_vs_robust_claims(frame: pd.DataFrame, *, dataset: str, robust: str = "pgd") -> tuple[str, pd.DataFrame]:
+    """The advantage ratio (ours vs the paper's) and the verdicts of C1 and C2 for ``robust`` vs natural."""
+    name = {"pgd": "PGD", "dist": "Dist", "diff": "Diff"}.get(robust, robust)
+    best = report.best_advantage(frame)
+    verdicts = [
+        report.verdict(f"{name} model's best advantage > natural model's (C1, {DISPLAY_NAMES[dataset]})",
+                       report.paired(frame, robust, best), report.paired(frame, "natural", best), left_name=name, right_name="natural"),
+        report.verdict("IA > IB for the robust model (C2)", report.paired(frame, robust, "ia"), report.paired(frame, robust, "ib"),
+                       left_name="IA", right_name="IB"),
+        report.verdict("IB > IA for the natural model (C2)", report.paired(frame, "natural", "ib"), report.paired(frame, "natural", "ia"),
+                       left_name="IB", right_name="IA"),
+    ]
+    ratio = report.advantage_ratio(frame, robust=robust)
+    theirs = paper.row("ccs_advantage_ratios", dataset="cifar10" if dataset == "cifar10-jpeg" else dataset)
+    text = (
+        f"Advantage ratio {name} / natural: **{ratio.mean():.2f}×** (per seed: {', '.join(f'{r:.2f}' for r in ratio)}) "
+        f"against the paper's **{theirs['ratio']}×** ({100 * theirs['best_robust_advantage']:.2f}% vs {100 * theirs['natural_advantage']:.2f}%)."
+    )
+    return text, report.verdict_frame(verdicts)
+
+
+def regime_comparison(frame: pd.DataFrame, *, config: ExperimentConfig, robust: str = "pgd") -> str:
+    """Markdown: our models' regime against the paper's (generalisation gaps, robust gap, leakage, ratio) and the
+    computed reason for a ratio below the paper's."""
+    table = PAPER_TABLES[config.dataset]
+    mean = report.mean_spread(frame, columns=report.COLUMNS).set_index("method")
+    nat, rob = paper.row(table, method="natural"), paper.row(table, method=robust)
+    pct = lambda v: f"{100 * v:.2f}%"  # noqa: E731
+    ours_gap = mean.loc["natural", "train_acc_mean"] - mean.loc["natural", "test_acc_mean"]
+    robust_gap = mean.loc[robust, "adv_train_acc_mean"] - mean.loc[robust, "adv_test_acc_mean"]
+    ratio = float(np.mean(report.advantage_ratio(frame, robust=robust)))
+    theirs = paper.row("ccs_advantage_ratios", dataset="cifar10" if config.dataset == "cifar10-jpeg" else config.dataset)["ratio"]
+    if ratio >= 0.75 * theirs:
+        why = "within a quarter of the paper's."
+    elif robust_gap < 0.15:
+        why = (f"below the paper's: the robust model's adv-train − adv-test gap is only {pct(robust_gap)}, i.e. it does not "
+               "memorise its training set under attack (too little capacity or training), so it has little to leak.")
+    else:
+        why = ("below the paper's: the robust model is in the regime, but the natural model over-fits its training set more "
+               "than the paper's, so its own leakage rises toward the robust model's. The paper's ratio needs a natural model "
+               "that generalises (many members) and a robust model with the capacity and training to memorise under attack.")
+    members = config.n_members or FULL_SIZES[config.dataset][0]
+    return (
+        f"- **Natural model:** test accuracy {pct(mean.loc['natural', 'test_acc_mean'])} against the paper's {pct(nat['test_acc'])} "
+        f"(generalisation gap {pct(ours_gap)} vs {pct(nat['train_acc'] - nat['test_acc'])}); IB {pct(mean.loc['natural', 'ib_mean'])} "
+        f"against {pct(nat['ib'])}. Trained on {members} of the {FULL_SIZES[config.dataset][0]} images the paper used.\n"
+        f"- **Robust model:** adv-train {pct(mean.loc[robust, 'adv_train_acc_mean'])} vs adv-test {pct(mean.loc[robust, 'adv_test_acc_mean'])} "
+        f"(gap {pct(robust_gap)}; paper {pct(rob['adv_train_acc'])} vs {pct(rob['adv_test_acc'])}, gap "
+        f"{pct(rob['adv_train_acc'] - rob['adv_test_acc'])}); IA {pct(mean.loc[robust, 'ia_mean'])} against {pct(rob['ia'])}.\n"
+        f"- **Ratio:** {ratio:.2f}× against {theirs}×, {why}"
+    )
