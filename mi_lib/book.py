@@ -1,5 +1,9 @@
 """Executing the chapters: jupytext sources in ``notebooks/`` -> papermill -> executed ``.ipynb``.
 
+A chapter is a source plus fixed parameters (:data:`CHAPTERS`): one source per paper section, executed once
+per dataset where the section covers several. ``{{name}}`` placeholders in a chapter's Markdown (its title)
+are filled from the chapter's ``labels`` after execution.
+
 ``book/<name>.ipynb`` are executed at the cpu tier (what the rendered book shows) and
 ``tests/notebooks/<name>.ipynb`` at the smoke tier (what ``pytest --nbval-lax`` re-executes). Each executed
 copy records the SHA256 of its source and of the library (:func:`source_hash`), so a stale copy is detected
@@ -11,7 +15,9 @@ Command line: ``python -m mi_lib.book {execute,stale} ...`` (used by ``./run``).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
+import json
 import sys
 import tempfile
 from pathlib import Path
@@ -23,33 +29,60 @@ TARGETS = {"cpu": REPO_ROOT / "book", "smoke": REPO_ROOT / "tests" / "notebooks"
 SOURCE_KEY = "mi_lib_source_sha256"
 
 
-def sources() -> list[Path]:
-    return sorted(SOURCES.glob("*.py"))
+@dataclasses.dataclass(frozen=True)
+class Chapter:
+    """An executed notebook of the book: ``source`` (a stem in notebooks/) run with ``parameters``."""
+
+    name: str
+    source: str
+    parameters: dict[str, Any] = dataclasses.field(default_factory=dict)
+    labels: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    @property
+    def path(self) -> Path:
+        return SOURCES / f"{self.source}.py"
 
 
-def source_hash(source: Path) -> str:
-    """SHA256 of the chapter source and of everything it computes with (``mi_lib`` code and reference data),
-    so a library change marks every executed copy stale until it is re-executed (from cached runs: seconds)."""
+CHAPTERS = [
+    Chapter("yale_released_outputs", "yale_released_outputs"),
+    Chapter("yale_natural_vs_pgd", "natural_vs_pgd", {"dataset": "yale"}, {"dataset_name": "Yale Face", "paper_table": "Table 2"}),
+    Chapter("fmnist_natural_vs_pgd", "natural_vs_pgd", {"dataset": "fmnist"}, {"dataset_name": "Fashion-MNIST", "paper_table": "Table 3"}),
+    Chapter("appendix_cpu_tier_calibration", "appendix_cpu_tier_calibration"),
+]
+
+
+def chapters() -> list[Chapter]:
+    missing = sorted({s.stem for s in SOURCES.glob("*.py")} - {c.source for c in CHAPTERS})
+    if missing:
+        raise RuntimeError(f"notebooks/{missing[0]}.py is not a chapter: add it to mi_lib.book.CHAPTERS")
+    return CHAPTERS
+
+
+def source_hash(chapter: Chapter) -> str:
+    """SHA256 of the chapter (source, parameters, labels) and of everything it computes with (``mi_lib`` code
+    and reference data), so a library change marks every executed copy stale until it is re-executed (from
+    cached runs: seconds)."""
     library = Path(__file__).resolve().parent
-    h = hashlib.sha256(source.read_bytes())
+    h = hashlib.sha256(chapter.path.read_bytes())
+    h.update(json.dumps([chapter.parameters, chapter.labels], sort_keys=True).encode())
     for path in sorted([*library.rglob("*.py"), *library.rglob("*.json")]):
         h.update(path.relative_to(library).as_posix().encode() + b"\0" + path.read_bytes())
     return h.hexdigest()
 
 
-def target_for(source: Path, tier: str) -> Path:
-    return TARGETS[tier] / f"{source.stem}.ipynb"
+def target_for(chapter: Chapter, tier: str) -> Path:
+    return TARGETS[tier] / f"{chapter.name}.ipynb"
 
 
-def stale(tier: str) -> list[Path]:
-    """Sources whose executed copy at ``tier`` is missing or was executed from a different source."""
+def stale(tier: str) -> list[Chapter]:
+    """Chapters whose executed copy at ``tier`` is missing or was executed from a different source or library."""
     import nbformat
 
     out = []
-    for source in sources():
-        target = target_for(source, tier)
-        if not target.exists() or nbformat.read(target, as_version=4).metadata.get(SOURCE_KEY) != source_hash(source):
-            out.append(source)
+    for chapter in chapters():
+        target = target_for(chapter, tier)
+        if not target.exists() or nbformat.read(target, as_version=4).metadata.get(SOURCE_KEY) != source_hash(chapter):
+            out.append(chapter)
     return out
 
 
@@ -61,22 +94,30 @@ def _strip_volatile(nb: Any) -> None:
         cell.metadata.pop("execution", None)
 
 
-def execute(source: Path, *, tier: str, output: Path | None = None, parameters: dict[str, Any] | None = None) -> Path:
-    """Execute ``source`` with papermill at ``tier`` (plus ``parameters``) into ``output`` (default: the tier's copy)."""
+def _fill_labels(nb: Any, labels: dict[str, str]) -> None:
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for key, value in labels.items():
+                cell.source = cell.source.replace("{{" + key + "}}", value)
+
+
+def execute(chapter: Chapter, *, tier: str, output: Path | None = None, parameters: dict[str, Any] | None = None) -> Path:
+    """Execute ``chapter`` with papermill at ``tier`` (plus ``parameters``) into ``output`` (default: the tier's copy)."""
     import jupytext
     import nbformat
     import papermill
 
-    output = output or target_for(source, tier)
+    output = output or target_for(chapter, tier)
     output.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        src_nb = Path(tmp) / f"{source.stem}.ipynb"
-        jupytext.write(jupytext.read(source), src_nb)
-        papermill.execute_notebook(str(src_nb), str(src_nb), parameters={"tier": tier, **(parameters or {})},
+        src_nb = Path(tmp) / f"{chapter.name}.ipynb"
+        jupytext.write(jupytext.read(chapter.path), src_nb)
+        papermill.execute_notebook(str(src_nb), str(src_nb), parameters={**chapter.parameters, "tier": tier, **(parameters or {})},
                                    cwd=str(REPO_ROOT), progress_bar=False, kernel_name="python3")
         nb = nbformat.read(src_nb, as_version=4)
     _strip_volatile(nb)
-    nb.metadata[SOURCE_KEY] = source_hash(source)
+    _fill_labels(nb, chapter.labels)
+    nb.metadata[SOURCE_KEY] = source_hash(chapter)
     nbformat.write(nb, output)
     return output
 
@@ -91,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m mi_lib.book")
     sub = parser.add_subparsers(dest="command", required=True)
     ex = sub.add_parser("execute", help="execute notebooks (default: the stale ones) at a tier")
-    ex.add_argument("names", nargs="*", help="notebook names (stems in notebooks/); default: every stale one")
+    ex.add_argument("names", nargs="*", help="chapter names (see mi_lib.book.CHAPTERS); default: every stale one")
     ex.add_argument("--tier", default="cpu", choices=sorted(TARGETS))
     ex.add_argument("--all", action="store_true", help="re-execute every notebook, stale or not")
     ex.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"))
@@ -101,20 +142,20 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.command == "stale":
-        names = [s.stem for s in stale(args.tier)]
+        names = [c.name for c in stale(args.tier)]
         print("\n".join(names) if names else f"all {args.tier} notebooks are up to date")
         return 1 if names else 0
-    by_name = {s.stem: s for s in sources()}
+    by_name = {c.name: c for c in chapters()}
     unknown = [n for n in args.names if n not in by_name]
     if unknown:
-        parser.error(f"unknown notebook(s) {unknown}; accepted: {', '.join(by_name)}")
-    chosen = [by_name[n] for n in args.names] or (sources() if args.all else stale(args.tier))
+        parser.error(f"unknown chapter(s) {unknown}; accepted: {', '.join(by_name)}")
+    chosen = [by_name[n] for n in args.names] or (chapters() if args.all else stale(args.tier))
     if args.output and len(chosen) != 1:
         parser.error("--output needs exactly one notebook name")
     parameters = {name: _parse_value(value) for name, value in args.parameter}
-    for source in chosen:
-        print(f"executing {source.name} at tier {args.tier} {parameters or ''}", flush=True)
-        print(f"  -> {execute(source, tier=args.tier, output=args.output, parameters=parameters)}", flush=True)
+    for chapter in chosen:
+        print(f"executing {chapter.name} ({chapter.source}.py) at tier {args.tier} {parameters or ''}", flush=True)
+        print(f"  -> {execute(chapter, tier=args.tier, output=args.output, parameters=parameters)}", flush=True)
     return 0
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from .data import load_dataset, membership_split
-from .runs import RunResult, run_experiment
+from .runs import RunResult, load_run, run_experiment
 from .tiers import preset
 
 
@@ -12,15 +12,19 @@ def run_grid(dataset: str, tier: str, *, methods: Iterable[str], seeds: Iterable
              device: str | None = None, **overrides: Any) -> list[RunResult]:
     """Run every (method, seed) of ``dataset`` at ``tier`` with ``overrides`` (e.g. ``eps``, ``n_members``).
 
-    Loads the dataset once; each run is cached, so rerunning the grid only computes what is missing.
+    Each run is cached, so rerunning the grid only computes what is missing; the dataset is loaded (once) only
+    if some run must be computed, so committed results re-execute a chapter without the data.
     """
     data = None
     results = []
     for seed in seeds:
         for method in methods:
             config = preset(dataset, tier, method=method, seed=seed, **overrides)
-            data = data or load_dataset(dataset)
-            results.append(run_experiment(config, split=membership_split(config, data=data), device=device, progress=progress))
+            cached = load_run(config)
+            if cached is None:
+                data = data or load_dataset(dataset)
+                cached = run_experiment(config, split=membership_split(config, data=data), device=device, progress=progress)
+            results.append(cached)
     return results
 
 
