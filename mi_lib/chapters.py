@@ -39,7 +39,8 @@ def tier_setting(config: ExperimentConfig, *, seeds: int) -> tuple[str, pd.DataF
         (SMOKE_WARNING + "\n\n" if config.tier == "smoke" else "")
         + f"**Tier `{config.tier}`**, {DISPLAY_NAMES[config.dataset]}, ε = {format_eps(config.eps)}, {seeds} seed(s). "
         f"Members: {config.n_members or f'all {members}'} training images; non-members: {config.n_nonmembers or f'all {nonmembers}'} "
-        "test images (class-balanced subsets drawn with the run's seed). "
+        + ("test images (class-balanced subsets drawn with the run's seed). " if config.n_members or config.n_nonmembers else "test images. ")
+        + 
         f"Training attack: PGD-{config.train_steps}, step {config.step_size:.4g}, random start; evaluation attack: "
         f"PGD-{config.eval_steps}, step 2.5ε/{config.eval_steps}, no random start (the authors' protocol)."
     )
@@ -76,6 +77,7 @@ def regime_comparison(frame: pd.DataFrame, *, config: ExperimentConfig, robust: 
     nat, rob = paper.row(table, method="natural"), paper.row(table, method=robust)
     pct = lambda v: f"{100 * v:.2f}%"  # noqa: E731
     ours_gap = mean.loc["natural", "train_acc_mean"] - mean.loc["natural", "test_acc_mean"]
+    paper_gap = nat["train_acc"] - nat["test_acc"]
     robust_gap = mean.loc[robust, "adv_train_acc_mean"] - mean.loc[robust, "adv_test_acc_mean"]
     ratio = float(np.mean(report.advantage_ratio(frame, robust=robust)))
     theirs = paper.row("ccs_advantage_ratios", dataset="cifar10" if config.dataset == "cifar10-jpeg" else config.dataset)["ratio"]
@@ -84,14 +86,17 @@ def regime_comparison(frame: pd.DataFrame, *, config: ExperimentConfig, robust: 
     elif robust_gap < 0.15:
         why = (f"below the paper's: the robust model's adv-train − adv-test gap is only {pct(robust_gap)}, i.e. it does not "
                "memorise its training set under attack (too little capacity or training), so it has little to leak.")
-    else:
+    elif ours_gap > paper_gap + 0.02:
         why = ("below the paper's: the robust model is in the regime, but the natural model over-fits its training set more "
                "than the paper's, so its own leakage rises toward the robust model's. The paper's ratio needs a natural model "
                "that generalises (many members) and a robust model with the capacity and training to memorise under attack.")
+    else:
+        why = ("below the paper's, with both models close to the paper's regime: the gap is in the leakage itself (the natural "
+               "model's IB and the robust model's IA above), which the tier's lower resolution and shorter training can shift.")
     members = config.n_members or FULL_SIZES[config.dataset][0]
     return (
         f"- **Natural model:** test accuracy {pct(mean.loc['natural', 'test_acc_mean'])} against the paper's {pct(nat['test_acc'])} "
-        f"(generalisation gap {pct(ours_gap)} vs {pct(nat['train_acc'] - nat['test_acc'])}); IB {pct(mean.loc['natural', 'ib_mean'])} "
+        f"(generalisation gap {pct(ours_gap)} vs {pct(paper_gap)}); IB {pct(mean.loc['natural', 'ib_mean'])} "
         f"against {pct(nat['ib'])}. Trained on {members} of the {FULL_SIZES[config.dataset][0]} images the paper used.\n"
         f"- **Robust model:** adv-train {pct(mean.loc[robust, 'adv_train_acc_mean'])} vs adv-test {pct(mean.loc[robust, 'adv_test_acc_mean'])} "
         f"(gap {pct(robust_gap)}; paper {pct(rob['adv_train_acc'])} vs {pct(rob['adv_test_acc'])}, gap "
