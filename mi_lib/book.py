@@ -89,9 +89,10 @@ def stale(tier: str) -> list[Chapter]:
 def _strip_volatile(nb: Any) -> None:
     nb.metadata.pop("papermill", None)
     nb.metadata.get("widgets", None) and nb.metadata.pop("widgets")
-    for cell in nb.cells:
+    for i, cell in enumerate(nb.cells):
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
+        cell.id = f"cell-{i}"  # jupytext draws random ids; fixed ones keep re-execution byte-stable
 
 
 def _fill_labels(nb: Any, labels: dict[str, str]) -> None:

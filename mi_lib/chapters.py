@@ -31,6 +31,11 @@ DATASET_NOTES = {
 SMOKE_WARNING = "> **Smoke tier:** a seconds-long run that exercises the code; its numbers mean nothing."
 
 
+def paper_ratio(dataset: str) -> dict:
+    """The paper's advantage-ratio row for ``dataset`` (the JPEG stand-in is compared with CIFAR-10)."""
+    return paper.row("ccs_advantage_ratios", dataset="cifar10" if dataset == "cifar10-jpeg" else dataset)
+
+
 def tier_setting(config: ExperimentConfig, *, seeds: int) -> tuple[str, pd.DataFrame]:
     """A sentence on the data and attacks of ``config``'s tier, and a table of every setting that differs
     from the paper tier (this tier vs paper)."""
@@ -61,7 +66,7 @@ def natural_vs_robust_claims(frame: pd.DataFrame, *, dataset: str, robust: str =
                        left_name="IB", right_name="IA"),
     ]
     ratio = report.advantage_ratio(frame, robust=robust)
-    theirs = paper.row("ccs_advantage_ratios", dataset="cifar10" if dataset == "cifar10-jpeg" else dataset)
+    theirs = paper_ratio(dataset)
     text = (
         f"Advantage ratio {name} / natural: **{ratio.mean():.2f}×** (per seed: {', '.join(f'{r:.2f}' for r in ratio)}) "
         f"against the paper's **{theirs['ratio']}×** ({100 * theirs['best_robust_advantage']:.2f}% vs {100 * theirs['natural_advantage']:.2f}%)."
@@ -80,7 +85,7 @@ def regime_comparison(frame: pd.DataFrame, *, config: ExperimentConfig, robust: 
     paper_gap = nat["train_acc"] - nat["test_acc"]
     robust_gap = mean.loc[robust, "adv_train_acc_mean"] - mean.loc[robust, "adv_test_acc_mean"]
     ratio = float(np.mean(report.advantage_ratio(frame, robust=robust)))
-    theirs = paper.row("ccs_advantage_ratios", dataset="cifar10" if config.dataset == "cifar10-jpeg" else config.dataset)["ratio"]
+    theirs = paper_ratio(config.dataset)["ratio"]
     if ratio >= 0.75 * theirs:
         why = "within a quarter of the paper's."
     elif robust_gap < 0.15:

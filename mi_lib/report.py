@@ -151,7 +151,8 @@ def regime_table(frame: pd.DataFrame, *, n_classes: int = 10, fit_threshold: flo
     """Is each model in the papers' regime? The leakage the papers measure comes from models that fit their
     training set (train accuracy >= ``fit_threshold``) and, for robust models, whose adv-train accuracy is far
     above adv-test (gap >= ``gap_threshold``). A model near chance (test accuracy < 1.5 / n_classes) collapsed."""
-    out = frame[["method", "seed", "width", "epochs", "n_members", "train_acc", "test_acc", "adv_train_acc", "adv_test_acc"]].copy()
+    identity = [c for c in ("method", "seed", "width", "epochs", "n_members") if c in frame]  # signals_frame has no width/epochs
+    out = frame[identity + ["train_acc", "test_acc", "adv_train_acc", "adv_test_acc"]].copy()
     out["fits training set"] = frame["train_acc"] >= fit_threshold
     robust = frame["method"] != "natural"
     out["robust gap (adv-train − adv-test)"] = (frame["adv_train_acc"] - frame["adv_test_acc"]).where(robust)

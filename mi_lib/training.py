@@ -28,13 +28,17 @@ def natural_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: flo
     return F.cross_entropy(model(x), y)
 
 
+def _step_at(config: ExperimentConfig, eps: float) -> float:
+    """The training attack's step at the current eps of a warm-up ramp, keeping the configured step/eps ratio."""
+    return config.step_size * (eps / config.eps) if config.eps > 0 else 0.0
+
+
 def pgd_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, config: ExperimentConfig, generator: torch.Generator) -> torch.Tensor:
     """Madry's PGD adversarial training (CCS Eq. 10, α = 0): mean CE on PGD examples with a random start.
 
     The step size scales with the current eps of a warm-up ramp, so the ratio step/eps stays as configured.
     """
-    step = config.step_size * (eps / config.eps) if config.eps > 0 else 0.0
-    x_adv = pgd_linf(model, x, y, eps=eps, step_size=step, steps=config.train_steps, random_start=True, generator=generator)
+    x_adv = pgd_linf(model, x, y, eps=eps, step_size=_step_at(config, eps), steps=config.train_steps, random_start=True, generator=generator)
     return F.cross_entropy(model(x_adv), y)
 
 
@@ -49,8 +53,7 @@ def dist_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float,
 def diff_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, config: ExperimentConfig, generator: torch.Generator) -> torch.Tensor:
     """Diff-based adversarial training, TRADES (Zhang et al.; spec §3.3): CE(f(x), y) + β·KL(f(x) ‖ f(x_adv)),
     batch-mean KL, x_adv from :func:`~mi_lib.attacks.pgd_kl`."""
-    step = config.step_size * (eps / config.eps) if config.eps > 0 else 0.0
-    x_adv = pgd_kl(model, x, eps=eps, step_size=step, steps=config.train_steps, generator=generator)
+    x_adv = pgd_kl(model, x, eps=eps, step_size=_step_at(config, eps), steps=config.train_steps, generator=generator)
     logits = model(x)
     kl = F.kl_div(F.log_softmax(model(x_adv), 1), F.softmax(logits, 1), reduction="batchmean")
     return F.cross_entropy(logits, y) + config.trades_beta * kl
