@@ -96,3 +96,38 @@ def pgd_kl(model: nn.Module, x: torch.Tensor, *, eps: float, step_size: float, s
             (grad,) = torch.autograd.grad(kl, x_adv)
             x_adv = torch.max(torch.min(x_adv.detach() + step_size * grad.sign(), upper), lower)
     return x_adv.detach()
+
+
+def pgd_linf_targeted(model: nn.Module, x: torch.Tensor, target: torch.Tensor, *, eps: float, step_size: float, steps: int) -> torch.Tensor:
+    """Targeted l-inf PGD (CCS §5.2.5): descend the cross-entropy of ``target`` (B,) from x (B, C, H, W), no random
+    start, each step x <- clip_[0,1](clip_{B_eps(x0)}(x − step_size·sign(∇ CE_target))). Eval mode, previous mode
+    restored. Returns x_adv inside B_eps(x0) ∩ [0, 1], detached."""
+    if eps == 0 or steps == 0:
+        return x.detach().clone()
+    x0 = x.detach()
+    lower, upper = (x0 - eps).clamp(0, 1), (x0 + eps).clamp(0, 1)
+    x_adv = x0.clone()
+    with eval_mode(model):
+        for _ in range(steps):
+            x_adv.requires_grad_(True)
+            (grad,) = torch.autograd.grad(F.cross_entropy(model(x_adv), target, reduction="sum"), x_adv)
+            x_adv = torch.max(torch.min(x_adv.detach() - step_size * grad.sign(), upper), lower)
+    return x_adv.detach()
+
+
+def targeted_confidences(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, step_size: float, steps: int,
+                         n_classes: int, batch_size: int = 256) -> torch.Tensor:
+    """F_y(x_adv,t) for every wrong label t (spec §4.2, targeted variant of IA): (N, n_classes − 1), column j holding
+    the true-label confidence on the example targeted at the j-th wrong label in increasing label order."""
+    out = []
+    for start in range(0, len(y), batch_size):
+        xb, yb = x[start : start + batch_size], y[start : start + batch_size]
+        cols = []
+        for shift in range(1, n_classes):
+            target = (yb + shift) % n_classes
+            x_adv = pgd_linf_targeted(model, xb, target, eps=eps, step_size=step_size, steps=steps)
+            with torch.no_grad():
+                cols.append(torch.softmax(model(x_adv), 1).gather(1, yb[:, None])[:, 0])
+        order = torch.argsort((yb[:, None] + torch.arange(1, n_classes)[None, :]) % n_classes, dim=1)
+        out.append(torch.stack(cols, 1).gather(1, order))
+    return torch.cat(out)

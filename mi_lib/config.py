@@ -19,7 +19,7 @@ OPTIMIZERS = ("adam", "sgd")
 TIERS = ("smoke", "cpu", "paper", "custom")
 
 
-HASHED_IF_CHANGED = ("dist_coeff", "trades_beta")
+HASHED_IF_CHANGED = ("dist_coeff", "trades_beta", "adv_fraction")
 
 
 class ConfigError(ValueError):
@@ -114,6 +114,7 @@ class ExperimentConfig:
     # adding a knob never renames existing runs (see HASHED_IF_CHANGED).
     dist_coeff: float = 1.0  # Dist-based: gradient-ascent coefficient c of the authors' l-inf WRM adversary (spec §3.2)
     trades_beta: float = 1.0  # Diff-based (TRADES): weight of the KL term; the authors used 1.0 (spec §3.3)
+    adv_fraction: float = 1.0  # PGD-based: fraction r of the members trained on PGD examples, the rest clean (CCS Table 5)
 
     def __post_init__(self) -> None:
         set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731  (frozen)
@@ -131,6 +132,10 @@ class ExperimentConfig:
             set_(name, _positive(name, getattr(self, name), allow_zero=True))
         for name in ("dist_coeff", "trades_beta"):
             set_(name, _positive(name, getattr(self, name), kind=float))
+        set_("adv_fraction", parse_eps(self.adv_fraction, field="adv_fraction"))  # a number or fraction in [0, 1]
+        if self.adv_fraction != 1.0 and self.method != "pgd":
+            raise ConfigError(f"adv_fraction: only PGD-based training mixes clean and adversarial members (method 'pgd'); "
+                              f"got {self.adv_fraction} with method {self.method!r}")
         for name in ("lr", "weight_decay"):
             set_(name, _positive(name, getattr(self, name), kind=float, allow_zero=(name != "lr")))
         try:

@@ -39,3 +39,15 @@ def pilot_sweep(dataset: str, tier: str, *, points: Iterable[dict[str, Any]], me
     """The calibration pilot: one natural and one robust run per point, a point being overrides of the tier's
     preset (e.g. ``{"width": 0.0625, "epochs": 30, "n_members": 10000}``)."""
     return [r for point in points for r in run_grid(dataset, tier, methods=methods, seeds=(seed,), progress=progress, **{**overrides, **point})]
+
+
+def cached_runs(dataset: str, tier: str, *, methods: Iterable[str], max_seeds: int = 10, **overrides: Any) -> list[RunResult]:
+    """Every run of the tier's preset (with ``overrides``) already computed for ``methods``, seeds 0..max_seeds−1;
+    never trains (the scoreboard reads what the chapters computed)."""
+    found = []
+    for method in methods:
+        for seed in range(max_seeds):
+            run = load_run(preset(dataset, tier, method=method, seed=seed, **overrides))
+            if run is not None:
+                found.append(run)
+    return found

@@ -50,3 +50,25 @@ def member_sweep_plot(frame: pd.DataFrame, *, title: str = "") -> plt.Figure:
     ax_acc.legend(fontsize=6, ncol=2)
     fig.tight_layout()
     return fig
+
+
+def precision_recall_curves(signals_by_model: Mapping[str, Mapping[str, np.ndarray]], *, kind: str = "benign",
+                            title: str = "") -> plt.Figure:
+    """DLS Fig. 2: precision vs recall of the threshold attack on F_y as its threshold sweeps, one curve per model.
+
+    Precision is taken under a 50/50 member prior (TPR / (TPR + FPR)), so 0.5 is chance whatever the set sizes.
+    ``kind``: benign (IB) or adversarial (IA) inputs.
+    """
+    from .metrics import roc_curve, true_label_confidence
+
+    fig, ax = plt.subplots(figsize=(5, 3.8))
+    for name, s in signals_by_model.items():
+        curve = roc_curve(true_label_confidence(s[f"output_train_{kind}"], s["train_label"]),
+                          true_label_confidence(s[f"output_test_{kind}"], s["test_label"]))
+        ax.plot(curve.tpr, curve.balanced_precision, label=name)
+    ax.axhline(0.5, color="grey", lw=0.8, ls=":", label="chance")
+    ax.set(xlabel="recall (TPR)", ylabel="precision (50/50 prior)", ylim=(0.4, 1.02), xlim=(0, 1),
+           title=title or f"precision–recall of the threshold attack ({kind} inputs)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig

@@ -137,10 +137,19 @@ def verdict(claim: str, left: Sequence[float], right: Sequence[float], *, left_n
     return Verdict(claim=claim, verdict=outcome, left=tuple(left), right=tuple(right), detail=detail)
 
 
-def paired(frame: pd.DataFrame, method: str, column: str | pd.Series) -> np.ndarray:
-    """Per-seed values (sorted by seed) of ``column`` for ``method``."""
+def paired(frame: pd.DataFrame, method: str, column: str | pd.Series, *, seeds: Iterable[int] | None = None) -> np.ndarray:
+    """Per-seed values (sorted by seed) of ``column`` for ``method``, restricted to ``seeds`` when given."""
     sub = frame[frame["method"] == method].sort_values("seed")
+    if seeds is not None:
+        sub = sub[sub["seed"].isin(list(seeds))]
     return (column.loc[sub.index] if isinstance(column, pd.Series) else sub[column]).to_numpy()
+
+
+def common_seeds(frame: pd.DataFrame, *methods: str) -> list[int]:
+    """Seeds run for every one of ``methods``: the pairs a verdict compares (e.g. Dist with 1 seed vs natural
+    with 3 is judged on seed 0 alone)."""
+    sets = [set(frame.loc[frame["method"] == m, "seed"]) for m in methods]
+    return sorted(set.intersection(*sets)) if sets else []
 
 
 def verdict_frame(verdicts: Iterable[Verdict]) -> pd.DataFrame:
@@ -163,8 +172,8 @@ def regime_table(frame: pd.DataFrame, *, n_classes: int = 10, fit_threshold: flo
 
 def advantage_ratio(frame: pd.DataFrame, *, robust: str = "pgd") -> np.ndarray:
     """Per seed: best advantage (max of IB, IA) of the ``robust`` model / best advantage of the natural model."""
-    best = best_advantage(frame)
-    return paired(frame, robust, best) / paired(frame, "natural", best)
+    best, seeds = best_advantage(frame), common_seeds(frame, robust, "natural")
+    return paired(frame, robust, best, seeds=seeds) / paired(frame, "natural", best, seeds=seeds)
 
 
 def attack_metrics_frame(models: Iterable[tuple[str, int, dict[str, np.ndarray]]]) -> pd.DataFrame:

@@ -33,13 +33,22 @@ def _step_at(config: ExperimentConfig, eps: float) -> float:
     return config.step_size * (eps / config.eps) if config.eps > 0 else 0.0
 
 
-def pgd_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, config: ExperimentConfig, generator: torch.Generator) -> torch.Tensor:
+def pgd_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, config: ExperimentConfig, generator: torch.Generator,
+             adv_mask: torch.Tensor | None = None) -> torch.Tensor:
     """Madry's PGD adversarial training (CCS Eq. 10, α = 0): mean CE on PGD examples with a random start.
 
     The step size scales with the current eps of a warm-up ramp, so the ratio step/eps stays as configured.
+    ``adv_mask`` (B,) bool, for mixed training (CCS Table 5, spec §3.5): only the masked examples are replaced by
+    their PGD examples, the others stay clean, and the CE is the mean over the whole batch.
     """
-    x_adv = pgd_linf(model, x, y, eps=eps, step_size=_step_at(config, eps), steps=config.train_steps, random_start=True, generator=generator)
-    return F.cross_entropy(model(x_adv), y)
+    attack = dict(eps=eps, step_size=_step_at(config, eps), steps=config.train_steps, random_start=True, generator=generator)
+    if adv_mask is None:
+        return F.cross_entropy(model(pgd_linf(model, x, y, **attack)), y)
+    adv_mask = adv_mask.to(x.device)
+    x_in = x.clone()
+    if adv_mask.any():
+        x_in[adv_mask] = pgd_linf(model, x[adv_mask], y[adv_mask], **attack)
+    return F.cross_entropy(model(x_in), y)
 
 
 def dist_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, config: ExperimentConfig, generator: torch.Generator) -> torch.Tensor:
@@ -55,7 +64,11 @@ def diff_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float,
     batch-mean KL, x_adv from :func:`~mi_lib.attacks.pgd_kl`."""
     x_adv = pgd_kl(model, x, eps=eps, step_size=_step_at(config, eps), steps=config.train_steps, generator=generator)
     logits = model(x)
-    kl = F.kl_div(F.log_softmax(model(x_adv), 1), F.softmax(logits, 1), reduction="batchmean")
+    # KL(p ‖ q) from log-probabilities: F.kl_div with a softmax target that keeps its gradient (as TRADES does)
+    # back-propagates log(p) + 1 = −inf through a probability that underflowed to 0, i.e. NaN, once the model is
+    # confident (logit gaps above ~100 in float32). The same value, computed from log_softmax, stays finite.
+    log_p = F.log_softmax(logits, 1)
+    kl = (log_p.exp() * (log_p - F.log_softmax(model(x_adv), 1))).sum(1).mean()
     return F.cross_entropy(logits, y) + config.trades_beta * kl
 
 
@@ -98,6 +111,18 @@ def _augment(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     return out
 
 
+def adversarial_members(config: ExperimentConfig, n: int) -> torch.Tensor | None:
+    """Mixed training (CCS Table 5, spec §3.5 and §9.8): a fixed random subset of round(adv_fraction·n) of the n
+    members, drawn from the run's seed, trains on PGD examples; returns its (n,) bool mask, or None when every
+    member does (adv_fraction = 1)."""
+    if config.adv_fraction == 1.0:
+        return None
+    order = torch.randperm(n, generator=torch.Generator().manual_seed(config.seed * 1_000_003 + 999_983))
+    mask = torch.zeros(n, dtype=torch.bool)
+    mask[order[: round(config.adv_fraction * n)]] = True
+    return mask
+
+
 @dataclasses.dataclass
 class TrainingState:
     """What a checkpoint holds besides the weights: progress and per-epoch history."""
@@ -135,6 +160,7 @@ def train(
         state = TrainingState(**saved["state"])
     x_all, y_all = split.x_members, split.y_members
     n = len(y_all)
+    adversarial = adversarial_members(config, n)
     iters_per_epoch = -(-n // config.batch_size)
     bar = tqdm(range(state.epoch, config.epochs), desc=f"{config.method} {config.dataset}", disable=not progress, initial=state.epoch, total=config.epochs)
     for epoch in bar:
@@ -152,7 +178,8 @@ def train(
                 x = _augment(x, generator)
             x, y = x.to(device), y.to(device)
             eps = eps_at(config, epoch * iters_per_epoch + b)
-            loss = loss_fn(model, x, y, eps=eps, config=config, generator=generator)
+            extra = {"adv_mask": adversarial[idx]} if adversarial is not None else {}
+            loss = loss_fn(model, x, y, eps=eps, config=config, generator=generator, **extra)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()

@@ -2,6 +2,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+import pytest
+
+from mi_lib import attacks
 from mi_lib.attacks import pgd_linf
 
 
@@ -73,3 +76,30 @@ def test_kl_pgd_stays_in_the_ball_and_moves_the_output():
         p, q = torch.softmax(model(x), 1), torch.log_softmax(model(x_adv), 1)
         assert F.kl_div(q, p, reduction="batchmean") > 1e-4
     assert torch.equal(pgd_kl(model, x, eps=0.0, step_size=0.03, steps=5), x)
+
+
+def test_targeted_pgd_moves_toward_the_target_and_stays_in_the_ball():
+    model, (x, y) = small_model(), batch()
+    target = (y + 1) % 5
+    x_adv = attacks.pgd_linf_targeted(model, x, target, eps=0.1, step_size=0.02, steps=10)
+    assert (x_adv - x).abs().max() <= 0.1 + 1e-6 and x_adv.min() >= 0 and x_adv.max() <= 1
+    with torch.no_grad():
+        before = torch.softmax(model(x), 1).gather(1, target[:, None])
+        after = torch.softmax(model(x_adv), 1).gather(1, target[:, None])
+    assert after.mean() > before.mean()
+    assert torch.equal(attacks.pgd_linf_targeted(model, x, target, eps=0.0, step_size=0.02, steps=10), x)
+
+
+def test_targeted_confidences_columns_follow_the_wrong_labels():
+    model, (x, y) = small_model(), batch()
+    conf = attacks.targeted_confidences(model, x[:6], y[:6], eps=0.1, step_size=0.02, steps=3, n_classes=5, batch_size=4)
+    assert conf.shape == (6, 4)
+    for i in range(6):
+        for t in range(5):
+            if t == int(y[i]):
+                continue
+            j = t if t < int(y[i]) else t - 1  # columns: the wrong labels in increasing order
+            x_adv = attacks.pgd_linf_targeted(model, x[i : i + 1], torch.tensor([t]), eps=0.1, step_size=0.02, steps=3)
+            with torch.no_grad():
+                direct = torch.softmax(model(x_adv), 1)[0, int(y[i])]
+            assert float(conf[i, j]) == pytest.approx(float(direct), rel=1e-4, abs=1e-6)

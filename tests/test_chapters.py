@@ -1,4 +1,5 @@
 import pandas as pd
+import pytest
 
 from mi_lib import chapters
 from mi_lib.tiers import preset
@@ -26,3 +27,53 @@ def test_claims_verdicts_follow_the_numbers():
     text, verdicts = chapters.natural_vs_robust_claims(frame(0.92, 0.57, 0.97, 0.68, 0.645), dataset="fmnist")
     assert "2.0×" in text
     assert verdicts["verdict"].tolist() == ["holds", "holds", "holds"]
+
+
+def test_robust_methods_with_fewer_seeds_are_paired_on_common_seeds():
+    both = frame(0.92, 0.57, 0.97, 0.68, 0.645)
+    dist = both[(both["method"] == "pgd") & (both["seed"] == 0)].assign(method="dist", ia=0.40, ia_advantage=0.0, ib=0.52, ib_advantage=0.04)
+    checks = chapters.claim_checks(pd.concat([both, dist], ignore_index=True), dataset="fmnist")
+    found = {(cid, scope): v for cid, scope, v in checks}
+    c1_dist = found[("C1", "Fashion-MNIST, Dist")]
+    assert c1_dist.verdict == "does not hold" and len(c1_dist.left) == 1  # 0.04 < natural's 0.14, seed 0 only
+    assert "one model" in c1_dist.detail
+    assert found[("C2", "Fashion-MNIST, Dist")].verdict == "does not hold"  # IA 0.40 < IB 0.52
+    assert found[("C1", "Fashion-MNIST, PGD")].verdict == "holds"
+    ratios = chapters.advantage_ratios(pd.concat([both, dist], ignore_index=True), dataset="fmnist")
+    assert list(ratios.index) == ["PGD-Based Adv-Train", "Dist-Based Adv-Train"]
+    assert ratios.loc["Dist-Based Adv-Train", "ours (mean)"] == round(0.04 / 0.14, 2)
+    assert ratios.loc["Dist-Based Adv-Train", "paper"] == round(chapters.paper_method_ratio("fmnist", "dist"), 2)
+
+
+def test_paper_method_ratio_matches_the_caption_for_the_best_method():
+    # CCS captions: best robust (PGD IA) / natural (IB) advantage, e.g. Yale 37.66% / 11.70% = 3.2x
+    for dataset, caption in (("yale", 3.2), ("fmnist", 2.0), ("cifar10", 3.5)):
+        assert round(chapters.paper_method_ratio(dataset, "pgd"), 1) == caption
+
+
+def test_chapter_methods_validates_and_orders():
+    assert chapters.chapter_methods(["diff", "pgd"]) == ["natural", "pgd", "diff"]
+    assert chapters.chapter_methods("dist") == ["natural", "dist"]
+    with pytest.raises(ValueError, match="methods: unknown value.*accepted values: natural, pgd, dist, diff"):
+        chapters.chapter_methods(["pgd", "madry"])
+
+
+def test_tier_setting_shows_method_specific_settings_on_their_own_rows():
+    text, table = chapters.tier_setting(preset("yale", "cpu"), seeds={"natural": 3, "pgd": 3, "dist": 1, "diff": 1})
+    assert "natural 3, PGD 3, Dist 1, Diff 1" in text and "KL-PGD-10" in text and "WRM ascent with coefficient 0.09375, " in text
+    assert list(table.columns) == ["this tier", "paper"]
+    assert table.loc["weight_decay (Diff)", "paper"] == 5e-4 and table.loc["weight_decay (PGD)", "paper"] == 1e-5
+    assert table.loc["dist_coeff (Dist)", "this tier"] == 1.5 / 16 and "dist_coeff" not in table.index
+    assert table.loc["downsample", "this tier"] == 4  # the same for every method: one row
+    _, single = chapters.tier_setting(preset("fmnist", "cpu"), seeds={"natural": 3, "pgd": 3})
+    assert single.loc["n_members", "paper"] == "all" and not any("(" in k for k in single.index)
+
+
+def test_dls_table1_comparison_puts_ours_beside_the_paper():
+    f = frame(0.92, 0.57, 0.97, 0.68, 0.645)
+    metrics = pd.DataFrame([{"method": m, "seed": 0, "attack": a, "accuracy": 0.6, "precision": 0.55, "recall": 0.9, "KL": 0.2, "AUPRC": 0.6}
+                            for m in ("natural", "pgd") for a in ("IB", "IA")])
+    table = chapters.dls_table1_comparison(f, metrics, dataset="cifar10-jpeg")
+    assert table.loc[("adv-train", "paper"), "inf. acc"] == "74.86%"
+    assert table.loc[("nat-train", "reproduced"), "KL"] == "0.20"
+    assert chapters.has_dls_rows("cifar10") and not chapters.has_dls_rows("yale")

@@ -86,3 +86,12 @@ def test_fields_added_later_enter_the_hash_only_when_changed():
     assert base.replace(trades_beta=6.0).run_id() != base.run_id()
     with pytest.raises(ConfigError, match="trades_beta"):
         base.replace(trades_beta=0)
+
+
+def test_paper_tier_takes_the_trades_script_settings_for_diff():
+    yale_diff, yale_pgd = preset("yale", "paper", method="diff"), preset("yale", "paper", method="pgd")
+    assert (yale_diff.epochs, yale_diff.batch_size, yale_diff.lr, yale_diff.weight_decay) == (150, 20, 1e-4, 5e-4)
+    assert yale_diff.step_size == pytest.approx(0.0078) and yale_pgd.step_size == pytest.approx(2 * (8 / 255) / 10)
+    assert preset("cifar10", "paper", method="diff").step_size == pytest.approx(0.007)
+    assert preset("yale", "cpu", method="diff").to_dict() == preset("yale", "cpu", method="pgd").replace(method="diff").to_dict()
+    assert "weight_decay" in describe_tier("fmnist", "cpu", method="diff")

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from mi_lib import runs, training
-from mi_lib.config import ExperimentConfig
+from mi_lib.config import ConfigError, ExperimentConfig
 from mi_lib.data import MembershipSplit
 from mi_lib.models import build_model
 from mi_lib.runs_io import CorruptArtifact, load_checkpoint
@@ -123,6 +123,26 @@ def test_trades_loss_is_clean_ce_plus_a_nonnegative_kl():
     assert float(small_beta) == pytest.approx(float(ce), abs=1e-6)
 
 
+def test_trades_loss_matches_kl_div_and_stays_finite_on_a_confident_model():
+    config = tiny_config(method="diff")
+    model = build_model(config, in_shape=(1, 12, 12), n_classes=4)
+    split = tiny_split()
+    x, y = split.x_members[:16], split.y_members[:16]
+    g = torch.Generator().manual_seed(0)
+    x_adv = training.pgd_kl(model, x, eps=0.1, step_size=0.02, steps=3, generator=torch.Generator().manual_seed(0))
+    expected = torch.nn.functional.cross_entropy(model(x), y) + torch.nn.functional.kl_div(
+        torch.log_softmax(model(x_adv), 1), torch.softmax(model(x), 1), reduction="batchmean")
+    config3 = config.replace(train_steps=3, train_step_ratio=0.2)
+    assert float(training.diff_loss(model, x, y, eps=0.1, config=config3, generator=g).detach()) == pytest.approx(float(expected), rel=1e-5)
+    with torch.no_grad():  # a saturated model: softmax probabilities underflow to exactly 0
+        for p in model.parameters():
+            p.mul_(50.0)
+    assert (torch.softmax(model(x), 1) == 0).any()
+    loss = training.diff_loss(model, x, y, eps=0.0, config=config, generator=g)
+    loss.backward()
+    assert torch.isfinite(loss) and all(torch.isfinite(p.grad).all() for p in model.parameters())
+
+
 def test_committed_results_keep_their_names():
     """Every committed run's directory is still named by its config's hash: a change to the config class
     (a new field, a new default) must not silently orphan existing results."""
@@ -136,3 +156,26 @@ def test_committed_results_keep_their_names():
         config = ExperimentConfig.from_dict(summary["config"])
         assert config.run_id() == path.parent.name == summary["run_id"], path
         assert config.train_id() == summary["train_id"], path
+
+
+def test_mixed_training_attacks_a_fixed_fraction_of_the_members():
+    config = tiny_config(method="pgd", adv_fraction="3/4")
+    assert config.adv_fraction == 0.75 and config.run_id() != config.replace(adv_fraction=1.0).run_id()
+    assert tiny_config(method="pgd").run_id() == tiny_config(method="pgd", adv_fraction=1.0).run_id()  # default: name unchanged
+    mask = training.adversarial_members(config, 40)
+    assert mask.sum() == 30 and torch.equal(mask, training.adversarial_members(config, 40))
+    assert training.adversarial_members(config.replace(adv_fraction=1.0), 40) is None
+    with pytest.raises(ConfigError, match="adv_fraction"):
+        tiny_config(method="dist", adv_fraction=0.5)
+    with pytest.raises(ConfigError, match="adv_fraction"):
+        tiny_config(method="pgd", adv_fraction=1.5)
+    model = build_model(config, in_shape=(1, 12, 12), n_classes=4)
+    split = tiny_split()
+    x, y = split.x_members[:8], split.y_members[:8]
+    g = lambda: torch.Generator().manual_seed(0)  # noqa: E731
+    none = torch.zeros(8, dtype=torch.bool)
+    clean = torch.nn.functional.cross_entropy(model(x), y)
+    assert float(training.pgd_loss(model, x, y, eps=0.1, config=config, generator=g(), adv_mask=none)) == pytest.approx(float(clean))
+    full = training.pgd_loss(model, x, y, eps=0.1, config=config, generator=g(), adv_mask=~none)
+    assert float(full) == pytest.approx(float(training.pgd_loss(model, x, y, eps=0.1, config=config, generator=g())), rel=1e-5)
+    assert float(full) > float(clean)

@@ -1,0 +1,105 @@
+"""The claims scoreboard: every claim of the three papers (``reference/claims.json``) with the verdicts computed
+from this repository's results, scope by scope (a dataset and a method), and the chapter that shows them.
+
+A claim's overall status: **holds** when every scope that checks it holds, **does not hold** when none does,
+**mixed** otherwise (with the count), and **not yet reproduced** when no chapter checks it yet. Verdicts come from
+:func:`mi_lib.report.verdict` (seed-paired, one-sided 95% bound), never from typed text.
+"""
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+
+from . import chapters, paper, report
+from .book import CHAPTERS
+from .data import DataError, RELEASED_YALE_MODELS, load_released_yale_outputs
+from .experiments import cached_runs
+
+
+def _checks_from_empirical_chapters(tier: str) -> list[dict]:
+    rows = []
+    for chapter in CHAPTERS:
+        if chapter.source != "empirical_defences":
+            continue
+        dataset = chapter.parameters["dataset"]
+        methods = chapters.chapter_methods(chapter.parameters.get("methods", ("natural", *chapters.ROBUST_METHODS)))
+        frame = report.runs_frame(cached_runs(dataset, tier, methods=methods))
+        if frame.empty or "natural" not in set(frame["method"]) or not chapters.robust_methods(frame):
+            continue
+        rows += [dict(claim_id=cid, scope=scope, verdict=v, chapter=chapter.name, models=f"ours ({tier} tier)")
+                 for cid, scope, v in chapters.claim_checks(frame, dataset=dataset)]
+    return rows
+
+
+def _checks_from_released_outputs() -> list[dict]:
+    try:
+        signals = {model: load_released_yale_outputs(model) for model in RELEASED_YALE_MODELS}
+    except DataError:
+        return []  # the authors' outputs are not on this machine: their rows are left out, not invented
+    frame = report.signals_frame(signals)
+    return [dict(claim_id=cid, scope=scope, verdict=v, chapter="yale_released_outputs", models="the authors' released models")
+            for cid, scope, v in chapters.released_checks(frame)]
+
+
+def checks(tier: str = "cpu") -> pd.DataFrame:
+    """Every computed verdict: claim_id, scope, models (ours at ``tier`` or the authors'), verdict, numbers, chapter."""
+    rows = _checks_from_released_outputs() + _checks_from_empirical_chapters(tier)
+    return pd.DataFrame([{**{k: r[k] for k in ("claim_id", "scope", "models", "chapter")}, "verdict": r["verdict"].verdict,
+                          "numbers": r["verdict"].detail} for r in rows],
+                        columns=["claim_id", "scope", "models", "chapter", "verdict", "numbers"])
+
+
+def status(verdicts: pd.Series) -> str:
+    """A claim's overall status from its scopes' verdicts (see the module docstring)."""
+    if verdicts.empty:
+        return "not yet reproduced"
+    holds = int((verdicts == "holds").sum())
+    if holds == len(verdicts):
+        return "holds"
+    if holds == 0 and (verdicts == "does not hold").all():
+        return "does not hold"
+    return f"mixed: holds in {holds} of {len(verdicts)} scopes"
+
+
+def summary(found: pd.DataFrame, *, models: str | None = None) -> pd.DataFrame:
+    """One row per claim of ``claims.json``: id, claim, source, paper value, status and the chapters checking it.
+    ``models`` restricts the verdicts to one kind ("ours (cpu tier)" or "the authors' released models")."""
+    if models is not None:
+        found = found[found["models"] == models]
+    rows = []
+    for claim in paper.claims():
+        mine = found[found["claim_id"] == claim["id"]]
+        rows.append({"id": claim["id"], "claim": claim["claim"], "source": claim["source"], "paper": claim["paper_value"],
+                     "status": status(mine["verdict"]), "chapters": ", ".join(dict.fromkeys(mine["chapter"]))})
+    return pd.DataFrame(rows)
+
+
+def link(chapter: str) -> str:
+    """An HTML link to a chapter's page in the built book (pages sit side by side in book/)."""
+    return f'<a href="{html.escape(chapter)}.html">{html.escape(chapter.replace("_", " "))}</a>' if chapter else "—"
+
+
+def board(found: pd.DataFrame, *, tier: str) -> pd.DataFrame:
+    """The scoreboard's main table: per claim, the paper's value, the status on our models at ``tier`` and on the
+    authors' released models, and links to the chapters that check it (HTML-escaped text; see :func:`to_html`)."""
+    ours = summary(found, models=f"ours ({tier} tier)")
+    theirs = summary(found, models="the authors' released models")
+    chapters_of = [list(dict.fromkeys(filter(None, (a + ", " + b).split(", ")))) for a, b in zip(theirs["chapters"], ours["chapters"])]
+    table = ours[["id", "claim", "source", "paper"]].apply(lambda col: col.map(html.escape))
+    table[f"our models ({tier} tier)"] = ours["status"]
+    table["authors' released models"] = theirs["status"]
+    table["chapters"] = [", ".join(link(c) for c in names) or "—" for names in chapters_of]
+    return table
+
+
+def detail(found: pd.DataFrame) -> pd.DataFrame:
+    """Every scope's verdict with its numbers and a link to its chapter (HTML-escaped text)."""
+    table = found.drop(columns="chapter").apply(lambda col: col.map(html.escape))
+    table["chapter"] = found["chapter"].map(link)
+    return table
+
+
+def to_html(table: pd.DataFrame) -> str:
+    """HTML of a table from :func:`board` or :func:`detail` (its text is already escaped; links stay links)."""
+    return table.to_html(index=False, escape=False)

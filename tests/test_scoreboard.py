@@ -1,0 +1,31 @@
+import pandas as pd
+
+from mi_lib import paper, scoreboard
+
+
+def test_status_needs_every_scope_to_hold():
+    assert scoreboard.status(pd.Series([], dtype=str)) == "not yet reproduced"
+    assert scoreboard.status(pd.Series(["holds", "holds"])) == "holds"
+    assert scoreboard.status(pd.Series(["does not hold", "does not hold"])) == "does not hold"
+    assert scoreboard.status(pd.Series(["holds", "inconclusive", "does not hold"])) == "mixed: holds in 1 of 3 scopes"
+    assert scoreboard.status(pd.Series(["inconclusive"])) == "mixed: holds in 0 of 1 scopes"
+
+
+def test_summary_lists_every_claim_including_unreproduced_ones():
+    found = pd.DataFrame([
+        {"claim_id": "C1", "scope": "a", "models": "ours (cpu tier)", "chapter": "x", "verdict": "holds", "numbers": ""},
+        {"claim_id": "C1", "scope": "b", "models": "ours (cpu tier)", "chapter": "y", "verdict": "does not hold", "numbers": ""},
+    ])
+    table = scoreboard.summary(found, models="ours (cpu tier)")
+    assert table["id"].tolist() == [c["id"] for c in paper.claims()]
+    row = table.set_index("id").loc["C1"]
+    assert row["status"] == "mixed: holds in 1 of 2 scopes" and row["chapters"] == "x, y"
+    assert (table.set_index("id").drop(index="C1")["status"] == "not yet reproduced").all()
+
+
+def test_board_escapes_text_and_links_chapters():
+    found = pd.DataFrame([{"claim_id": "C2", "scope": "s", "models": "ours (cpu tier)", "chapter": "fmnist_empirical_defences",
+                           "verdict": "holds", "numbers": "IA < IB"}])
+    html = scoreboard.to_html(scoreboard.board(found, tier="cpu"))
+    assert '<a href="fmnist_empirical_defences.html">' in html
+    assert "IA &lt; IB" in scoreboard.to_html(scoreboard.detail(found))
