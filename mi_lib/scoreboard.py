@@ -18,7 +18,7 @@ from .experiments import cached_runs
 
 
 def _checks_from_empirical_chapters(tier: str) -> list[dict]:
-    rows = []
+    rows, seen = [], set()
     for chapter in CHAPTERS:
         if chapter.source != "empirical_defences":
             continue
@@ -27,8 +27,10 @@ def _checks_from_empirical_chapters(tier: str) -> list[dict]:
         frame = report.runs_frame(cached_runs(dataset, tier, methods=methods))
         if frame.empty or "natural" not in set(frame["method"]) or not chapters.robust_methods(frame):
             continue
-        rows += [dict(claim_id=cid, scope=scope, verdict=v, chapter=chapter.name, models=f"ours ({tier} tier)")
-                 for cid, scope, v in chapters.claim_checks(frame, dataset=dataset)]
+        for cid, scope, v in chapters.claim_checks(frame, dataset=dataset):
+            if (cid, scope) not in seen:  # a dataset's natural model appears on each of its pages: count it once
+                seen.add((cid, scope))
+                rows.append(dict(claim_id=cid, scope=scope, verdict=v, chapter=chapter.name, models=f"ours ({tier} tier)"))
     return rows
 
 

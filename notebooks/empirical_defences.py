@@ -12,7 +12,7 @@
 # ---
 
 # %% [markdown]
-# # {{dataset_name}}: natural vs empirically robust training (CCS §5.1, {{paper_table}})
+# # {{dataset_name}}: natural vs {{robust}} adversarial training (CCS §5.1, {{paper_table}})
 #
 # Song, Shokri & Mittal (CCS 2019) train the same network naturally and with three empirical defences
 # against adversarial examples: **PGD-based** adversarial training (Madry et al.), **Dist-based**
@@ -23,8 +23,10 @@
 # the clean input (**IB**, inference on benign examples) and on the PGD example of the input (**IA**,
 # inference on adversarial examples). Their finding: every robust model leaks *more*, and most through IA.
 #
-# This chapter reruns that experiment with `mi_lib` on one dataset (the `dataset` parameter; the book
-# executes it once per dataset) and puts our numbers beside the paper's table. Every number below is
+# This notebook reruns that experiment with `mi_lib` for one dataset and a set of methods (the `dataset`
+# and `methods` parameters; the book executes it for each dataset, with PGD on one page and the Dist- and
+# Diff-based models on the next, so that each page trains in under 45 minutes at the cpu tier) and puts
+# our numbers beside the paper's table. Every number below is
 # computed from the runs' saved outputs; the paper's numbers come from
 # `mi_lib/reference/paper_tables.json`.
 

@@ -24,8 +24,8 @@ def test_summary_lists_every_claim_including_unreproduced_ones():
 
 
 def test_board_escapes_text_and_links_chapters():
-    found = pd.DataFrame([{"claim_id": "C2", "scope": "s", "models": "ours (cpu tier)", "chapter": "fmnist_empirical_defences",
+    found = pd.DataFrame([{"claim_id": "C2", "scope": "s", "models": "ours (cpu tier)", "chapter": "fmnist_natural_vs_pgd",
                            "verdict": "holds", "numbers": "IA < IB"}])
     html = scoreboard.to_html(scoreboard.board(found, tier="cpu"))
-    assert '<a href="fmnist_empirical_defences.html">' in html
+    assert '<a href="fmnist_natural_vs_pgd.html">' in html
     assert "IA &lt; IB" in scoreboard.to_html(scoreboard.detail(found))
