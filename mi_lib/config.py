@@ -19,7 +19,7 @@ OPTIMIZERS = ("adam", "sgd")
 TIERS = ("smoke", "cpu", "paper", "custom")
 
 
-HASHED_IF_CHANGED = ("dist_coeff", "trades_beta", "adv_fraction")
+HASHED_IF_CHANGED = ("dist_coeff", "trades_beta", "adv_fraction", "removal_round")
 
 
 class ConfigError(ValueError):
@@ -115,6 +115,7 @@ class ExperimentConfig:
     dist_coeff: float = 1.0  # Dist-based: gradient-ascent coefficient c of the authors' l-inf WRM adversary (spec §3.2)
     trades_beta: float = 1.0  # Diff-based (TRADES): weight of the KL term; the authors used 1.0 (spec §3.3)
     adv_fraction: float = 1.0  # PGD-based: fraction r of the members trained on PGD examples, the rest clean (CCS Table 5)
+    removal_round: int = 0  # sensitivity analysis (CCS Fig. 2): r >= 1 leaves out one member per class (draw r)
 
     def __post_init__(self) -> None:
         set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731  (frozen)
@@ -128,7 +129,7 @@ class ExperimentConfig:
         set_("width", _positive("width", self.width, kind=float))
         for name in ("depth", "train_steps", "epochs", "batch_size", "eval_steps", "downsample"):
             set_(name, _positive(name, getattr(self, name)))
-        for name in ("eps_warmup_iters", "eps_ramp_iters", "n_members", "n_nonmembers", "seed"):
+        for name in ("eps_warmup_iters", "eps_ramp_iters", "n_members", "n_nonmembers", "seed", "removal_round"):
             set_(name, _positive(name, getattr(self, name), allow_zero=True))
         for name in ("dist_coeff", "trades_beta"):
             set_(name, _positive(name, getattr(self, name), kind=float))

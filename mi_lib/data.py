@@ -104,6 +104,10 @@ class MembershipSplit:
     x_nonmembers: torch.Tensor
     y_nonmembers: torch.Tensor
     n_classes: int
+    # Sensitivity analysis (CCS Fig. 2): members left out of training, and their positions in the full member list.
+    x_removed: torch.Tensor | None = None
+    y_removed: torch.Tensor | None = None
+    removed_index: np.ndarray | None = None
 
 
 # --------------------------------------------------------------------------- locations
@@ -363,11 +367,28 @@ def membership_split(config: ExperimentConfig, *, data: ImageData | None = None)
     # Members and non-members use independent streams of the config's seed.
     members = balanced_subset(data.y_train, config.n_members, seed=config.seed)
     nonmembers = balanced_subset(data.y_test, config.n_nonmembers, seed=config.seed + 1_000_003)
+    removed = removed_members(data.y_train[members], config)
+    kept = np.setdiff1d(np.arange(len(members)), removed)
+    as_split = lambda idx: (_to_float(data.x_train[members[idx]], config.downsample), torch.from_numpy(data.y_train[members[idx]]))  # noqa: E731
+    x_members, y_members = as_split(kept)
+    x_removed, y_removed = as_split(removed) if removed.size else (None, None)
     return MembershipSplit(
         dataset=data.name,
-        x_members=_to_float(data.x_train[members], config.downsample),
-        y_members=torch.from_numpy(data.y_train[members]),
+        x_members=x_members,
+        y_members=y_members,
         x_nonmembers=_to_float(data.x_test[nonmembers], config.downsample),
         y_nonmembers=torch.from_numpy(data.y_test[nonmembers]),
         n_classes=data.n_classes,
+        x_removed=x_removed,
+        y_removed=y_removed,
+        removed_index=removed if removed.size else None,
     )
+
+
+def removed_members(member_labels: np.ndarray, config: ExperimentConfig) -> np.ndarray:
+    """Positions (sorted) in the member list of the members that ``config.removal_round`` = r >= 1 leaves out: one per
+    class, drawn from the seed and r (spec §4.4, §9.9); rounds draw independently. Empty for r = 0."""
+    if config.removal_round == 0:
+        return np.array([], dtype=np.int64)
+    rng = np.random.default_rng([config.seed, config.removal_round, 4_4])
+    return np.sort(np.array([rng.choice(np.flatnonzero(member_labels == c)) for c in np.unique(member_labels)], dtype=np.int64))

@@ -140,8 +140,12 @@ def train(
     checkpoint: Path,
     device: torch.device | str = "cpu",
     progress: bool = True,
+    snapshot_every: int = 0,
 ) -> TrainingState:
     """Train ``model`` on the members of ``split`` with ``config.method``, checkpointing every epoch.
+
+    ``snapshot_every`` = k > 0 also keeps the weights after every k-th epoch and the last in :func:`snapshot_path` (for the
+    training dynamics, DLS Fig. 3).
 
     Seeded: epoch e shuffles and draws attack starts from a generator seeded by (seed, e), so a run resumed
     from ``checkpoint`` (written atomically after each epoch) gives the same weights as an uninterrupted one.
@@ -187,7 +191,14 @@ def train(
         state.train_time_s += time.perf_counter() - start
         state.epoch = epoch + 1
         state.history.append({"epoch": epoch + 1, "loss": loss_sum / n, "eps": eps if config.method != "natural" else 0.0, "lr": lr_at(config, epoch)})
+        if snapshot_every and (state.epoch % snapshot_every == 0 or state.epoch == config.epochs):
+            save_checkpoint(snapshot_path(checkpoint, state.epoch), {"model": model.state_dict(), "epoch": state.epoch})
         save_checkpoint(checkpoint, {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "state": dataclasses.asdict(state)})
         bar.set_postfix(loss=f"{loss_sum / n:.3f}")
     model.eval()
     return state
+
+
+def snapshot_path(checkpoint: Path, epoch: int) -> Path:
+    """Where :func:`train` keeps the weights after ``epoch`` when asked for snapshots."""
+    return checkpoint.with_name(f"{checkpoint.stem}.snapshots") / f"epoch{epoch:04d}.pt"
