@@ -14,7 +14,8 @@
 # %% [markdown]
 # # Claims scoreboard
 #
-# Every qualitative claim of the three papers (CCS 2019, DLS 2019, PINEAT 2023), with the paper's
+# Every qualitative claim of the three papers (CCS 2019 {cite}`song2019privacy`, DLS 2019
+# {cite}`song2019membership`, PINEAT 2023 {cite}`yan2023pineat`), with the paper's
 # numbers and the verdict this reproduction computes from its own results. Nothing on this page is
 # typed by hand: the claims and the paper's values come from `mi_lib/reference/claims.json`, the
 # verdicts from the committed runs of each chapter (`mi_lib.scoreboard`).

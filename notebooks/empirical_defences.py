@@ -14,10 +14,11 @@
 # %% [markdown]
 # # {{dataset_name}}: natural vs {{robust}} adversarial training (CCS §5.1, {{paper_table}})
 #
-# Song, Shokri & Mittal (CCS 2019) train the same network naturally and with three empirical defences
-# against adversarial examples: **PGD-based** adversarial training (Madry et al.), **Dist-based**
-# training (the distributional robustness of Sinha et al., with the authors' l∞ penalty) and
-# **Diff-based** training (TRADES, Zhang et al.). They then attack each model with the simplest
+# Song, Shokri & Mittal (CCS 2019, {cite}`song2019privacy`) train the same network naturally and with
+# three empirical defences against adversarial examples: **PGD-based** adversarial training (Madry et
+# al. {cite}`madry2018towards`), **Dist-based** training (the distributional robustness of Sinha et al.
+# {cite}`sinha2018certifying`, with the authors' l∞ penalty) and **Diff-based** training (TRADES, Zhang
+# et al. {cite}`zhang2019trades`). They then attack each model with the simplest
 # membership-inference attack there is: declare a point a *member* of the training set when the
 # model's confidence in its true label, *F<sub>y</sub>(x)*, exceeds a threshold. The attack is run on
 # the clean input (**IB**, inference on benign examples) and on the PGD example of the input (**IA**,
@@ -145,7 +146,7 @@ fig = plotting.loss_histograms(signals, kind="adversarial", title_suffix=" (PGD)
 # ## Beyond the paper's metric (DLS Table I, Fig. 2)
 #
 # The paper reports the balanced accuracy at the best threshold, chosen on the evaluated points
-# themselves. The DLS paper adds precision and recall at that threshold, the KL divergence between the
+# themselves. The DLS paper {cite}`song2019membership` adds precision and recall at that threshold, the KL divergence between the
 # member and non-member loss distributions and the area under the precision–recall curve (precision
 # with a 50/50 member prior, so 0.5 is chance). The ROC AUC and the true-positive rate at a low
 # false-positive rate are threshold-free and closer to how membership attacks are judged today. Means
