@@ -44,6 +44,7 @@ class Chapter:
 
 
 CHAPTERS = [
+    Chapter("intro", "intro"),
     Chapter("yale_released_outputs", "yale_released_outputs"),
     Chapter("yale_natural_vs_pgd", "empirical_defences", {"dataset": "yale", "methods": ["natural", "pgd"]},
             {"dataset_name": "Yale Face", "robust": "PGD", "paper_table": "Table 2"}),

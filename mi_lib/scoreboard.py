@@ -105,3 +105,13 @@ def detail(found: pd.DataFrame) -> pd.DataFrame:
 def to_html(table: pd.DataFrame) -> str:
     """HTML of a table from :func:`board` or :func:`detail` (its text is already escaped; links stay links)."""
     return table.to_html(index=False, escape=False)
+
+
+def status_sentence(board_table: pd.DataFrame, *, tier: str) -> str:
+    """One sentence counting the claims by their status on our models at ``tier`` (from :func:`board`)."""
+    statuses = board_table[f"our models ({tier} tier)"]
+    kinds = statuses.str.split(":").str[0]
+    counts = {k: int((kinds == k).sum()) for k in ("holds", "does not hold", "mixed", "not yet reproduced")}
+    return (f"Of the papers' {len(statuses)} claims, on our models at the `{tier}` tier: **{counts['holds']} hold**, "
+            f"**{counts['does not hold']} do not hold**, **{counts['mixed']} are mixed** (they hold in some datasets or "
+            f"methods, not all) and **{counts['not yet reproduced']} are not yet reproduced**.")

@@ -111,3 +111,30 @@ def describe_tier(dataset: str, tier: str, *, method: str = "natural") -> dict[s
     """What ``tier`` changes against the paper tier for ``dataset`` and ``method``: {field: (tier value, paper value)}."""
     ours, paper = preset(dataset, tier, method=method).to_dict(), preset(dataset, "paper", method=method).to_dict()
     return {k: (ours[k], paper[k]) for k in ours if ours[k] != paper[k] and k not in ("tier", "method")}
+
+
+def overview(datasets: tuple[str, ...] = ("yale", "fmnist", "cifar10")) -> "pd.DataFrame":
+    """Every tier of ``datasets`` side by side (PGD-based training's settings): network, members, epochs, optimiser,
+    ε and training attack. One row per (dataset, tier)."""
+    import pandas as pd
+
+    from .config import format_eps
+
+    rows = {}
+    for dataset in datasets:
+        for tier in TIER_NAMES:
+            c = preset(dataset, tier, method="pgd")
+            net = f"WRN-{c.depth}-{c.width:g}" if c.model == "wrn" else f"{c.model} × {c.width:g} width"
+            rows[(dataset, tier)] = {
+                "network": net,
+                "input": f"pooled {c.downsample}×" if c.downsample > 1 else "full resolution",
+                "members": c.n_members or "all",
+                "non-members": c.n_nonmembers or "all",
+                "epochs": c.epochs,
+                "batch": c.batch_size,
+                "optimiser": f"{c.optimizer} {c.lr:g}",
+                "ε": format_eps(c.eps),
+                "training attack": f"PGD-{c.train_steps}, step {c.step_size:.3g}",
+                "evaluation attack": f"PGD-{c.eval_steps}",
+            }
+    return pd.DataFrame.from_dict(rows, orient="index")

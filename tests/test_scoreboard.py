@@ -29,3 +29,16 @@ def test_board_escapes_text_and_links_chapters():
     html = scoreboard.to_html(scoreboard.board(found, tier="cpu"))
     assert '<a href="fmnist_natural_vs_pgd.html">' in html
     assert "IA &lt; IB" in scoreboard.to_html(scoreboard.detail(found))
+
+
+def test_status_sentence_counts_every_claim():
+    found = pd.DataFrame([
+        {"claim_id": "C1", "scope": "a", "models": "ours (cpu tier)", "chapter": "x", "verdict": "holds", "numbers": ""},
+        {"claim_id": "C2", "scope": "a", "models": "ours (cpu tier)", "chapter": "x", "verdict": "holds", "numbers": ""},
+        {"claim_id": "C2", "scope": "b", "models": "ours (cpu tier)", "chapter": "x", "verdict": "inconclusive", "numbers": ""},
+        {"claim_id": "C3", "scope": "a", "models": "ours (cpu tier)", "chapter": "x", "verdict": "does not hold", "numbers": ""},
+    ])
+    text = scoreboard.status_sentence(scoreboard.board(found, tier="cpu"), tier="cpu")
+    n = len(paper.claims())
+    assert f"Of the papers' {n} claims" in text and "**1 hold**" in text and "**1 do not hold**" in text
+    assert "**1 are mixed**" in text and f"**{n - 3} are not yet reproduced**" in text

@@ -1,0 +1,98 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Membership inference against adversarially robust models
+#
+# **The question.** Defences against adversarial examples train a model to be robust in a small
+# ball around every training point. Does that robustness make the model *leak* which points it was
+# trained on? This book reruns three papers that say it does, puts every reproduced number beside the
+# paper's own, and computes a verdict for each of their claims:
+#
+# - **CCS 2019** — Song, Shokri & Mittal, *Privacy Risks of Securing Machine Learning Models against
+#   Adversarial Examples* {cite}`song2019privacy`. Training a model to resist adversarial examples
+#   (PGD, distributional, TRADES-style or verifiable defences) makes it *more* vulnerable to
+#   membership inference.
+# - **DLS 2019** — the same authors' workshop paper {cite}`song2019membership`: precision, recall,
+#   KL divergence and AUPRC of the attack, and how leakage grows during training.
+# - **PINEAT (PRCV 2023)** {cite}`yan2023pineat` — reverse-symmetry examples that cut both privacy
+#   leakage and training time.
+
+# %% tags=["parameters"]
+tier = "cpu"  # whose results the verdicts come from: smoke | cpu | paper
+
+# %% tags=["remove-input"]
+import pandas as pd
+from IPython.display import HTML, Markdown, display
+
+from mi_lib import scoreboard, tiers
+
+found = scoreboard.checks(tier)
+board = scoreboard.board(found, tier=tier)
+display(Markdown("## What the papers claim, and what we found\n\n" + scoreboard.status_sentence(board, tier=tier)))
+display(HTML(scoreboard.to_html(board.drop(columns=["source", "paper"]))))
+
+# %% [markdown]
+# The [claims scoreboard](claims_scoreboard.ipynb) has the paper's numbers behind each claim and
+# every verdict with its own numbers. A verdict is computed, never typed: **holds** when the effect is
+# beyond the seed spread in every scope (dataset and method) that checks it, **does not hold** when it
+# fails in every scope, **mixed** otherwise.
+#
+# ## The attack
+#
+# Membership is inferred by thresholding the model's confidence in the true label, $F_y(x)$: a point
+# is called a member when $F_y(x) \ge \tau$. **IB** uses the clean input, **IA** its PGD adversarial
+# example (20 steps of $2.5\varepsilon/20$, no random start). As in the papers, $\tau$ maximises the
+# balanced accuracy over every observed score, and the membership advantage is
+#
+# $$
+# \mathrm{acc} = \max_\tau \tfrac12\bigl(\mathrm{TPR}(\tau) + 1 - \mathrm{FPR}(\tau)\bigr), \qquad
+# \mathrm{Adv} = 2\,(\mathrm{acc} - \tfrac12).
+# $$
+#
+# ## How to read a chapter
+#
+# Each chapter is a notebook executed by `mi_lib` and committed with its outputs. It states which
+# **tier** produced it and what that tier changes against the paper, shows whether its models sit in
+# the paper's regime (training set fitted; for robust models, adv-train accuracy far above adv-test),
+# then the paper's table beside ours with the difference, and finally the paper's claims with a
+# computed verdict.
+#
+# ## Tiers
+#
+# The papers' models need hundreds of GPU-hours. Every experiment therefore runs at three sizes of
+# the same method: `smoke` (seconds, for the tests; its numbers mean nothing), `cpu` (what this book
+# shows: hours on a 2-core machine) and `paper` (the authors' settings, for a GPU). PGD-based
+# training at each tier:
+
+# %% tags=["remove-input"]
+tiers.overview()
+
+# %% [markdown]
+# ## Rerun a chapter with a new ε
+#
+# Chapters are [jupytext](https://jupytext.readthedocs.io) scripts in `notebooks/` with a `parameters`
+# cell; [papermill](https://papermill.readthedocs.io) reruns any of them with new parameters. A new
+# ε is a new configuration, hence new models, trained and cached under its hash:
+#
+# ```bash
+# ./run notebook fmnist_natural_vs_pgd -p eps 0.05 -o fmnist_eps005.ipynb           # cpu tier
+# ./run notebook yale_natural_vs_pgd -p eps 4/255 -p seeds 1 --tier smoke -o quick.ipynb
+# ```
+#
+# ## Run the checks
+#
+# ```bash
+# ./run test     # unit tests + pytest --nbval-lax on the smoke-tier copies of every chapter
+# ./run book     # rebuild this book (re-executes only chapters whose code changed)
+# ```
