@@ -25,9 +25,9 @@
 # inference on adversarial examples). Their finding: every robust model leaks *more*, and most through IA.
 #
 # This notebook reruns that experiment with `mi_lib` for one dataset and a set of methods (the `dataset`
-# and `methods` parameters; the book executes it for each dataset, with PGD on one page and the Dist- and
-# Diff-based models on the next, so that each page trains in under 45 minutes at the cpu tier) and puts
-# our numbers beside the paper's table. Every number below is
+# and `methods` parameters; the book executes it for each dataset and robust method, one page each, so
+# that every page trains in under 45 minutes at the cpu tier) and puts our numbers beside the paper's
+# table. Every number below is
 # computed from the runs' saved outputs; the paper's numbers come from
 # `mi_lib/reference/paper_tables.json`.
 
@@ -83,7 +83,9 @@ changes
 # %%
 runs = [r for m in methods for r in run_grid(dataset, tier, methods=(m,), seeds=range(seeds_per_method[m]), progress=progress, **overrides)]
 frame = report.runs_frame(runs)
-display(Markdown("Training wall time per model, in seconds (measured when the run was trained; other work on the machine inflates it):"))
+display(Markdown(f"Training these {len(runs)} models from scratch took **{frame['train_time_s'].sum() / 60:.0f} min** of wall "
+                 "time in total, plus each model's evaluation; per model, in seconds (measured when the run was "
+                 "trained; other work on the machine inflates it):"))
 frame.groupby("method", sort=False)["train_time_s"].agg(["mean", "min", "max"]).round(1)
 
 # %% [markdown]
