@@ -154,8 +154,13 @@ def regime_comparison(frame: pd.DataFrame, *, config: ExperimentConfig, robust: 
     robust_gap = mean.loc[robust, "adv_train_acc_mean"] - mean.loc[robust, "adv_test_acc_mean"]
     ratio = float(np.mean(report.advantage_ratio(frame, robust=robust)))
     theirs = round(paper_method_ratio(config.dataset, robust), 2)
+    natural_fit = mean.loc["natural", "train_acc_mean"]
     if ratio >= 0.75 * theirs:
         why = "within a quarter of the paper's."
+    elif natural_fit < 0.95 and robust_gap < 0.15:
+        why = (f"below the paper's: at this tier neither model fits its training set (natural train accuracy {pct(natural_fit)}, "
+               f"{SHORT_NAMES[robust]} adv-train − adv-test gap {pct(robust_gap)}), so neither has memorised much to leak. The "
+               "paper's effect needs models that memorise their training set; this tier's budget does not reach that regime.")
     elif robust_gap < 0.15:
         why = (f"below the paper's: the robust model's adv-train − adv-test gap is only {pct(robust_gap)}, i.e. it does not "
                "memorise its training set under attack (too little capacity or training), so it has little to leak.")

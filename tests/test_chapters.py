@@ -21,6 +21,9 @@ def test_regime_comparison_names_the_reason_for_a_low_ratio():
     assert "within a quarter" in chapters.regime_comparison(frame(0.92, 0.57, 0.97, 0.68, 0.645), config=config)
     assert "does not memorise" in chapters.regime_comparison(frame(0.85, 0.60, 0.83, 0.75, 0.55), config=config)
     assert "natural model over-fits" in chapters.regime_comparison(frame(0.83, 0.65, 0.95, 0.64, 0.655), config=config)
+    underfit = frame(0.55, 0.55, 0.30, 0.25, 0.53)
+    underfit.loc[underfit["method"] == "natural", "train_acc"] = 0.63
+    assert "neither model fits its training set (natural train accuracy 63.00%" in chapters.regime_comparison(underfit, config=config)
 
 
 def test_claims_verdicts_follow_the_numbers():
