@@ -27,7 +27,11 @@ def _chromium() -> str:
         return found
     apt = ["apt-get", "install", "-y", "--no-install-recommends", "chromium"]
     sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
-    done = subprocess.run(sudo + apt, capture_output=True, text=True, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    done = subprocess.run(sudo + apt, capture_output=True, text=True, env=env)
+    if done.returncode != 0:  # a fresh machine may have no package lists yet
+        subprocess.run(sudo + ["apt-get", "update"], capture_output=True, text=True, env=env)
+        done = subprocess.run(sudo + apt, capture_output=True, text=True, env=env)
     found = shutil.which("chromium")
     if done.returncode != 0 or not found:
         pytest.fail("Chromium is missing and `apt-get install chromium` failed; install Debian's chromium package "
