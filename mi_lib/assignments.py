@@ -1,0 +1,121 @@
+"""Course assignments generated from the book: one source per assignment in ``assignments/src/`` (a jupytext
+script), built into a student notebook (solution regions replaced by a stub) and a solution notebook, and graded
+by a pytest checker in ``assignments/checks/`` against known answers (the authors' released Yale outputs, the
+library's own functions).
+
+In a source:
+
+* ``### BEGIN SOLUTION`` ... ``### END SOLUTION`` (in code cells) delimit what the student writes; the student
+  version has ``# YOUR CODE HERE`` and ``raise NotImplementedError()`` in their place, indented alike.
+* A markdown cell ``<!-- chapter-intro: NAME -->`` becomes the introduction of the book's chapter NAME (its first
+  markdown cell, labels filled), so an assignment opens with the chapter's own text, never a copy of it.
+* Code cells tagged ``task`` hold what the checker grades (the functions the student implements and their
+  imports); a markdown cell tagged ``answer`` is the student's written answer.
+
+Command line: ``python -m mi_lib.assignments build [--out DIR]`` and
+``python -m mi_lib.assignments grade NAME NOTEBOOK`` (``./run assignments``, ``./run grade``).
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from .book import CHAPTERS, REPO_ROOT
+
+ROOT = REPO_ROOT / "assignments"
+SOURCES = ROOT / "src"
+CHECKS = ROOT / "checks"
+DEFAULT_OUT = REPO_ROOT / "_build" / "assignments"
+SOLUTION = re.compile(r"^(?P<indent>[ \t]*)### BEGIN SOLUTION[^\n]*\n.*?^[ \t]*### END SOLUTION[^\n]*(\n|$)", re.M | re.S)
+STUB = "{indent}# YOUR CODE HERE\n{indent}raise NotImplementedError()\n"
+ANSWER = re.compile(r"<!-- BEGIN SOLUTION -->.*?<!-- END SOLUTION -->", re.S)
+ANSWER_STUB = "*Your answer here.*"
+INTRO = re.compile(r"^<!--\s*chapter-intro:\s*(\S+)\s*-->\s*$")
+
+
+def names() -> list[str]:
+    """The assignments, by source name (e.g. ``a_threshold_attack``)."""
+    return sorted(p.stem for p in SOURCES.glob("*.py"))
+
+
+def chapter_intro(name: str) -> str:
+    """The first markdown cell of the book's chapter ``name``, with its title labels filled."""
+    import jupytext
+
+    chapter = next((c for c in CHAPTERS if c.name == name), None)
+    if chapter is None:
+        raise ValueError(f"chapter-intro: unknown chapter {name!r}; accepted values: {', '.join(c.name for c in CHAPTERS)}")
+    text = next(c.source for c in jupytext.read(chapter.path).cells if c.cell_type == "markdown")
+    for key, value in chapter.labels.items():
+        text = text.replace("{{" + key + "}}", value)
+    return re.sub(r"^(#+) ", r"\1## ", text, flags=re.M)  # two levels down: the assignment keeps its own title
+
+
+def student_source(text: str, *, markdown: bool = False) -> str:
+    """``text`` with every solution region replaced by the stub (code) or the answer placeholder (markdown)."""
+    if markdown:
+        return ANSWER.sub(ANSWER_STUB, text)
+    return SOLUTION.sub(lambda m: STUB.format(indent=m.group("indent")), text)
+
+
+def solution_source(text: str, *, markdown: bool = False) -> str:
+    """``text`` without the solution markers."""
+    if markdown:
+        return re.sub(r"\n?<!-- (BEGIN|END) SOLUTION -->\n?", "\n", text).strip()
+    return re.sub(r"^[ \t]*### (BEGIN|END) SOLUTION[^\n]*\n?", "", text, flags=re.M)
+
+
+def build(name: str, out: Path = DEFAULT_OUT) -> tuple[Path, Path]:
+    """Build the student and solution notebooks of assignment ``name`` into ``out/student`` and ``out/solution``."""
+    import jupytext
+    import nbformat
+
+    paths = []
+    for version, transform in (("student", student_source), ("solution", solution_source)):
+        nb = jupytext.read(SOURCES / f"{name}.py")
+        for i, cell in enumerate(nb.cells):
+            cell.id = f"cell-{i}"
+            if cell.cell_type == "markdown":
+                match = INTRO.match(cell.source.strip())
+                cell.source = chapter_intro(match.group(1)) if match else transform(cell.source, markdown=True)
+            elif cell.cell_type == "code":
+                cell.source = transform(cell.source)
+        nb.metadata["assignment"] = {"name": name, "version": version}
+        path = out / version / f"{name}.ipynb"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, path)
+        paths.append(path)
+    return paths[0], paths[1]
+
+
+def grade(name: str, notebook: Path) -> int:
+    """Run assignment ``name``'s checker on ``notebook``; returns pytest's exit code (0: every check passed)."""
+    if name not in names():
+        raise ValueError(f"assignment: unknown value {name!r}; accepted values: {', '.join(names())}")
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(CHECKS / f"test_{name}.py"),
+               f"--notebook={Path(notebook).resolve()}", "--rootdir", str(CHECKS)]
+    return subprocess.run(command, cwd=REPO_ROOT).returncode
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m mi_lib.assignments")
+    sub = parser.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="build student and solution notebooks of every assignment")
+    b.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    g = sub.add_parser("grade", help="grade a notebook with an assignment's checker")
+    g.add_argument("name", choices=names())
+    g.add_argument("notebook", type=Path)
+    args = parser.parse_args(argv)
+    if args.command == "build":
+        for name in names():
+            student, solution = build(name, args.out)
+            print(f"{name}: {student} | {solution}")
+        return 0
+    return grade(args.name, args.notebook)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
