@@ -51,3 +51,24 @@ def cached_runs(dataset: str, tier: str, *, methods: Iterable[str], max_seeds: i
             if run is not None:
                 found.append(run)
     return found
+
+
+def cached_values(dataset: str, tier: str, *, method: str, field: str, seed: int = 0, **overrides: Any) -> list:
+    """Every value of config ``field`` (e.g. ``"eps"``) for which a run of the tier's preset (with ``overrides``)
+    differing only in that field has a result: how a chapter picks up a value someone ran with papermill."""
+    from .config import ExperimentConfig
+    from .runs import results_root
+    from .runs_io import load_json
+
+    found = set()
+    for path in sorted((results_root(tier) / tier).glob(f"{dataset}-{method}-*/result.json")):
+        summary = load_json(path)
+        if summary is None:
+            continue
+        config = ExperimentConfig.from_dict(summary["config"])
+        if config.seed != seed:
+            continue
+        value = getattr(config, field)
+        if preset(dataset, tier, method=method, seed=seed, **{**overrides, field: value}).run_id() == config.run_id():
+            found.add(value)
+    return sorted(found)

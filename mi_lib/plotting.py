@@ -72,3 +72,36 @@ def precision_recall_curves(signals_by_model: Mapping[str, Mapping[str, np.ndarr
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def factor_plot(frame: pd.DataFrame, *, factor: str, label=str, title: str = "") -> plt.Figure:
+    """Leakage (IB, IA; mean over seeds) and the regime accuracies of each method as ``factor`` varies (CCS Tables
+    5–6 as curves)."""
+    fig, (ax_mi, ax_acc) = plt.subplots(1, 2, figsize=(11, 3.8))
+    means = frame.groupby(["method", factor], sort=True)[["ib", "ia", "train_acc", "test_acc", "adv_train_acc", "adv_test_acc"]].mean()
+    for method in frame["method"].unique():
+        sub = means.loc[method]
+        ticks = [label(v) for v in sub.index]
+        ax_mi.plot(ticks, 100 * sub["ib"], "o--", label=f"{method} IB")
+        ax_mi.plot(ticks, 100 * sub["ia"], "o-", label=f"{method} IA")
+        for col, style in (("test_acc", "--"), ("adv_train_acc", "-."), ("adv_test_acc", ":")):
+            ax_acc.plot(ticks, 100 * sub[col], style, marker="o", label=f"{method} {col.replace('_acc', '')}")
+    ax_mi.axhline(50, color="grey", lw=0.8, ls=":")
+    ax_mi.set(xlabel=factor, ylabel="inference accuracy (%)", title=title or f"leakage vs {factor}")
+    ax_acc.set(xlabel=factor, ylabel="accuracy (%)", title="the regime")
+    ax_mi.legend(fontsize=7)
+    ax_acc.legend(fontsize=6, ncol=2)
+    fig.tight_layout()
+    return fig
+
+
+def dynamics_plot(frame: pd.DataFrame, *, title: str = "") -> plt.Figure:
+    """DLS Fig. 3: train, test, adv-train and adv-test accuracy and the inference accuracies over training."""
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    for col, label in (("train_acc", "train"), ("test_acc", "test"), ("adv_train_acc", "adv-train"), ("adv_test_acc", "adv-test"),
+                       ("ib", "inference (IB)"), ("ia", "inference (IA)")):
+        ax.plot(frame["epoch"], 100 * frame[col], "-" if col.endswith("acc") else "--", marker=".", label=label)
+    ax.set(xlabel="epoch", ylabel="accuracy (%)", title=title or "training dynamics")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig

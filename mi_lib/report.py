@@ -196,3 +196,20 @@ def attack_metrics_frame(models: Iterable[tuple[str, int, dict[str, np.ndarray]]
                 "TPR@1%FPR": result.tpr_at_1pct_fpr, "TPR@0.1%FPR": result.tpr_at_01pct_fpr,
             })
     return pd.DataFrame(rows)
+
+
+def trend_verdict(claim: str, xs: Sequence, values: np.ndarray, *, x_name: str, value_name: str) -> Verdict:
+    """Judge "``value_name`` grows with ``x_name``": ``values`` (len(xs), n_seeds), seeds paired across ``xs``.
+
+    **holds** when the last point is above the first by the module's paired rule and the mean rises at every step;
+    **does not hold** when the last point is not above the first by that rule (its opposite bound at or below 0);
+    **inconclusive** otherwise (e.g. the ends differ but a step in between falls).
+    """
+    values = np.asarray(values, dtype=float).reshape(len(xs), -1)
+    ends = verdict(claim, values[-1], values[0], left_name=f"{x_name}={xs[-1]}", right_name=f"{x_name}={xs[0]}")
+    means = values.mean(axis=1)
+    rising = bool(np.all(np.diff(means) > 0))
+    outcome = "holds" if ends.verdict == "holds" and rising else "does not hold" if ends.verdict == "does not hold" else "inconclusive"
+    path = ", ".join(f"{x}: {100 * m:.2f}%" for x, m in zip(xs, means))
+    detail = f"{value_name} by {x_name} — {path}; {'rises at every step' if rising else 'not monotone'}; ends: {ends.detail}"
+    return Verdict(claim=claim, verdict=outcome, left=tuple(values[-1]), right=tuple(values[0]), detail=detail)

@@ -28,3 +28,14 @@ def test_paper_tables_are_internally_consistent():
     assert [c["id"] for c in paper.claims()] == [f"C{i}" for i in range(1, 18)]
     with pytest.raises(KeyError, match="accepted values"):
         paper.table("table_99")
+
+
+def test_trend_verdict():
+    from mi_lib.report import trend_verdict
+
+    rising = trend_verdict("grows", [1, 2, 3], [[0.1, 0.12], [0.2, 0.21], [0.3, 0.33]], x_name="r", value_name="adv")
+    assert rising.verdict == "holds" and "rises at every step" in rising.detail
+    dip = trend_verdict("grows", [1, 2, 3], [[0.1, 0.12], [0.05, 0.06], [0.3, 0.33]], x_name="r", value_name="adv")
+    assert dip.verdict == "inconclusive" and "not monotone" in dip.detail
+    falling = trend_verdict("grows", [1, 2], [[0.3], [0.2]], x_name="r", value_name="adv")
+    assert falling.verdict == "does not hold"
