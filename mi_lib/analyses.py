@@ -133,16 +133,20 @@ def sensitivity(base: dict[str, np.ndarray], retrained: Sequence[dict[str, np.nd
     in the model trained on it (``base``, removal_round 0) minus that in the model retrained without it (each of
     ``retrained``, removal_round >= 1). Returns ``removed`` (P,) sensitivities over every round, sorted ascending,
     and ``noise`` (P,): the same difference for as many points drawn at random (``noise_seed``) among those that
-    stayed in the retraining — the change retraining alone causes, the noise floor."""
+    stayed in the retraining — the change retraining alone causes, the noise floor. Also ``removed_index`` (P,) and
+    ``removed_unsorted`` (P,): each removed point's position in the member list and its sensitivity, in the same
+    order, to pair two models' sensitivities point by point."""
     base_conf = true_label_conf(base["output_train_benign"], base["train_label"])
-    removed, noise = [], []
+    removed, noise, where = [], [], []
     rng = np.random.default_rng(noise_seed)
     for signals in retrained:
         index = signals["removed_index"]
+        where.append(index)
         removed.append(base_conf[index] - true_label_conf(signals["output_removed_benign"], signals["removed_label"]))
         kept = np.setdiff1d(np.arange(len(base_conf)), index)
         if not np.array_equal(base["train_label"][kept], signals["train_label"]):
             raise ValueError("retrained signals do not come from the base run's members minus the removed ones")
         change = base_conf[kept] - true_label_conf(signals["output_train_benign"], signals["train_label"])
         noise.append(change[rng.choice(len(kept), size=len(index), replace=False)])
-    return {"removed": np.sort(np.concatenate(removed)), "noise": np.sort(np.concatenate(noise))}
+    return {"removed": np.sort(np.concatenate(removed)), "noise": np.sort(np.concatenate(noise)),
+            "removed_index": np.concatenate(where), "removed_unsorted": np.concatenate(removed)}

@@ -68,6 +68,10 @@ CHAPTERS = [
     Chapter("yale_perturbation_budget", "perturbation_budget", {"dataset": "yale"}, in_book=False),
     Chapter("yale_mixed_training", "mixed_training", {"dataset": "yale"}, in_book=False),
     Chapter("yale_training_dynamics", "training_dynamics", {"dataset": "yale"}, in_book=False),
+    Chapter("yale_sensitivity", "sensitivity", {"dataset": "yale"}, in_book=False),
+    Chapter("yale_model_capacity", "model_capacity", {"dataset": "yale"}, in_book=False),
+    Chapter("yale_targeted_attack", "targeted_attack", {"dataset": "yale"}, in_book=False),
+    Chapter("yale_attack_eps", "attack_eps", {"dataset": "yale"}, in_book=False),
     Chapter("appendix_cpu_tier_calibration", "appendix_cpu_tier_calibration"),
 ]
 

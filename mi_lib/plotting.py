@@ -105,3 +105,45 @@ def dynamics_plot(frame: pd.DataFrame, *, title: str = "") -> plt.Figure:
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def sensitivity_plot(curves: Mapping[str, Mapping[str, np.ndarray]], *, title: str = "") -> plt.Figure:
+    """CCS Fig. 2: each model's removed-point sensitivities sorted ascending, with its noise floor (the change of as
+    many points that stayed in training)."""
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    for name, c in curves.items():
+        line, = ax.plot(c["removed"], "o-", ms=3, label=f"{name}: removed points")
+        ax.plot(c["noise"], ":", color=line.get_color(), label=f"{name}: points kept (noise floor)")
+    ax.axhline(0, color="grey", lw=0.8)
+    ax.set(xlabel="point (sorted)", ylabel="sensitivity: F_y before − after retraining", title=title or "sensitivity to removal")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def loss_groups_histogram(losses: Mapping[str, np.ndarray], *, bins: int = 50, title: str = "") -> plt.Figure:
+    """CCS Fig. 7: histograms (fractions, log-spaced bins) of the cross-entropy loss of several groups of points."""
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    floor = 1e-8
+    top = max(float(max((v.max() for v in losses.values() if v.size), default=1.0)), 10 * floor)
+    edges = np.logspace(np.log10(floor), np.log10(top), bins + 1)
+    for name, values in losses.items():
+        if values.size:
+            ax.hist(np.clip(values, floor, top), edges, weights=np.full(values.shape, 1.0 / values.size), alpha=0.5, label=f"{name} ({values.size})")
+    ax.set(xscale="log", xlabel="cross-entropy loss, benign input (log scale)", ylabel="fraction of points", title=title or "loss by group")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def eps_sweep_plot(frame: pd.DataFrame, *, train_eps: float, label=str, title: str = "") -> plt.Figure:
+    """CCS Figs. 8–9: IA accuracy against the attack's ε, one line per model, the training ε marked."""
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    for model, sub in frame.groupby("model", sort=False):
+        ax.plot(sub["attack_eps"], 100 * sub["IA"], "o-", ms=3, label=model)
+    ax.axvline(train_eps, color="grey", ls="--", lw=0.8, label=f"training ε = {label(train_eps)}")
+    ax.axhline(50, color="grey", ls=":", lw=0.8)
+    ax.set(xlabel="attack ε", ylabel="IA inference accuracy (%)", title=title or "an attacker who does not know ε")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig

@@ -112,8 +112,10 @@ class Verdict:
         return {"claim": self.claim, "verdict": self.verdict, "numbers": self.detail}
 
 
-def verdict(claim: str, left: Sequence[float], right: Sequence[float], *, left_name: str, right_name: str, as_percent: bool = True) -> Verdict:
-    """Judge "left > right" on paired per-seed values with the module's rule."""
+def verdict(claim: str, left: Sequence[float], right: Sequence[float], *, left_name: str, right_name: str, as_percent: bool = True,
+            paired_over: str = "seeds") -> Verdict:
+    """Judge "left > right" on paired per-seed values with the module's rule (``paired_over`` names what is paired
+    when it is not seeds, e.g. the points of a sensitivity analysis)."""
     from scipy import stats
 
     left, right = np.asarray(left, dtype=float), np.asarray(right, dtype=float)
@@ -132,7 +134,7 @@ def verdict(claim: str, left: Sequence[float], right: Sequence[float], *, left_n
     if n == 1:
         spread = "one model, no seed spread to compare with"
     else:
-        spread = f"{n} seeds, 95% one-sided bounds of the mean difference [{scale * low:+.2f}, {scale * high:+.2f}]{unit and ' pp'}"
+        spread = f"{n} {paired_over}, 95% one-sided bounds of the mean difference [{scale * low:+.2f}, {scale * high:+.2f}]{unit and ' pp'}"
     detail = f"{left_name} {show(left)} vs {right_name} {show(right)}; {left_name} − {right_name} > 0 in {(diff > 0).sum()}/{n} ({spread})"
     return Verdict(claim=claim, verdict=outcome, left=tuple(left), right=tuple(right), detail=detail)
 

@@ -65,7 +65,9 @@ def dynamics_claim(frame: pd.DataFrame) -> report.Verdict:
     from scipy import stats
 
     mi = frame[["ib", "ia"]].max(axis=1)
-    rho = float(stats.spearmanr(mi, frame["adv-train − adv-test"]).statistic) if len(frame) > 2 else float("nan")
+    gap = frame["adv-train − adv-test"]
+    defined = len(frame) > 2 and mi.nunique() > 1 and gap.nunique() > 1  # a constant series has no rank correlation
+    rho = float(stats.spearmanr(mi, gap).statistic) if defined else float("nan")
     last = frame.iloc[-1]
     wider = last["adv-train − adv-test"] > last["train − test"]
     outcome = "holds" if wider and rho > 0.5 else "does not hold" if (not wider or not rho > 0) else "inconclusive"
@@ -81,3 +83,83 @@ def mixed_label(value: float) -> str:
     from fractions import Fraction
 
     return str(Fraction(value).limit_denominator(16))
+
+
+def sensitivity_claim(natural: dict[str, np.ndarray], robust: dict[str, np.ndarray]) -> report.Verdict:
+    """C3 (CCS Fig. 2): the robust model is more sensitive to the removal of single training points than the natural
+    one: the removed points' sensitivities, paired point by point (the same points are removed from both)."""
+    if not np.array_equal(natural["removed_index"], robust["removed_index"]):
+        raise ValueError("the two models' removed points differ: use the same seed and removal rounds")
+    return report.verdict("The robust model is more sensitive to removing a training point than the natural model (C3)",
+                          robust["removed_unsorted"], natural["removed_unsorted"], left_name="robust", right_name="natural",
+                          paired_over="removed points")
+
+
+def targeted_frame(signals: dict[str, np.ndarray], targeted: dict[str, np.ndarray]) -> pd.DataFrame:
+    """CCS §5.2.5 (spec §4.2): inference accuracy of IB, IA and the targeted variants, which threshold the minimum
+    and the mean over the wrong labels of the true-label confidence on targeted PGD examples."""
+    from .metrics import inference_results, threshold_attack
+
+    base = inference_results(signals)
+    rows = {"IB (benign)": base["ib"], "IA (untargeted PGD)": base["ia"]}
+    for name, aggregate in (("min", np.min), ("mean", np.mean)):
+        rows[f"targeted PGD, {name} over targets"] = threshold_attack(aggregate(targeted["targeted_train"], axis=1),
+                                                                     aggregate(targeted["targeted_test"], axis=1))
+    return pd.DataFrame({k: {"accuracy": r.accuracy, "advantage": r.advantage, "AUC": r.auc, "TPR@1%FPR": r.tpr_at_1pct_fpr}
+                         for k, r in rows.items()}).T
+
+
+def targeted_claim(frame: pd.DataFrame, *, model: str) -> report.Verdict:
+    """C7: targeted adversarial examples raise the inference advantage further: the better targeted aggregate beats
+    untargeted IA (one model: the sign of the difference)."""
+    best = frame.loc[[i for i in frame.index if i.startswith("targeted")], "accuracy"].max()
+    return report.verdict(f"Targeted adversarial examples beat untargeted IA ({model} model, C7)", [best],
+                          [frame.loc["IA (untargeted PGD)", "accuracy"]], left_name="targeted", right_name="IA")
+
+
+def secure_split(signals: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """CCS Fig. 7 (App. A): benign cross-entropy losses of the training points, and of the test points split into
+    *secure* (still correctly classified under the evaluation PGD, spec §5) and *insecure*."""
+    from .metrics import cross_entropy_loss
+
+    secure = signals["output_test_adversarial"].argmax(1) == signals["test_label"]
+    test_loss = cross_entropy_loss(signals["output_test_benign"], signals["test_label"])
+    return {"train": cross_entropy_loss(signals["output_train_benign"], signals["train_label"]),
+            "secure test": test_loss[secure], "insecure test": test_loss[~secure]}
+
+
+def secure_claim(losses: dict[str, np.ndarray]) -> report.Verdict:
+    """C11: insecure test points have large loss, secure ones look like training points. Holds when the insecure
+    points' median loss exceeds the secure points' and the secure points' median lies closer (in log-loss) to the
+    training points' median than the insecure points' does."""
+    log_median = {k: float(np.log10(max(np.median(v), 1e-12))) if v.size else float("nan") for k, v in losses.items()}
+    larger = log_median["insecure test"] > log_median["secure test"]
+    closer = abs(log_median["secure test"] - log_median["train"]) < abs(log_median["insecure test"] - log_median["train"])
+    outcome = "holds" if larger and closer else "does not hold"
+    detail = ("median loss (log10): " + ", ".join(f"{k} {v:.2f} ({losses[k].size} points)" for k, v in log_median.items())
+              + "; one model, no seed spread")
+    return report.Verdict(claim="Insecure test points have large loss; secure ones look like training points (C11)",
+                          verdict=outcome, left=(log_median["insecure test"],), right=(log_median["secure test"],), detail=detail)
+
+
+def eps_sweep_frame(sweeps: dict[str, dict[str, np.ndarray]]) -> pd.DataFrame:
+    """CCS Figs. 8–9: per model and attack ε, the IA accuracy (threshold on the true-label confidence of the PGD
+    example at that ε) and the adversarial accuracies."""
+    from .metrics import threshold_attack
+
+    rows = []
+    for model, sweep in sweeps.items():
+        for i, eps in enumerate(sweep["attack_eps"]):
+            rows.append({"model": model, "attack_eps": float(eps), "IA": threshold_attack(sweep["conf_train"][i], sweep["conf_test"][i]).accuracy,
+                         "adv_train_acc": float(sweep["correct_train"][i].mean()), "adv_test_acc": float(sweep["correct_test"][i].mean())})
+    return pd.DataFrame(rows)
+
+
+def unknown_eps_claim(frame: pd.DataFrame, *, model: str, train_eps: float) -> report.Verdict:
+    """C17: the attacker need not know the training ε: for every attack ε in [ε/2, 3ε/2], IA stays above IB (the
+    attack at ε = 0). Judged on one model: the worst IA of that range against IB."""
+    sub = frame[frame["model"] == model].set_index("attack_eps")["IA"]
+    ib = sub.loc[0.0] if 0.0 in sub.index else float("nan")
+    window = sub[(sub.index >= train_eps / 2 - 1e-9) & (sub.index <= 1.5 * train_eps + 1e-9)]
+    return report.verdict(f"IA beats IB at every attack ε within [ε/2, 3ε/2] of the training ε ({model}, C17)",
+                          [window.min()], [ib], left_name="worst IA in the range", right_name="IB")

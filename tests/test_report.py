@@ -39,3 +39,10 @@ def test_trend_verdict():
     assert dip.verdict == "inconclusive" and "not monotone" in dip.detail
     falling = trend_verdict("grows", [1, 2], [[0.3], [0.2]], x_name="r", value_name="adv")
     assert falling.verdict == "does not hold"
+
+
+def test_verdict_names_what_it_pairs():
+    from mi_lib.report import verdict
+
+    v = verdict("x", [0.2, 0.3, 0.25], [0.1, 0.1, 0.1], left_name="a", right_name="b", paired_over="removed points")
+    assert "3 removed points, 95% one-sided bounds" in v.detail and v.verdict == "holds"

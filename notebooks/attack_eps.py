@@ -1,0 +1,74 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Secure and insecure points, and an attacker who does not know ε (CCS App. A and D, Figs. 7–9)
+#
+# Two questions from the CCS paper's appendices {cite}`song2019privacy`. **Figure 7:** a robust model's
+# test points split into *secure* ones (still classified correctly under attack) and *insecure* ones;
+# the insecure points carry large loss while the secure ones look like training points — so the leakage
+# comes from the points robustness does not generalise to. **Figures 8–9:** the IA attack needs the
+# attack's ε; an attacker who does not know the training ε still does well over a range of ε around it.
+
+# %% tags=["parameters"]
+dataset = "yale"  # yale | fmnist | cifar10 | cifar10-jpeg
+tier = "cpu"  # smoke | cpu | paper
+methods = ["pgd", "dist", "diff"]  # robust models whose IA is swept over the attack ε
+attack_eps = None  # attack ε grid; None: 0 to twice the training ε in 16 steps (spec §5: 0-16/255, 0-0.2)
+progress = False
+
+# %%
+import numpy as np
+import pandas as pd
+from IPython.display import Markdown, display
+
+from mi_lib import analyses, chapters, plotting, report, tiers, why_leak
+from mi_lib.experiments import run_grid
+
+pd.set_option("display.max_colwidth", None)
+config = tiers.preset(dataset, tier, method="pgd")
+grid = attack_eps if attack_eps is not None else list(np.linspace(0, 2 * config.eps, 17))
+text, changes = chapters.tier_setting(config, seeds={m: 1 for m in methods})
+display(Markdown(chapters.DATASET_NOTES[dataset] + "\n\n" + text))
+changes
+
+# %% [markdown]
+# ## Secure and insecure test points (Fig. 7)
+#
+# The PGD model (seed 0): benign loss of its training points and of its test points, split by whether
+# the evaluation PGD at the training ε fools the model.
+
+# %%
+runs = {m: run_grid(dataset, tier, methods=(m,), progress=progress)[0] for m in methods}
+losses = why_leak.secure_split(runs["pgd"].signals if "pgd" in runs else next(iter(runs.values())).signals)
+fig = plotting.loss_groups_histogram(losses, title="training points and secure / insecure test points")
+report.verdict_frame([why_leak.secure_claim(losses)])
+
+# %% [markdown]
+# ## IA against the attack's ε (Figs. 8–9)
+
+# %%
+sweeps = {m: analyses.attack_eps_sweep(run.config, grid) for m, run in runs.items()}
+sweep_frame = why_leak.eps_sweep_frame(sweeps)
+fig = plotting.eps_sweep_plot(sweep_frame, train_eps=config.eps, label=why_leak.eps_label)
+
+# %%
+sweep_frame.pivot(index="attack_eps", columns="model", values="IA").rename(index=why_leak.eps_label).round(4)
+
+# %% [markdown]
+# ## The claim (C17)
+#
+# Per model: the worst IA over attack ε in [ε/2, 3ε/2] against IB (the attack at ε = 0).
+
+# %%
+report.verdict_frame([why_leak.unknown_eps_claim(sweep_frame, model=m, train_eps=config.eps) for m in methods])

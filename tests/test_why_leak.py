@@ -1,0 +1,68 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from mi_lib import why_leak
+
+
+def signals(member_conf, nonmember_conf, member_adv=None, nonmember_adv=None):
+    def probs(conf):
+        conf = np.asarray(conf, dtype=float)
+        return np.stack([conf, 1 - conf], 1)
+
+    return {"output_train_benign": probs(member_conf), "output_test_benign": probs(nonmember_conf),
+            "output_train_adversarial": probs(member_conf if member_adv is None else member_adv),
+            "output_test_adversarial": probs(nonmember_conf if nonmember_adv is None else nonmember_adv),
+            "train_label": np.zeros(len(member_conf), int), "test_label": np.zeros(len(nonmember_conf), int)}
+
+
+def test_sensitivity_claim_pairs_points():
+    natural = {"removed_index": np.arange(5), "removed_unsorted": np.full(5, 0.01)}
+    robust = {"removed_index": np.arange(5), "removed_unsorted": np.array([0.2, 0.3, 0.25, 0.4, 0.2])}
+    assert why_leak.sensitivity_claim(natural, robust).verdict == "holds"
+    assert why_leak.sensitivity_claim(robust, natural).verdict == "does not hold"
+    with pytest.raises(ValueError, match="removed points differ"):
+        why_leak.sensitivity_claim(natural, {**robust, "removed_index": np.arange(1, 6)})
+
+
+def test_targeted_frame_thresholds_min_and_mean():
+    s = signals([0.9, 0.8, 0.7, 0.95], [0.3, 0.6, 0.2, 0.4])
+    targeted = {"targeted_train": np.array([[0.9, 0.8], [0.7, 0.9], [0.8, 0.6], [0.9, 0.9]]),
+                "targeted_test": np.array([[0.1, 0.5], [0.2, 0.3], [0.6, 0.1], [0.3, 0.2]])}
+    frame = why_leak.targeted_frame(s, targeted)
+    assert frame.loc["targeted PGD, min over targets", "accuracy"] == pytest.approx(1.0)
+    assert frame.loc["IB (benign)", "accuracy"] == pytest.approx(1.0)
+    assert why_leak.targeted_claim(frame, model="x").verdict == "does not hold"  # equal, not better
+
+
+def test_secure_split_and_claim():
+    s = signals([0.99, 0.98], [0.97, 0.2, 0.1], member_adv=[0.9, 0.9], nonmember_adv=[0.9, 0.3, 0.2])
+    losses = why_leak.secure_split(s)
+    assert losses["secure test"].size == 1 and losses["insecure test"].size == 2
+    assert why_leak.secure_claim(losses).verdict == "holds"
+
+
+def test_unknown_eps_claim_uses_the_window_around_the_training_eps():
+    sweep = {"attack_eps": np.array([0.0, 0.05, 0.1, 0.15, 0.2]),
+             "conf_train": np.array([[0.9, 0.8, 0.7]] * 5), "conf_test": np.array([[0.85, 0.6, 0.1]] * 5),
+             "correct_train": np.ones((5, 3), bool), "correct_test": np.ones((5, 3), bool)}
+    sweep["conf_test"][1:4] = [[0.1, 0.2, 0.3]] * 3  # the attack separates better near the training eps
+    frame = why_leak.eps_sweep_frame({"pgd": sweep})
+    assert frame.set_index("attack_eps").loc[0.1, "IA"] == pytest.approx(1.0)
+    assert why_leak.unknown_eps_claim(frame, model="pgd", train_eps=0.1).verdict == "holds"
+
+
+def test_dynamics_claim():
+    epochs = np.arange(1, 6)
+    rising = {"epoch": epochs, "train_acc": np.linspace(0.5, 1, 5), "test_acc": np.linspace(0.5, 0.95, 5),
+              "adv_train_acc": np.linspace(0.2, 0.9, 5), "adv_test_acc": np.linspace(0.2, 0.4, 5),
+              "ib": np.linspace(0.5, 0.6, 5), "ia": np.linspace(0.5, 0.7, 5)}
+    assert why_leak.dynamics_claim(why_leak.dynamics_frame(rising)).verdict == "holds"
+    flat = {**rising, "adv_train_acc": np.linspace(0.2, 0.3, 5), "adv_test_acc": np.linspace(0.2, 0.3, 5)}
+    assert why_leak.dynamics_claim(why_leak.dynamics_frame(flat)).verdict == "does not hold"
+
+
+def test_trend_claim_on_a_factor_frame():
+    rows = [{"method": "pgd", "seed": s, "r": r, "best_advantage": 0.1 * r + 0.01 * s} for r in (0, 0.5, 1) for s in (0, 1)]
+    assert why_leak.trend_claim(pd.DataFrame(rows), factor="r", method="pgd", claim="grows").verdict == "holds"
+    assert why_leak.mixed_label(0.75) == "3/4" and why_leak.eps_label(8 / 255) == "8/255"
