@@ -22,21 +22,29 @@ from .models import build_model
 from .runs import cache_root, resolve_device, run_dir, run_experiment
 from .runs_io import load_arrays, save_arrays
 from .runs import summarize
-from .runs_io import load_checkpoint
+from .runs_io import load_checkpoint, save_checkpoint
 from .signals import compute_signals
 from .training import snapshot_path, train
 
 
 def trained_model(config: ExperimentConfig, *, split: MembershipSplit | None = None, device: str | torch.device | None = None,
                   progress: bool = False) -> tuple[nn.Module, MembershipSplit]:
-    """The trained model of ``config`` (in eval mode) and its split. Runs the experiment if it has no result yet;
-    trains again from scratch when only the checkpoint is missing (the same seed gives the same weights)."""
+    """The trained model of ``config`` (in eval mode) and its split. Runs the experiment if it has no result yet.
+    The weights come from the run's ``model.pt`` (kept beside its results the first time an analysis needs them,
+    so a committed run is analysed again without training), else from the training checkpoint, else from training
+    again from scratch (the same seed gives the same weights)."""
     device = resolve_device(device)
     split = split or membership_split(config)
     run_experiment(config, split=split, device=device, progress=progress)
     model = build_model(config, in_shape=tuple(split.x_members.shape[1:]), n_classes=split.n_classes)
-    train(config, model, split, checkpoint=cache_root() / "checkpoints" / f"{config.train_id()}.pt", device=device, progress=progress)
-    return model.eval(), split
+    weights = run_dir(config) / "model.pt"
+    saved = load_checkpoint(weights)
+    if saved is not None and saved.get("train_id") == config.train_id():
+        model.load_state_dict(saved["model"])
+    else:
+        train(config, model, split, checkpoint=cache_root() / "checkpoints" / f"{config.train_id()}.pt", device=device, progress=progress)
+        save_checkpoint(weights, {"model": model.state_dict(), "train_id": config.train_id()})
+    return model.to(device).eval(), split
 
 
 def cached_analysis(config: ExperimentConfig, name: str, params: dict[str, Any], compute: Callable[[], dict[str, np.ndarray]]) -> dict[str, np.ndarray]:

@@ -27,15 +27,21 @@ def test_attack_eps_sweep_matches_the_run_signals_at_the_training_eps_and_is_cac
     assert np.array_equal(again["conf_train"], sweep["conf_train"])
 
 
-def test_a_missing_checkpoint_is_retrained_to_the_same_weights(tiny):
+def test_weights_are_kept_beside_the_run_and_a_missing_checkpoint_is_retrained_to_the_same_weights(tiny):
     config = tiny
     first = analyses.attack_eps_sweep(config, [0.1])
+    assert (runs.run_dir(config) / "model.pt").exists()
     for path in (runs.cache_root() / "checkpoints").glob("*"):
         path.unlink()
     for path in runs.run_dir(config).glob("attack_eps_sweep-*"):
         path.unlink()
-    second = analyses.attack_eps_sweep(config, [0.1])
-    assert np.array_equal(first["conf_train"], second["conf_train"])
+    again = analyses.attack_eps_sweep(config, [0.1])  # from model.pt: no checkpoint, no training
+    assert np.array_equal(first["conf_train"], again["conf_train"]) and not list((runs.cache_root() / "checkpoints").glob("*.pt"))
+    (runs.run_dir(config) / "model.pt").unlink()
+    for path in runs.run_dir(config).glob("attack_eps_sweep-*"):
+        path.unlink()
+    retrained = analyses.attack_eps_sweep(config, [0.1])
+    assert np.array_equal(first["conf_train"], retrained["conf_train"])
 
 
 def test_targeted_signals_shape(tiny):
