@@ -1,0 +1,95 @@
+"""Certified bounds for the verifiable defences (CCS §6, spec §3.4 and §4.2): interval bound propagation (IBP,
+Gowal et al.), which is also DiffAI's Box domain (Mirman et al.), the losses trained on them, verified accuracy,
+and the verified worst-case confidence that strategy IV thresholds.
+
+A model is a sequence of layers (:func:`layers`): Conv2d, Linear, ReLU, Flatten. Every bound is over the l∞ ball
+of radius ``eps`` around x intersected with the image range [0, 1].
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+SUPPORTED = (nn.Conv2d, nn.Linear, nn.ReLU, nn.Flatten)
+
+
+def layers(model: nn.Module) -> list[nn.Module]:
+    """The model's layers in order (the plain CNNs of :mod:`mi_lib.models`, or any nn.Sequential of supported
+    layers). Raises for a layer the bounds do not handle."""
+    found = [m for m in model.modules() if not list(m.children())]
+    unsupported = sorted({type(m).__name__ for m in found if not isinstance(m, SUPPORTED)})
+    if unsupported:
+        raise TypeError(f"model: layers {unsupported} are not supported by the bounds; supported: Conv2d, Linear, ReLU, Flatten")
+    return found
+
+
+def _affine_radius(layer: nn.Module, radius: torch.Tensor) -> torch.Tensor:
+    if isinstance(layer, nn.Linear):
+        return F.linear(radius, layer.weight.abs())
+    return F.conv2d(radius, layer.weight.abs(), None, layer.stride, layer.padding, layer.dilation, layer.groups)
+
+
+def interval_bounds(model: nn.Module, x: torch.Tensor, *, eps: float, upto: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """IBP / Box bounds (lower, upper) of the model's output (or of layer ``upto``'s input) over
+    B_eps(x) ∩ [0, 1]. x (B, C, H, W); returns two tensors of the output's shape."""
+    lower, upper = (x - eps).clamp(0, 1), (x + eps).clamp(0, 1)
+    for layer in layers(model)[:upto]:
+        if isinstance(layer, (nn.Linear, nn.Conv2d)):
+            mid, rad = layer((upper + lower) / 2), _affine_radius(layer, (upper - lower) / 2)
+            lower, upper = mid - rad, mid + rad
+        elif isinstance(layer, nn.ReLU):
+            lower, upper = lower.clamp(min=0), upper.clamp(min=0)
+        else:  # Flatten
+            lower, upper = layer(lower), layer(upper)
+    return lower, upper
+
+
+def margin_lower_bounds(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float) -> torch.Tensor:
+    """Certified lower bounds m_j ≤ min over B_eps(x) ∩ [0, 1] of z_y − z_j (B, K), with m_y = 0.
+
+    IBP bounds up to the last layer, then the last (linear) layer's rows are differenced before bounding
+    (Gowal et al.'s elision), which is tighter than differencing the logit bounds.
+    """
+    all_layers = layers(model)
+    last = all_layers[-1]
+    if not isinstance(last, nn.Linear):
+        raise TypeError("model: the last layer must be Linear")
+    lower, upper = interval_bounds(model, x, eps=eps, upto=len(all_layers) - 1)
+    w = last.weight[y][:, None, :] - last.weight[None, :, :]  # (B, K, H): w_y − w_j
+    b = last.bias[y][:, None] - last.bias[None, :]  # (B, K)
+    mid, rad = (upper + lower) / 2, (upper - lower) / 2
+    return (w @ mid[:, :, None])[..., 0] - (w.abs() @ rad[:, :, None])[..., 0] + b
+
+
+def worst_case_logits(margins: torch.Tensor) -> torch.Tensor:
+    """Logits whose softmax is the verified worst case: −m (z_y − z_j ≥ m_j for every j), spec §4.2."""
+    return -margins
+
+
+def verified_confidence(margins: torch.Tensor) -> torch.Tensor:
+    """Strategy IV's score: the worst-case true-label confidence 1 / Σ_j exp(−m_j) over the ball (B,)."""
+    return 1.0 / torch.exp(-margins).sum(1)  # m_y = 0 contributes exp(0) = 1: the softmax of −m at y
+
+
+def verified(margins: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Whether every point is certified: m_j > 0 for every wrong label j (B,) bool."""
+    wrong = torch.ones_like(margins, dtype=torch.bool)
+    wrong[torch.arange(len(y)), y] = False
+    return (margins > 0).where(wrong, torch.ones_like(wrong)).all(1)
+
+
+def ibp_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, kappa: float) -> torch.Tensor:
+    """Gowal et al.'s IBP loss: κ·CE(z(x), y) + (1 − κ)·CE(worst-case logits, y) (spec §3.4)."""
+    clean = F.cross_entropy(model(x), y)
+    return kappa * clean + (1 - kappa) * F.cross_entropy(worst_case_logits(margin_lower_bounds(model, x, y, eps=eps)), y)
+
+
+def box_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, weight: float = 0.2) -> torch.Tensor:
+    """DiffAI's Box loss as the authors ran it (spec §3.4): (w·softplus(max_j upper(z_j − z_y)) + CE) / (w + 1),
+    the max over wrong labels j, w = 0.2."""
+    margins = margin_lower_bounds(model, x, y, eps=eps)
+    wrong = torch.ones_like(margins, dtype=torch.bool)
+    wrong[torch.arange(len(y)), y] = False
+    worst = (-margins).masked_fill(~wrong, float("-inf")).max(1).values  # upper bound of z_j − z_y
+    return (weight * F.softplus(worst).mean() + F.cross_entropy(model(x), y)) / (weight + 1)
