@@ -96,3 +96,25 @@ def test_ibp_and_box_losses_train_toward_certified_robustness():
 def test_unsupported_layers_are_named():
     with pytest.raises(TypeError, match="BatchNorm2d"):
         bounds.layers(nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2)))
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_dual_bound_is_sound_and_never_looser_than_ibp(seed):
+    model, (x, y) = net(seed), batch(8, seed=seed)
+    eps = 0.05
+    dual = bounds.dual_margin_lower_bounds(model, x, y, eps=eps)
+    ibp = bounds.margin_lower_bounds(model, x, y, eps=eps)
+    assert (dual >= ibp - 1e-5).all() and (dual > ibp + 1e-4).any()  # tighter somewhere on a random net
+    points = [pgd_linf(model, x, y, eps=eps, step_size=eps / 4, steps=20, random_start=False)]
+    g = torch.Generator().manual_seed(seed)
+    points += [(x + eps * (2 * torch.rand(x.shape, generator=g) - 1)).clamp(0, 1) for _ in range(10)]
+    with torch.no_grad():
+        for p in points:
+            assert (margins_of(model(p), y) >= dual - 1e-4).all()
+    assert torch.allclose(dual[torch.arange(len(y)), y], torch.zeros(len(y)), atol=1e-5)
+
+
+def test_dual_bound_at_eps_zero_is_the_clean_margin():
+    model, (x, y) = net(), batch(4)
+    with torch.no_grad():
+        assert torch.allclose(bounds.dual_margin_lower_bounds(model, x, y, eps=0.0), margins_of(model(x), y), atol=1e-4)
