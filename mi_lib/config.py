@@ -14,12 +14,14 @@ from typing import Any
 
 DATASETS = ("fmnist", "yale", "cifar10", "cifar10-jpeg")
 MODELS = ("fmnist_cnn", "yale_cnn", "wrn")
-METHODS = ("natural", "pgd", "dist", "diff")  # paper names: natural, PGD-, Dist- and Diff-based (TRADES) training
+METHODS = ("natural", "pgd", "dist", "diff", "ibp", "diffai")  # paper names: natural, PGD-, Dist- and Diff-based (TRADES)
+# training; the verifiable defences of CCS §6: interval bound propagation (IBP) and DiffAI's Box domain
+VERIFIABLE_METHODS = ("ibp", "diffai")
 OPTIMIZERS = ("adam", "sgd")
 TIERS = ("smoke", "cpu", "paper", "custom")
 
 
-HASHED_IF_CHANGED = ("dist_coeff", "trades_beta", "adv_fraction", "removal_round")
+HASHED_IF_CHANGED = ("dist_coeff", "trades_beta", "adv_fraction", "removal_round", "ibp_kappa")
 
 
 class ConfigError(ValueError):
@@ -116,6 +118,7 @@ class ExperimentConfig:
     trades_beta: float = 1.0  # Diff-based (TRADES): weight of the KL term; the authors used 1.0 (spec §3.3)
     adv_fraction: float = 1.0  # PGD-based: fraction r of the members trained on PGD examples, the rest clean (CCS Table 5)
     removal_round: int = 0  # sensitivity analysis (CCS Fig. 2): r >= 1 leaves out one member per class (draw r)
+    ibp_kappa: float = 0.5  # IBP: final weight κ of the clean loss, ramped from 1 with ε (Gowal et al.; spec §3.4)
 
     def __post_init__(self) -> None:
         set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731  (frozen)
@@ -134,6 +137,10 @@ class ExperimentConfig:
         for name in ("dist_coeff", "trades_beta"):
             set_(name, _positive(name, getattr(self, name), kind=float))
         set_("adv_fraction", parse_eps(self.adv_fraction, field="adv_fraction"))  # a number or fraction in [0, 1]
+        set_("ibp_kappa", parse_eps(self.ibp_kappa, field="ibp_kappa"))
+        if self.method in VERIFIABLE_METHODS and self.model == "wrn":
+            raise ConfigError(f"model: the verifiable methods ({', '.join(VERIFIABLE_METHODS)}) need a plain CNN "
+                              f"(fmnist_cnn, yale_cnn), got {self.model!r}")
         if self.adv_fraction != 1.0 and self.method != "pgd":
             raise ConfigError(f"adv_fraction: only PGD-based training mixes clean and adversarial members (method 'pgd'); "
                               f"got {self.adv_fraction} with method {self.method!r}")
@@ -199,6 +206,9 @@ class ExperimentConfig:
                 fields.pop(name)
         if self.method == "dist":  # eps is nominal for Dist-based training (its adversary has no budget)
             fields.pop("train_step_ratio")
+        if self.method in VERIFIABLE_METHODS:  # bounds, not an attack: the training attack's steps do not matter
+            for name in ("train_steps", "train_step_ratio"):
+                fields.pop(name)
         return fields
 
     def train_id(self) -> str:

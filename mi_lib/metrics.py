@@ -165,10 +165,12 @@ def inference_results(signals: Mapping[str, np.ndarray]) -> dict[str, AttackResu
     """IB and IA of CCS'19 §3 from signals in the authors' schema.
 
     IB thresholds F_y on clean inputs, IA on the evaluation-PGD inputs (``output_{train,test}_{benign,adversarial}``,
-    ``train_label``, ``test_label``).
+    ``train_label``, ``test_label``); IV, when the signals hold ``output_{train,test}_verified`` (the verified
+    worst-case softmax of a verifiable model), thresholds its true-label entry (spec §4.2).
     """
     out = {}
-    for name, kind in (("ib", "benign"), ("ia", "adversarial")):
+    kinds = [("ib", "benign"), ("ia", "adversarial")] + ([("iv", "verified")] if "output_train_verified" in signals else [])
+    for name, kind in kinds:
         out[name] = threshold_attack(
             true_label_confidence(signals[f"output_train_{kind}"], signals["train_label"]),
             true_label_confidence(signals[f"output_test_{kind}"], signals["test_label"]),
@@ -178,7 +180,9 @@ def inference_results(signals: Mapping[str, np.ndarray]) -> dict[str, AttackResu
 
 def accuracies(signals: Mapping[str, np.ndarray]) -> dict[str, float]:
     """train / test / adv-train / adv-test accuracy (CCS Tables 2–4 columns) from signals."""
-    return {
+    verified = {f"verified_{part}_acc": accuracy(signals[f"output_{part}_verified"], signals[f"{part}_label"])
+                for part in ("train", "test") if f"output_{part}_verified" in signals}
+    return verified | {
         "train_acc": accuracy(signals["output_train_benign"], signals["train_label"]),
         "test_acc": accuracy(signals["output_test_benign"], signals["test_label"]),
         "adv_train_acc": accuracy(signals["output_train_adversarial"], signals["train_label"]),

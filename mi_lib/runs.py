@@ -24,11 +24,11 @@ import numpy as np
 import torch
 
 from . import metrics
-from .config import ExperimentConfig
+from .config import VERIFIABLE_METHODS, ExperimentConfig
 from .data import DISPLAY_NAMES, MembershipSplit, membership_split
 from .models import build_model
 from .runs_io import load_arrays, load_json, save_arrays, save_json
-from .signals import compute_signals, softmax_outputs
+from .signals import compute_signals, softmax_outputs, verified_outputs
 from .training import train
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -109,6 +109,9 @@ def run_experiment(
     model = build_model(config, in_shape=tuple(split.x_members.shape[1:]), n_classes=split.n_classes)
     state = train(config, model, split, checkpoint=cache_root() / "checkpoints" / f"{config.train_id()}.pt", device=device, progress=progress)
     signals = compute_signals(model, split, eps=config.eps, steps=config.eval_steps, step_size=config.eval_step_size, device=device)
+    if config.method in VERIFIABLE_METHODS:  # strategy IV and verified accuracy, beside the authors' schema
+        for part, xs, ys in (("train", split.x_members, split.y_members), ("test", split.x_nonmembers, split.y_nonmembers)):
+            signals[f"output_{part}_verified"] = verified_outputs(model, xs, ys, eps=config.eps, device=device)
     if split.x_removed is not None:  # sensitivity analysis: the left-out members' outputs, beside the authors' schema
         signals["output_removed_benign"] = softmax_outputs(model, split.x_removed, split.y_removed, eps=0.0, steps=0, step_size=0.0, device=device)[0]
         signals["removed_label"], signals["removed_index"] = split.y_removed.numpy(), split.removed_index

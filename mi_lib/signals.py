@@ -46,3 +46,17 @@ def compute_signals(model: nn.Module, split: MembershipSplit, *, eps: float, ste
         "train_label": split.y_members.numpy(),
         "test_label": split.y_nonmembers.numpy(),
     }
+
+
+def verified_outputs(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, batch_size: int = 500,
+                     device: torch.device | str = "cpu") -> np.ndarray:
+    """The verified worst-case softmax, softmax(−m) with m the certified margin lower bounds over B_eps (IBP / Box;
+    spec §4.2): its y-entry is strategy IV's score and its argmax is y exactly when the point is verified. (N, K)."""
+    from .bounds import margin_lower_bounds, worst_case_logits
+
+    out = []
+    with eval_mode(model), torch.no_grad():
+        for i in range(0, len(y), batch_size):
+            xb, yb = x[i : i + batch_size].to(device), y[i : i + batch_size].to(device)
+            out.append(torch.softmax(worst_case_logits(margin_lower_bounds(model, xb, yb, eps=eps)), 1).cpu())
+    return torch.cat(out).numpy()

@@ -15,6 +15,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from . import bounds
 from .attacks import pgd_kl, pgd_linf, wrm_linf
 from .config import ExperimentConfig
 from .data import MembershipSplit
@@ -72,7 +73,20 @@ def diff_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float,
     return F.cross_entropy(logits, y) + config.trades_beta * kl
 
 
-METHOD_LOSSES: dict[str, LossFn] = {"natural": natural_loss, "pgd": pgd_loss, "dist": dist_loss, "diff": diff_loss}
+def ibp_train_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, config: ExperimentConfig, generator: torch.Generator) -> torch.Tensor:
+    """IBP training (Gowal et al.; spec §3.4): κ·CE(clean) + (1 − κ)·CE(verified worst case), κ ramped from 1 to
+    ``config.ibp_kappa`` together with ε (both linearly after the warm-up)."""
+    kappa = 1.0 - (1.0 - config.ibp_kappa) * (eps / config.eps) if config.eps > 0 else 1.0
+    return bounds.ibp_loss(model, x, y, eps=eps, kappa=kappa)
+
+
+def diffai_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, config: ExperimentConfig, generator: torch.Generator) -> torch.Tensor:
+    """DiffAI with the Box domain (Mirman et al.; spec §3.4): the Box loss at the current (ramped) radius."""
+    return bounds.box_loss(model, x, y, eps=eps) if eps > 0 else F.cross_entropy(model(x), y)
+
+
+METHOD_LOSSES: dict[str, LossFn] = {"natural": natural_loss, "pgd": pgd_loss, "dist": dist_loss, "diff": diff_loss,
+                                    "ibp": ibp_train_loss, "diffai": diffai_loss}
 
 
 def eps_at(config: ExperimentConfig, iteration: int) -> float:

@@ -179,3 +179,19 @@ def test_mixed_training_attacks_a_fixed_fraction_of_the_members():
     full = training.pgd_loss(model, x, y, eps=0.1, config=config, generator=g(), adv_mask=~none)
     assert float(full) == pytest.approx(float(training.pgd_loss(model, x, y, eps=0.1, config=config, generator=g())), rel=1e-5)
     assert float(full) > float(clean)
+
+
+@pytest.mark.parametrize("method", ["ibp", "diffai"])
+def test_verifiable_runs_record_iv_and_verified_accuracy(isolated_cache, method):
+    config = tiny_config(method=method, epochs=3, eps_ramp_iters=6)
+    result = runs.run_experiment(config, split=tiny_split(), progress=False)
+    signals = result.signals
+    assert signals["output_train_verified"].shape == (64, 4)
+    assert result["verified_train_acc"] <= result["adv_train_acc"] + 1e-9 and result["verified_test_acc"] <= result["adv_test_acc"] + 1e-9
+    assert 0.5 <= result["iv"]["accuracy"] <= 1.0
+    assert config.train_id() == config.replace(train_steps=3, train_step_ratio=0.5).train_id()
+
+
+def test_verifiable_methods_need_a_plain_cnn():
+    with pytest.raises(ConfigError, match="verifiable methods"):
+        ExperimentConfig(dataset="cifar10", model="wrn", method="ibp", eps=0.03)
