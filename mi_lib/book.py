@@ -72,6 +72,9 @@ CHAPTERS = [
     Chapter("yale_model_capacity", "model_capacity", {"dataset": "yale"}, in_book=False),
     Chapter("yale_targeted_attack", "targeted_attack", {"dataset": "yale"}, in_book=False),
     Chapter("yale_attack_eps", "attack_eps", {"dataset": "yale"}, in_book=False),
+    # Verifiable defences (CCS §6): in progress.
+    Chapter("yale_verifiable", "verifiable_defences", {"dataset": "yale"}, in_book=False),
+    Chapter("fmnist_verifiable", "verifiable_defences", {"dataset": "fmnist"}, in_book=False),
     Chapter("appendix_cpu_tier_calibration", "appendix_cpu_tier_calibration"),
 ]
 

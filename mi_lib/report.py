@@ -36,6 +36,9 @@ def _row(summary: dict, **identity) -> dict:
         "ib": summary["ib"]["accuracy"], "ia": summary["ia"]["accuracy"],
         "ib_advantage": summary["ib"]["advantage"], "ia_advantage": summary["ia"]["advantage"],
         "ib_auc": summary["ib"]["auc"], "ia_auc": summary["ia"]["auc"],
+        # verifiable models only (CCS §6): verified accuracies and strategy IV; NaN for the others
+        "verified_train_acc": summary.get("verified_train_acc", np.nan), "verified_test_acc": summary.get("verified_test_acc", np.nan),
+        "iv": summary["iv"]["accuracy"] if "iv" in summary else np.nan, "iv_advantage": summary["iv"]["advantage"] if "iv" in summary else np.nan,
     }
 
 
@@ -137,6 +140,13 @@ def verdict(claim: str, left: Sequence[float], right: Sequence[float], *, left_n
         spread = f"{n} {paired_over}, 95% one-sided bounds of the mean difference [{scale * low:+.2f}, {scale * high:+.2f}]{unit and ' pp'}"
     detail = f"{left_name} {show(left)} vs {right_name} {show(right)}; {left_name} − {right_name} > 0 in {(diff > 0).sum()}/{n} ({spread})"
     return Verdict(claim=claim, verdict=outcome, left=tuple(left), right=tuple(right), detail=detail)
+
+
+def negate(v: Verdict, claim: str) -> Verdict:
+    """The verdict of "not (a > b)" from that of "a > b": holds where it does not hold and vice versa; an
+    inconclusive effect stays inconclusive."""
+    flipped = {"holds": "does not hold", "does not hold": "holds"}.get(v.verdict, v.verdict)
+    return Verdict(claim=claim, verdict=flipped, left=v.left, right=v.right, detail=v.detail)
 
 
 def paired(frame: pd.DataFrame, method: str, column: str | pd.Series, *, seeds: Iterable[int] | None = None) -> np.ndarray:

@@ -80,3 +80,12 @@ def test_dls_table1_comparison_puts_ours_beside_the_paper():
     assert table.loc[("adv-train", "paper"), "inf. acc"] == "74.86%"
     assert table.loc[("nat-train", "reproduced"), "KL"] == "0.20"
     assert chapters.has_dls_rows("cifar10") and not chapters.has_dls_rows("yale")
+
+
+def test_verifiable_claims_include_iv_and_the_accuracy_cost():
+    rows = [{"method": "natural", "seed": 0, "ib": 0.56, "ia": 0.54, "iv": float("nan"), "ib_advantage": 0.12, "ia_advantage": 0.08,
+             "iv_advantage": float("nan"), "test_acc": 0.98},
+            {"method": "ibp", "seed": 0, "ib": 0.55, "ia": 0.60, "iv": 0.75, "ib_advantage": 0.10, "ia_advantage": 0.20,
+             "iv_advantage": 0.50, "test_acc": 0.86}]
+    verdicts = chapters.verifiable_claims(pd.DataFrame(rows), dataset="yale")["verdict"].tolist()
+    assert verdicts == ["holds", "holds", "holds"]  # IV raises the advantage; IB not above natural; accuracy drops

@@ -46,3 +46,12 @@ def test_verdict_names_what_it_pairs():
 
     v = verdict("x", [0.2, 0.3, 0.25], [0.1, 0.1, 0.1], left_name="a", right_name="b", paired_over="removed points")
     assert "3 removed points, 95% one-sided bounds" in v.detail and v.verdict == "holds"
+
+
+def test_negate_flips_holds_and_keeps_inconclusive():
+    from mi_lib.report import negate, verdict
+
+    up = verdict("a > b", [0.3], [0.1], left_name="a", right_name="b")
+    assert up.verdict == "holds" and negate(up, "not a > b").verdict == "does not hold"
+    unsure = verdict("a > b", [0.3, 0.1, 0.2], [0.2, 0.2, 0.2], left_name="a", right_name="b")
+    assert negate(unsure, "x").verdict == unsure.verdict == "inconclusive"
