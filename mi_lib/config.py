@@ -17,11 +17,13 @@ MODELS = ("fmnist_cnn", "yale_cnn", "wrn")
 METHODS = ("natural", "pgd", "dist", "diff", "ibp", "diffai")  # paper names: natural, PGD-, Dist- and Diff-based (TRADES)
 # training; the verifiable defences of CCS §6: interval bound propagation (IBP) and DiffAI's Box domain
 VERIFIABLE_METHODS = ("ibp", "diffai")
+# PINEAT (PRCV 2023, spec §7): how each round uses its adversarial examples; "original" is the base method itself.
+STRATEGIES = ("original", "pineat", "advnat", "advran")
 OPTIMIZERS = ("adam", "sgd")
 TIERS = ("smoke", "cpu", "paper", "custom")
 
 
-HASHED_IF_CHANGED = ("dist_coeff", "trades_beta", "adv_fraction", "removal_round", "ibp_kappa")
+HASHED_IF_CHANGED = ("dist_coeff", "trades_beta", "adv_fraction", "removal_round", "ibp_kappa", "strategy", "pineat_n", "pineat_m")
 
 
 class ConfigError(ValueError):
@@ -119,6 +121,9 @@ class ExperimentConfig:
     adv_fraction: float = 1.0  # PGD-based: fraction r of the members trained on PGD examples, the rest clean (CCS Table 5)
     removal_round: int = 0  # sensitivity analysis (CCS Fig. 2): r >= 1 leaves out one member per class (draw r)
     ibp_kappa: float = 0.5  # IBP: final weight κ of the clean loss, ramped from 1 with ε (Gowal et al.; spec §3.4)
+    strategy: str = "original"  # PINEAT-n/m, AdvNat-1/1, AdvRan-1/1 over a base method (pgd, dist, diff); spec §7.1
+    pineat_n: int = 1  # PINEAT: adversarial examples (independent random starts) per round
+    pineat_m: int = 1  # PINEAT: reverse-symmetry examples per round
 
     def __post_init__(self) -> None:
         set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731  (frozen)
@@ -138,6 +143,14 @@ class ExperimentConfig:
             set_(name, _positive(name, getattr(self, name), kind=float))
         set_("adv_fraction", parse_eps(self.adv_fraction, field="adv_fraction"))  # a number or fraction in [0, 1]
         set_("ibp_kappa", parse_eps(self.ibp_kappa, field="ibp_kappa"))
+        _choice("strategy", self.strategy, STRATEGIES)
+        for name in ("pineat_n", "pineat_m"):
+            set_(name, _positive(name, getattr(self, name)))
+        if self.strategy != "original" and self.method not in ("pgd", "dist", "diff"):
+            raise ConfigError(f"strategy: {self.strategy!r} wraps an empirical adversarial training method (pgd, dist, diff), "
+                              f"got method {self.method!r}")
+        if self.strategy in ("advnat", "advran") and (self.pineat_n, self.pineat_m) != (1, 1):
+            raise ConfigError(f"pineat_n, pineat_m: {self.strategy} is defined for 1/1 only, got {self.pineat_n}/{self.pineat_m}")
         if self.method in VERIFIABLE_METHODS and self.model == "wrn":
             raise ConfigError(f"model: the verifiable methods ({', '.join(VERIFIABLE_METHODS)}) need a plain CNN "
                               f"(fmnist_cnn, yale_cnn), got {self.model!r}")
@@ -162,6 +175,17 @@ class ExperimentConfig:
     def step_size(self) -> float:
         """Training attack step size: train_step_ratio·eps, else 2.5·eps/steps."""
         return (self.train_step_ratio or 2.5 / self.train_steps) * self.eps
+
+    @property
+    def updates_per_round(self) -> int:
+        """Parameter updates per minibatch round: n + m for PINEAT-n/m, 2 for AdvNat/AdvRan-1/1, else 1."""
+        return 1 if self.strategy == "original" else self.pineat_n + self.pineat_m
+
+    @property
+    def round_epochs(self) -> int:
+        """Passes over the members: ``epochs`` / updates per round (rounded up), so every strategy makes the base
+        method's number of parameter updates (spec §7.1)."""
+        return -(-self.epochs // self.updates_per_round)
 
     @property
     def eval_step_size(self) -> float:

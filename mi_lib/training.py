@@ -64,13 +64,18 @@ def diff_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float,
     """Diff-based adversarial training, TRADES (Zhang et al.; spec §3.3): CE(f(x), y) + β·KL(f(x) ‖ f(x_adv)),
     batch-mean KL, x_adv from :func:`~mi_lib.attacks.pgd_kl`."""
     x_adv = pgd_kl(model, x, eps=eps, step_size=_step_at(config, eps), steps=config.train_steps, generator=generator)
+    return trades_objective(model, x, y, x_adv, beta=config.trades_beta)
+
+
+def trades_objective(model: nn.Module, x: torch.Tensor, y: torch.Tensor, x_adv: torch.Tensor, *, beta: float) -> torch.Tensor:
+    """CE(f(x), y) + β·KL(f(x) ‖ f(x_adv)), batch-mean KL (TRADES' objective for a given perturbed input)."""
     logits = model(x)
     # KL(p ‖ q) from log-probabilities: F.kl_div with a softmax target that keeps its gradient (as TRADES does)
     # back-propagates log(p) + 1 = −inf through a probability that underflowed to 0, i.e. NaN, once the model is
     # confident (logit gaps above ~100 in float32). The same value, computed from log_softmax, stays finite.
     log_p = F.log_softmax(logits, 1)
     kl = (log_p.exp() * (log_p - F.log_softmax(model(x_adv), 1))).sum(1).mean()
-    return F.cross_entropy(logits, y) + config.trades_beta * kl
+    return F.cross_entropy(logits, y) + beta * kl
 
 
 def ibp_train_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, config: ExperimentConfig, generator: torch.Generator) -> torch.Tensor:
@@ -180,12 +185,13 @@ def train(
     n = len(y_all)
     adversarial = adversarial_members(config, n)
     iters_per_epoch = -(-n // config.batch_size)
-    bar = tqdm(range(state.epoch, config.epochs), desc=f"{config.method} {config.dataset}", disable=not progress, initial=state.epoch, total=config.epochs)
+    total = config.round_epochs  # = epochs, except PINEAT-style strategies (n + m updates per round)
+    bar = tqdm(range(state.epoch, total), desc=f"{config.method} {config.dataset}", disable=not progress, initial=state.epoch, total=total)
     for epoch in bar:
         start = time.perf_counter()
         generator = torch.Generator().manual_seed(config.seed * 1_000_003 + epoch)
         for group in optimizer.param_groups:
-            group["lr"] = lr_at(config, epoch)
+            group["lr"] = lr_at(config, epoch * config.updates_per_round)
         order = torch.randperm(n, generator=generator)
         model.train()
         loss_sum = 0.0
@@ -195,17 +201,23 @@ def train(
             if config.augment:
                 x = _augment(x, generator)
             x, y = x.to(device), y.to(device)
-            eps = eps_at(config, epoch * iters_per_epoch + b)
-            extra = {"adv_mask": adversarial[idx]} if adversarial is not None else {}
-            loss = loss_fn(model, x, y, eps=eps, config=config, generator=generator, **extra)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
+            eps = eps_at(config, (epoch * iters_per_epoch + b) * config.updates_per_round)
+            if config.strategy != "original":  # PINEAT and its baselines make their own n + m updates
+                from .pineat import round_update
+
+                loss = round_update(model, optimizer, x, y, eps=eps, config=config, generator=generator)
+            else:
+                extra = {"adv_mask": adversarial[idx]} if adversarial is not None else {}
+                loss = loss_fn(model, x, y, eps=eps, config=config, generator=generator, **extra)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
             loss_sum += float(loss.detach()) * len(idx)
         state.train_time_s += time.perf_counter() - start
         state.epoch = epoch + 1
-        state.history.append({"epoch": epoch + 1, "loss": loss_sum / n, "eps": eps if config.method != "natural" else 0.0, "lr": lr_at(config, epoch)})
-        if snapshot_every and (state.epoch % snapshot_every == 0 or state.epoch == config.epochs):
+        state.history.append({"epoch": epoch + 1, "loss": loss_sum / n, "eps": eps if config.method != "natural" else 0.0,
+                              "lr": lr_at(config, epoch * config.updates_per_round)})
+        if snapshot_every and (state.epoch % snapshot_every == 0 or state.epoch == total):
             save_checkpoint(snapshot_path(checkpoint, state.epoch), {"model": model.state_dict(), "epoch": state.epoch})
         save_checkpoint(checkpoint, {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "state": dataclasses.asdict(state)})
         bar.set_postfix(loss=f"{loss_sum / n:.3f}")

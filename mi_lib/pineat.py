@@ -1,0 +1,90 @@
+"""PINEAT (Yan et al., PRCV 2023; spec §7.1): reverse-symmetry examples over an empirical adversarial training
+method (PGD-, Dist- or Diff-based), and the paper's two baselines.
+
+Per minibatch round, with the current weights: generate n adversarial examples with the base method's adversary
+(independent random starts), aggregate their noise δ* = Σᵢ (x_adv,i − x), build m reverse-symmetry examples from
+x_rs* = x − δ*, then make n updates on the adversarial examples and m on the reverse-symmetry ones, each with the
+base method's loss. A run makes 1/(n + m) of the base method's rounds (:attr:`ExperimentConfig.round_epochs`), so
+its number of updates matches the base method's while it generates only n/(n + m) of its adversarial examples.
+Baselines (1/1): AdvNat updates a second time on x itself, AdvRan on a uniform random point of the ε-ball.
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from .attacks import pgd_kl, pgd_linf, wrm_linf
+from .config import ExperimentConfig
+
+
+def _step(config: ExperimentConfig, eps: float) -> float:
+    return config.step_size * (eps / config.eps) if config.eps > 0 else 0.0
+
+
+def adversarial_example(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, config: ExperimentConfig,
+                        generator: torch.Generator) -> torch.Tensor:
+    """The base method's training adversary: PGD with a random start, the WRM ascent, or TRADES' KL-PGD."""
+    if config.method == "pgd":
+        return pgd_linf(model, x, y, eps=eps, step_size=_step(config, eps), steps=config.train_steps, random_start=True, generator=generator)
+    if config.method == "dist":
+        return x.detach().clone() if eps == 0 else wrm_linf(model, x, y, coeff=config.dist_coeff, steps=config.train_steps)
+    return pgd_kl(model, x, eps=eps, step_size=_step(config, eps), steps=config.train_steps, generator=generator)
+
+
+def base_objective(model: nn.Module, x: torch.Tensor, y: torch.Tensor, x_pert: torch.Tensor, *, config: ExperimentConfig) -> torch.Tensor:
+    """The base method's loss with ``x_pert`` in the place of its adversarial example."""
+    if config.method == "diff":
+        from .training import trades_objective
+
+        return trades_objective(model, x, y, x_pert, beta=config.trades_beta)
+    return F.cross_entropy(model(x_pert), y)
+
+
+def _into_ball(x: torch.Tensor, x_new: torch.Tensor, eps: float | None) -> torch.Tensor:
+    """Clip to B_eps(x) (skipped for eps None: the Dist adversary has no ball) and to [0, 1]."""
+    if eps is not None:
+        x_new = torch.max(torch.min(x_new, x + eps), x - eps)
+    return x_new.clamp(0, 1)
+
+
+def reverse_symmetry_examples(x: torch.Tensor, adversarial: list[torch.Tensor], *, m: int, eps: float | None,
+                              generator: torch.Generator) -> list[torch.Tensor]:
+    """The m reverse-symmetry examples of spec §7.1 for x (B, C, H, W) and its n adversarial examples.
+
+    x_rs* = x − Σᵢ (x_adv,i − x). m = 1: x_rs* clipped into B_eps(x) ∩ [0, 1] (for n = 1 this is 2x − x_adv, in the
+    ball already). m > 1: m − 1 points drawn uniformly in B_eps(x), the last carrying the rest of the noise,
+    x + (x_rs* − x) − Σⱼ (x_rs,j − x), clipped. ``eps`` None (Dist-based) clips to [0, 1] only and draws the random
+    points within the largest noise magnitude."""
+    noise = -sum(a - x for a in adversarial)
+    if m == 1:
+        return [_into_ball(x, x + noise, eps)]
+    radius = eps if eps is not None else float(noise.abs().max())
+    randoms = [_into_ball(x, x + radius * (2 * torch.rand(x.shape, generator=generator, dtype=x.dtype).to(x.device) - 1), eps) for _ in range(m - 1)]
+    rest = noise - sum(r - x for r in randoms)
+    return randoms + [_into_ball(x, x + rest, eps)]
+
+
+def round_update(model: nn.Module, optimizer: torch.optim.Optimizer, x: torch.Tensor, y: torch.Tensor, *, eps: float,
+                 config: ExperimentConfig, generator: torch.Generator) -> torch.Tensor:
+    """One round of ``config.strategy`` on a minibatch: n + m parameter updates (spec §7.1: all n adversarial
+    examples generated with the current weights, then n adversarial updates, then m second-kind updates). Returns
+    the mean loss of the round, detached."""
+    n, m = config.pineat_n, config.pineat_m
+    adversarial = [adversarial_example(model, x, y, eps=eps, config=config, generator=generator) for _ in range(n)]
+    ball = None if config.method == "dist" else eps
+    if config.strategy == "pineat":
+        second = reverse_symmetry_examples(x, adversarial, m=m, eps=ball, generator=generator)
+    elif config.strategy == "advnat":
+        second = [x]
+    else:  # advran: a uniform random point of the ε-ball (Dist: of the ball its adversary reached)
+        radius = eps if ball is not None else float((adversarial[0] - x).abs().max())
+        second = [_into_ball(x, x + radius * (2 * torch.rand(x.shape, generator=generator, dtype=x.dtype).to(x.device) - 1), ball)]
+    losses = []
+    for x_pert in adversarial + second:
+        loss = base_objective(model, x, y, x_pert.detach(), config=config)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        losses.append(float(loss.detach()))
+    return torch.tensor(sum(losses) / len(losses))

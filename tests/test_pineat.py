@@ -1,0 +1,95 @@
+import numpy as np
+import pytest
+import torch
+
+from mi_lib import pineat, training
+from mi_lib.config import ConfigError
+from mi_lib.metrics import cross_entropy_loss, threshold_attack, true_label_confidence
+from mi_lib.models import build_model
+from test_runs import tiny_config, tiny_split
+
+
+def test_one_to_one_reverse_symmetry_is_the_mirror_image_inside_the_ball():
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(8, 1, 6, 6, generator=g)
+    x_adv = (x + 0.1 * (2 * torch.rand(x.shape, generator=g) - 1)).clamp(0, 1)
+    (x_rs,) = pineat.reverse_symmetry_examples(x, [x_adv], m=1, eps=0.1, generator=g)
+    inside = (x > 0.1) & (x < 0.9)  # away from the image range's edges no clipping happens
+    assert torch.allclose(x_rs[inside], (2 * x - x_adv)[inside], atol=1e-6)
+    assert (x_rs - x).abs().max() <= 0.1 + 1e-6 and x_rs.min() >= 0 and x_rs.max() <= 1
+
+
+@pytest.mark.parametrize("n,m", [(2, 1), (1, 2), (1, 3), (3, 2)])
+def test_every_generated_example_stays_in_the_ball_and_the_image_range(n, m):
+    g = torch.Generator().manual_seed(n * 10 + m)
+    x = torch.rand(16, 1, 6, 6, generator=g)
+    adversarial = [(x + 0.1 * (2 * torch.rand(x.shape, generator=g) - 1)).clamp(0, 1) for _ in range(n)]
+    examples = pineat.reverse_symmetry_examples(x, adversarial, m=m, eps=0.1, generator=g)
+    assert len(examples) == m
+    for e in examples:
+        assert (e - x).abs().max() <= 0.1 + 1e-6 and e.min() >= 0 and e.max() <= 1
+
+
+def test_reverse_symmetry_noise_cancels_the_adversarial_noise_when_nothing_is_clipped():
+    g = torch.Generator().manual_seed(3)
+    x = torch.full((4, 1, 5, 5), 0.5)
+    adversarial = [x + 0.01 * (2 * torch.rand(x.shape, generator=g) - 1) for _ in range(2)]
+    (x_rs,) = pineat.reverse_symmetry_examples(x, adversarial, m=1, eps=0.1, generator=g)
+    assert ((x_rs - x) + sum(a - x for a in adversarial)).abs().max() < 1e-6  # mirror of the aggregated noise
+    examples = pineat.reverse_symmetry_examples(x, adversarial, m=2, eps=0.1, generator=g)
+    total = sum(e - x for e in examples) + sum(a - x for a in adversarial)
+    unclipped = (examples[-1] - x).abs() < 0.1 - 1e-6  # the last example carries the rest, unless the ball clips it
+    assert unclipped.any() and total[unclipped].abs().max() < 1e-5
+
+
+class CountingAdam(torch.optim.Adam):
+    steps = 0
+
+    def step(self, closure=None):
+        CountingAdam.steps += 1
+        return super().step(closure)
+
+
+@pytest.mark.parametrize("strategy,n,m", [("pineat", 1, 1), ("pineat", 2, 1), ("pineat", 1, 3), ("advnat", 1, 1), ("advran", 1, 1)])
+def test_a_strategy_makes_the_base_methods_number_of_updates(isolated_cache, monkeypatch, strategy, n, m):
+    monkeypatch.setattr(torch.optim, "Adam", CountingAdam)
+    split = tiny_split()
+    counts = {}
+    for name, changes in (("base", {}), ("strategy", dict(strategy=strategy, pineat_n=n, pineat_m=m))):
+        config = tiny_config(method="pgd", epochs=4 * (n + m), **changes)
+        CountingAdam.steps = 0
+        state = training.train(config, build_model(config, in_shape=(1, 12, 12), n_classes=4), split,
+                               checkpoint=isolated_cache / f"{name}.pt", progress=False)
+        counts[name] = CountingAdam.steps
+        assert all(np.isfinite(h["loss"]) for h in state.history)
+    assert counts["strategy"] == counts["base"]
+    assert tiny_config(strategy=strategy, pineat_n=n, pineat_m=m, epochs=10).round_epochs == -(-10 // (n + m))
+
+
+@pytest.mark.parametrize("method", ["dist", "diff"])
+def test_pineat_wraps_every_base_method(isolated_cache, method):
+    config = tiny_config(method=method, strategy="pineat", epochs=4, dist_coeff=0.05)
+    state = training.train(config, build_model(config, in_shape=(1, 12, 12), n_classes=4), tiny_split(),
+                           checkpoint=isolated_cache / "p.pt", progress=False)
+    assert state.epoch == 2 and all(np.isfinite(h["loss"]) for h in state.history)
+
+
+def test_strategy_validation():
+    with pytest.raises(ConfigError, match="strategy: unknown value"):
+        tiny_config(strategy="pinat")
+    with pytest.raises(ConfigError, match="wraps an empirical adversarial training method"):
+        tiny_config(method="natural", strategy="pineat")
+    with pytest.raises(ConfigError, match="1/1 only"):
+        tiny_config(strategy="advnat", pineat_n=2)
+    base = tiny_config()
+    assert base.replace(strategy="original").run_id() == base.run_id() != base.replace(strategy="pineat").run_id()
+
+
+def test_cross_entropy_thresholding_ranks_like_confidence_thresholding():
+    rng = np.random.default_rng(0)
+    probs = rng.dirichlet(np.ones(5), 300)
+    labels = rng.integers(0, 5, 300)
+    members, nonmembers = slice(0, 180), slice(180, 300)
+    conf = true_label_confidence(probs, labels)
+    ce = cross_entropy_loss(probs, labels)
+    assert threshold_attack(-ce[members], -ce[nonmembers]).accuracy == pytest.approx(threshold_attack(conf[members], conf[nonmembers]).accuracy)
