@@ -75,6 +75,8 @@ CHAPTERS = [
     # Verifiable defences (CCS §6): in progress.
     Chapter("yale_verifiable", "verifiable_defences", {"dataset": "yale"}, in_book=False),
     Chapter("fmnist_verifiable", "verifiable_defences", {"dataset": "fmnist"}, in_book=False),
+    # PINEAT (PRCV 2023): in progress.
+    Chapter("fmnist_pineat", "pineat", {"dataset": "fmnist"}, in_book=False),
     Chapter("appendix_cpu_tier_calibration", "appendix_cpu_tier_calibration"),
 ]
 

@@ -290,3 +290,44 @@ def verifiable_claims(frame: pd.DataFrame, *, dataset: str) -> pd.DataFrame:
                                        report.paired(frame, "natural", "test_acc", seeds=seeds), report.paired(frame, method, "test_acc", seeds=seeds),
                                        left_name="natural", right_name=method))
     return report.verdict_frame(verdicts)
+
+
+PINEAT_METHODS = {"original": "Original", "pineat": "PINEAT-1/1", "advnat": "AdvNat-1/1", "advran": "AdvRan-1/1"}
+
+
+def pineat_frame(runs_by_strategy: dict[str, list]) -> pd.DataFrame:
+    """PINEAT's Table 1 columns per run: A_train, A_test, R_train, R_test (accuracy on PGD examples), P_Enat,
+    P_Eadv (cross-entropy thresholding on natural / PGD inputs, which ranks exactly like confidence thresholding, so
+    they equal IB and IA), P_MAX and the training wall time; ``runs_by_strategy`` maps a strategy (or "natural")
+    to its runs."""
+    rows = []
+    for strategy, runs in runs_by_strategy.items():
+        for run in runs:
+            s = run.summary
+            rows.append({"strategy": strategy, "base": run.config.method, "seed": run.config.seed,
+                         "A_train": s["train_acc"], "A_test": s["test_acc"], "R_train": s["adv_train_acc"], "R_test": s["adv_test_acc"],
+                         "P_Enat": s["ib"]["accuracy"], "P_Eadv": s["ia"]["accuracy"],
+                         "P_MAX": max(s["ib"]["accuracy"], s["ia"]["accuracy"]), "time_s": s["train_time_s"]})
+    return pd.DataFrame(rows)
+
+
+def pineat_table(frame: pd.DataFrame, *, dataset: str) -> pd.DataFrame:
+    """PINEAT Table 1 for one dataset: the paper's row beside ours (mean over seeds), per (base, method); runtime as
+    a ratio to Original of the same base (the paper's hours converted the same way)."""
+    ref = paper.table("pineat_table1")
+    ref = ref[ref["dataset"] == ("cifar10" if dataset == "cifar10-jpeg" else dataset)]
+    cols = ["A_train", "A_test", "R_train", "R_test", "P_Enat", "P_Eadv", "P_MAX"]
+    ours = frame.groupby(["base", "strategy"], sort=False)[cols + ["time_s"]].mean()
+    rows = {}
+    for (base, strategy), values in ours.iterrows():
+        label = "Natural" if strategy == "natural" else PINEAT_METHODS.get(strategy, strategy)
+        paper_method = {"pineat": "pineat_1_1", "advnat": "advnat_1_1", "advran": "advran_1_1"}.get(strategy, strategy)
+        theirs = ref[(ref["method"] == paper_method) & (ref["base"] == ("-" if strategy == "natural" else base))]
+        original_time = ours.loc[(base, "original"), "time_s"] if (base, "original") in ours.index else np.nan
+        paper_original = ref[(ref["base"] == base) & (ref["method"] == "original")]["time_h"]
+        if not theirs.empty:
+            t = theirs.iloc[0]
+            rows[(base, label, "paper")] = {**{c: t[c.lower()] for c in cols},
+                                            "time / Original": t["time_h"] / paper_original.iloc[0] if len(paper_original) else np.nan}
+        rows[(base, label, "reproduced")] = {**{c: values[c] for c in cols}, "time / Original": values["time_s"] / original_time}
+    return pd.DataFrame.from_dict(rows, orient="index").round(4)
