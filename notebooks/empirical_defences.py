@@ -20,15 +20,14 @@
 # {cite}`sinha2018certifying`, with the authors' l∞ penalty) and **Diff-based** training (TRADES, Zhang
 # et al. {cite}`zhang2019trades`). They then attack each model with the simplest
 # membership-inference attack there is: declare a point a *member* of the training set when the
-# model's confidence in its true label, *F<sub>y</sub>(x)*, exceeds a threshold. The attack is run on
+# model's confidence in its true label, $F_y(x)$, exceeds a threshold. The attack is run on
 # the clean input (**IB**, inference on benign examples) and on the PGD example of the input (**IA**,
 # inference on adversarial examples). Their finding: every robust model leaks *more*, and most through IA.
 #
 # This notebook reruns that experiment with `mi_lib` for one dataset and a set of methods (the `dataset`
 # and `methods` parameters; the book executes it for each dataset and robust method, one page each, so
 # that every page trains in under 45 minutes at the cpu tier) and puts our numbers beside the paper's
-# table. Every number below is
-# computed from the runs' saved outputs; the paper's numbers come from
+# table. Every number below is computed from the runs' saved outputs; the paper's numbers come from
 # `mi_lib/reference/paper_tables.json`.
 
 # %% tags=["parameters"]
@@ -148,8 +147,9 @@ fig = plotting.loss_histograms(signals, kind="adversarial", title_suffix=" (PGD)
 # ## Beyond the paper's metric (DLS Table I, Fig. 2)
 #
 # The paper reports the balanced accuracy at the best threshold, chosen on the evaluated points
-# themselves. The DLS paper {cite}`song2019membership` adds precision and recall at that threshold, the KL divergence between the
-# member and non-member loss distributions and the area under the precision–recall curve (precision
+# themselves. The DLS paper {cite}`song2019membership` adds precision and recall at that threshold,
+# the KL divergence between the member and non-member loss distributions and the area under the
+# precision–recall curve (precision
 # with a 50/50 member prior, so 0.5 is chance). The ROC AUC and the true-positive rate at a low
 # false-positive rate are threshold-free and closer to how membership attacks are judged today. Means
 # over seeds. The paper does not say how it binned the losses for the KL divergence, nor its direction;
