@@ -119,6 +119,10 @@ def stale(tier: str) -> list[Chapter]:
 
 
 def _strip_volatile(nb: Any) -> None:
+    hide = any("remove-cell" in c.metadata.get("tags", []) for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    for cell in nb.cells:  # a hidden parameters cell hides papermill's injected one too
+        if hide and "injected-parameters" in cell.metadata.get("tags", []):
+            cell.metadata["tags"] = [*cell.metadata["tags"], "remove-cell"]
     nb.metadata.pop("papermill", None)
     nb.metadata.get("widgets", None) and nb.metadata.pop("widgets")
     for i, cell in enumerate(nb.cells):

@@ -28,7 +28,7 @@
 # - **PINEAT (PRCV 2023)** {cite}`yan2023pineat` — reverse-symmetry examples that cut both privacy
 #   leakage and training time.
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "remove-cell"]
 tier = "cpu"  # whose results the verdicts come from: smoke | cpu | paper
 
 # %% tags=["remove-input"]
