@@ -40,6 +40,9 @@ class Chapter:
     # False: a chapter in progress, executed at the smoke tier (so nbval checks it) but not yet at the cpu tier,
     # hence not in the book's table of contents until its cpu-tier runs exist (`./run notebook NAME` runs it).
     in_book: bool = True
+    # A summary page (landing page, scoreboard) reads the verdicts other chapters record: it is executed after them,
+    # and its executed copy is stale when those records change.
+    summary: bool = False
 
     @property
     def path(self) -> Path:
@@ -47,7 +50,7 @@ class Chapter:
 
 
 CHAPTERS = [
-    Chapter("intro", "intro"),
+    Chapter("intro", "intro", summary=True),
     Chapter("yale_released_outputs", "yale_released_outputs"),
     Chapter("yale_natural_vs_pgd", "empirical_defences", {"dataset": "yale", "methods": ["natural", "pgd"]},
             {"dataset_name": "Yale Face", "robust": "PGD-based", "paper_table": "Table 2"}),
@@ -63,10 +66,10 @@ CHAPTERS = [
             {"dataset_name": "Fashion-MNIST", "robust": "Diff-based", "paper_table": "Table 3"}),
     Chapter("cifar10_jpeg_natural_vs_pgd", "empirical_defences", {"dataset": "cifar10-jpeg", "methods": ["natural", "pgd"]},
             {"dataset_name": "CIFAR-10 (JPEG stand-in)", "robust": "PGD-based", "paper_table": "Table 4, Fig. 1; DLS Table I, Fig. 2"}),
-    Chapter("claims_scoreboard", "claims_scoreboard"),
+    Chapter("claims_scoreboard", "claims_scoreboard", summary=True),
     # Why robust models leak (CCS §5.2): in progress, smoke-tested until their cpu-tier runs are committed.
     Chapter("yale_perturbation_budget", "perturbation_budget", {"dataset": "yale"}, in_book=False),
-    Chapter("yale_mixed_training", "mixed_training", {"dataset": "yale"}, in_book=False),
+    Chapter("yale_mixed_training", "mixed_training", {"dataset": "yale"}),
     Chapter("yale_training_dynamics", "training_dynamics", {"dataset": "yale"}, in_book=False),
     Chapter("yale_sensitivity", "sensitivity", {"dataset": "yale"}, in_book=False),
     Chapter("yale_model_capacity", "model_capacity", {"dataset": "yale"}, in_book=False),
@@ -97,6 +100,9 @@ def source_hash(chapter: Chapter) -> str:
     h.update(json.dumps([chapter.parameters, chapter.labels], sort_keys=True).encode())
     for path in sorted([*library.rglob("*.py"), *library.rglob("*.json")]):
         h.update(path.relative_to(library).as_posix().encode() + b"\0" + path.read_bytes())
+    if chapter.summary:  # the committed verdict records of the cpu tier (see mi_lib.scoreboard.record)
+        for path in sorted((REPO_ROOT / "results" / "cpu" / "verdicts").glob("*.json")):
+            h.update(path.name.encode() + b"\0" + path.read_bytes())
     return h.hexdigest()
 
 
@@ -149,7 +155,7 @@ def execute(chapter: Chapter, *, tier: str, output: Path | None = None, paramete
     with tempfile.TemporaryDirectory() as tmp:
         src_nb = Path(tmp) / f"{chapter.name}.ipynb"
         jupytext.write(jupytext.read(chapter.path), src_nb)
-        papermill.execute_notebook(str(src_nb), str(src_nb), parameters={**chapter.parameters, "tier": tier, **(parameters or {})},
+        papermill.execute_notebook(str(src_nb), str(src_nb), parameters={**chapter.parameters, "tier": tier, "chapter": chapter.name, **(parameters or {})},
                                    cwd=str(REPO_ROOT), progress_bar=False, kernel_name="python3")
         nb = nbformat.read(src_nb, as_version=4)
     _strip_volatile(nb)
@@ -187,6 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown chapter(s) {unknown}; accepted: {', '.join(by_name)}")
     chosen = [by_name[n] for n in args.names] or (chapters() if args.all else stale(args.tier))
+    chosen.sort(key=lambda c: c.summary)  # summary pages last: they read what the others record
     if args.output and len(chosen) != 1:
         parser.error("--output needs exactly one notebook name")
     parameters = {name: _parse_value(value) for name, value in args.parameter}

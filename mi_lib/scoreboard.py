@@ -1,7 +1,8 @@
 """The claims scoreboard: every claim of the three papers (``reference/claims.json``) with the verdicts computed
 from this repository's results, scope by scope (a dataset and a method), and the chapter that shows them.
 
-A claim's overall status: **holds** when every scope that checks it holds, **does not hold** when none does,
+Chapters whose verdicts are not recomputed here record them when executed (:func:`record`); the scoreboard reads
+those records for the chapters in the book. A claim's overall status: **holds** when every scope that checks it holds, **does not hold** when none does,
 **mixed** otherwise (with the count), and **not yet reproduced** when no chapter checks it yet. Verdicts come from
 :func:`mi_lib.report.verdict` (seed-paired, one-sided 95% bound), never from typed text.
 """
@@ -46,7 +47,7 @@ def _checks_from_released_outputs() -> list[dict]:
 
 def checks(tier: str = "cpu") -> pd.DataFrame:
     """Every computed verdict: claim_id, scope, models (ours at ``tier`` or the authors'), verdict, numbers, chapter."""
-    rows = _checks_from_released_outputs() + _checks_from_empirical_chapters(tier)
+    rows = _checks_from_released_outputs() + _checks_from_empirical_chapters(tier) + _recorded(tier)
     return pd.DataFrame([{**{k: r[k] for k in ("claim_id", "scope", "models", "chapter")}, "verdict": r["verdict"].verdict,
                           "numbers": r["verdict"].detail} for r in rows],
                         columns=["claim_id", "scope", "models", "chapter", "verdict", "numbers"])
@@ -115,3 +116,34 @@ def status_sentence(board_table: pd.DataFrame, *, tier: str) -> str:
     return (f"Of the papers' {len(statuses)} claims, on our models at the `{tier}` tier: **{counts['holds']} hold**, "
             f"**{counts['does not hold']} do not hold**, **{counts['mixed']} are mixed** (they hold in some datasets or "
             f"methods, not all) and **{counts['not yet reproduced']} are not yet reproduced**.")
+
+
+def _records_dir(tier: str):
+    from .runs import results_root
+
+    return results_root(tier) / tier / "verdicts"
+
+
+def record(verdicts: list[tuple[str, str, report.Verdict]], *, chapter: str | None, tier: str) -> None:
+    """Keep a chapter's verdicts (claim id, scope, verdict) beside the tier's results, for the scoreboard to read.
+    Chapters whose verdicts are not recomputed from cached runs here (the why-leak ones) call this when executed;
+    ``chapter`` None (a notebook run by hand, outside the book) records nothing."""
+    if chapter is None:
+        return
+    from .runs_io import save_json
+
+    save_json(_records_dir(tier) / f"{chapter}.json",
+              [{"claim_id": cid, "scope": scope, "verdict": v.verdict, "numbers": v.detail, "claim": v.claim} for cid, scope, v in verdicts])
+
+
+def _recorded(tier: str) -> list[dict]:
+    from .runs_io import load_json
+
+    rows = []
+    for chapter in CHAPTERS:
+        if not chapter.in_book:
+            continue
+        saved = load_json(_records_dir(tier) / f"{chapter.name}.json") or []
+        rows += [dict(claim_id=r["claim_id"], scope=r["scope"], chapter=chapter.name, models=f"ours ({tier} tier)",
+                      verdict=report.Verdict(claim=r["claim"], verdict=r["verdict"], left=(), right=(), detail=r["numbers"])) for r in saved]
+    return rows

@@ -26,13 +26,14 @@ tier = "cpu"  # smoke | cpu | paper
 methods = ["pgd", "dist", "diff"]  # robust models whose IA is swept over the attack ε
 attack_eps = None  # attack ε grid; None: 0 to twice the training ε in 16 steps (spec §5: 0-16/255, 0-0.2), 4 at the smoke tier
 progress = False
+chapter = None  # the book's name for this page, set by mi_lib.book (its verdicts go to the scoreboard); None by hand
 
 # %%
 import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
-from mi_lib import analyses, chapters, plotting, report, tiers, why_leak
+from mi_lib import analyses, chapters, plotting, report, scoreboard, tiers, why_leak
 from mi_lib.experiments import run_grid
 
 pd.set_option("display.max_colwidth", None)
@@ -52,7 +53,8 @@ changes
 runs = {m: run_grid(dataset, tier, methods=(m,), progress=progress)[0] for m in methods}
 losses = why_leak.secure_split(runs["pgd"].signals if "pgd" in runs else next(iter(runs.values())).signals)
 fig = plotting.loss_groups_histogram(losses, title="training points and secure / insecure test points")
-report.verdict_frame([why_leak.secure_claim(losses)])
+secure_verdicts = [why_leak.secure_claim(losses)]
+report.verdict_frame(secure_verdicts)
 
 # %% [markdown]
 # ## IA against the attack's ε (Figs. 8–9)
@@ -71,4 +73,8 @@ sweep_frame.pivot(index="attack_eps", columns="model", values="IA").rename(index
 # Per model: the worst IA over attack ε in [ε/2, 3ε/2] against IB (the attack at ε = 0).
 
 # %%
-report.verdict_frame([why_leak.unknown_eps_claim(sweep_frame, model=m, train_eps=config.eps) for m in methods])
+verdicts = [why_leak.unknown_eps_claim(sweep_frame, model=m, train_eps=config.eps) for m in methods]
+where = chapters.DISPLAY_NAMES[dataset]
+scoreboard.record([("C11", f"{where}, PGD", v) for v in secure_verdicts] + [("C17", f"{where}, {m}", v) for m, v in zip(methods, verdicts)],
+                  chapter=chapter, tier=tier)
+report.verdict_frame(verdicts)

@@ -28,12 +28,13 @@ tier = "cpu"  # smoke | cpu | paper
 fractions = ["0", "1/2", "3/4", "1"]  # adversarially trained fraction r of the members
 seeds = 1  # seeds (0, 1, ...) per fraction
 progress = False
+chapter = None  # the book's name for this page, set by mi_lib.book (its verdicts go to the scoreboard); None by hand
 
 # %%
 import pandas as pd
 from IPython.display import Markdown, display
 
-from mi_lib import chapters, paper, plotting, report, tiers, why_leak
+from mi_lib import chapters, paper, plotting, report, scoreboard, tiers, why_leak
 from mi_lib.config import parse_eps
 from mi_lib.experiments import run_grid
 
@@ -76,5 +77,7 @@ paper.table("ccs_table5")
 # and r = 1 leaks more than r = 0 beyond the seed spread.
 
 # %%
-report.verdict_frame([why_leak.trend_claim(frame, factor="r", method="mixed PGD", label=why_leak.mixed_label,
-                                           claim=f"Leakage grows with the adversarially trained fraction r (C4, {chapters.DISPLAY_NAMES[dataset]})")])
+verdicts = [why_leak.trend_claim(frame, factor="r", method="mixed PGD", label=why_leak.mixed_label,
+                                 claim=f"Leakage grows with the adversarially trained fraction r (C4, {chapters.DISPLAY_NAMES[dataset]})")]
+scoreboard.record([("C4", f"{chapters.DISPLAY_NAMES[dataset]}, PGD", v) for v in verdicts], chapter=chapter, tier=tier)
+report.verdict_frame(verdicts)

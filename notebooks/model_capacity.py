@@ -26,12 +26,13 @@ tier = "cpu"  # smoke | cpu | paper
 widths = [0.25, 0.5, 1, 2]  # width multipliers of the dataset's network
 seeds = 1  # seeds (0, 1, ...) per width
 progress = False
+chapter = None  # the book's name for this page, set by mi_lib.book (its verdicts go to the scoreboard); None by hand
 
 # %%
 import pandas as pd
 from IPython.display import Markdown, display
 
-from mi_lib import chapters, plotting, report, tiers, why_leak
+from mi_lib import chapters, plotting, report, scoreboard, tiers, why_leak
 from mi_lib.experiments import run_grid
 
 pd.set_option("display.max_colwidth", None)
@@ -59,5 +60,7 @@ fig = plotting.factor_plot(frame, factor="width ×", title="leakage vs model cap
 # and the widest model leaks more than the narrowest beyond the seed spread.
 
 # %%
-report.verdict_frame([why_leak.trend_claim(frame, factor="width ×", method="pgd",
-                                           claim=f"Leakage of the PGD model grows with its capacity (C6, {chapters.DISPLAY_NAMES[dataset]})")])
+verdicts = [why_leak.trend_claim(frame, factor="width ×", method="pgd",
+                                 claim=f"Leakage of the PGD model grows with its capacity (C6, {chapters.DISPLAY_NAMES[dataset]})")]
+scoreboard.record([("C6", f"{chapters.DISPLAY_NAMES[dataset]}, PGD", v) for v in verdicts], chapter=chapter, tier=tier)
+report.verdict_frame(verdicts)

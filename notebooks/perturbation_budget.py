@@ -31,12 +31,13 @@ tier = "cpu"  # smoke | cpu | paper
 eps_values = None  # training ε to run (numbers or "k/255"); None: the dataset's default ladder. Cached ε are always shown.
 seeds = 1  # seeds (0, 1, ...) per ε
 progress = False
+chapter = None  # the book's name for this page, set by mi_lib.book (its verdicts go to the scoreboard); None by hand
 
 # %%
 import pandas as pd
 from IPython.display import Markdown, display
 
-from mi_lib import chapters, paper, plotting, report, tiers, why_leak
+from mi_lib import chapters, paper, plotting, report, scoreboard, tiers, why_leak
 from mi_lib.config import parse_eps
 from mi_lib.experiments import cached_values, run_grid
 
@@ -83,5 +84,7 @@ paper.table("dls_table2")
 # rises at every step of ε and the largest ε leaks more than the smallest beyond the seed spread.
 
 # %%
-report.verdict_frame([why_leak.trend_claim(frame, factor="eps", method="pgd", label=why_leak.eps_label,
-                                           claim=f"Leakage of the PGD model grows with the training ε (C5, {chapters.DISPLAY_NAMES[dataset]})")])
+verdicts = [why_leak.trend_claim(frame, factor="eps", method="pgd", label=why_leak.eps_label,
+                                 claim=f"Leakage of the PGD model grows with the training ε (C5, {chapters.DISPLAY_NAMES[dataset]})")]
+scoreboard.record([("C5", f"{chapters.DISPLAY_NAMES[dataset]}, PGD", v) for v in verdicts], chapter=chapter, tier=tier)
+report.verdict_frame(verdicts)

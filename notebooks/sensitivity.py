@@ -30,12 +30,13 @@ dataset = "yale"  # yale | fmnist | cifar10 | cifar10-jpeg
 tier = "cpu"  # smoke | cpu | paper
 rounds = 2  # removal rounds (each removes one member per class and retrains both models)
 progress = False
+chapter = None  # the book's name for this page, set by mi_lib.book (its verdicts go to the scoreboard); None by hand
 
 # %%
 import pandas as pd
 from IPython.display import Markdown, display
 
-from mi_lib import analyses, chapters, plotting, report, tiers, why_leak
+from mi_lib import analyses, chapters, plotting, report, scoreboard, tiers, why_leak
 from mi_lib.experiments import run_grid
 
 pd.set_option("display.max_colwidth", None)
@@ -64,4 +65,6 @@ pd.DataFrame({name: {"removed: mean": c["removed"].mean(), "removed: median": pd
 
 # %%
 natural, robust = curves[report.METHOD_LABELS["natural"]], curves[report.METHOD_LABELS["pgd"]]
-report.verdict_frame([why_leak.sensitivity_claim(natural, robust)])
+verdicts = [why_leak.sensitivity_claim(natural, robust)]
+scoreboard.record([("C3", f"{chapters.DISPLAY_NAMES[dataset]}, PGD", v) for v in verdicts], chapter=chapter, tier=tier)
+report.verdict_frame(verdicts)

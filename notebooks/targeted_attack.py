@@ -25,12 +25,13 @@ dataset = "yale"  # yale | fmnist | cifar10 | cifar10-jpeg
 tier = "cpu"  # smoke | cpu | paper
 methods = ["natural", "pgd"]
 progress = False
+chapter = None  # the book's name for this page, set by mi_lib.book (its verdicts go to the scoreboard); None by hand
 
 # %%
 import pandas as pd
 from IPython.display import Markdown, display
 
-from mi_lib import analyses, chapters, report, tiers, why_leak
+from mi_lib import analyses, chapters, report, scoreboard, tiers, why_leak
 from mi_lib.experiments import run_grid
 
 pd.set_option("display.max_colwidth", None)
@@ -51,4 +52,5 @@ pd.concat(frames).round(4)
 # ## The claim (C7)
 
 # %%
+scoreboard.record([("C7", f"{chapters.DISPLAY_NAMES[dataset]}, {m}", v) for m, v in zip(methods, verdicts)], chapter=chapter, tier=tier)
 report.verdict_frame(verdicts)

@@ -26,12 +26,13 @@ tier = "cpu"  # smoke | cpu | paper
 method = "pgd"  # pgd | dist | diff
 every = 5  # evaluate after every `every` epochs (and the last)
 progress = False
+chapter = None  # the book's name for this page, set by mi_lib.book (its verdicts go to the scoreboard); None by hand
 
 # %%
 import pandas as pd
 from IPython.display import Markdown, display
 
-from mi_lib import analyses, chapters, plotting, report, tiers, why_leak
+from mi_lib import analyses, chapters, plotting, report, scoreboard, tiers, why_leak
 
 pd.set_option("display.max_colwidth", None)
 config = tiers.preset(dataset, tier, method=method)
@@ -54,4 +55,6 @@ fig = plotting.dynamics_plot(frame, title=f"{report.METHOD_LABELS[method]}, {cha
 # robust gap across snapshots (Spearman correlation above 0.5).
 
 # %%
-report.verdict_frame([why_leak.dynamics_claim(frame)])
+verdicts = [why_leak.dynamics_claim(frame)]
+scoreboard.record([("C10", f"{chapters.DISPLAY_NAMES[dataset]}, {method}", v) for v in verdicts], chapter=chapter, tier=tier)
+report.verdict_frame(verdicts)

@@ -42,3 +42,17 @@ def test_status_sentence_counts_every_claim():
     n = len(paper.claims())
     assert f"Of the papers' {n} claims" in text and "**1 hold**" in text and "**1 do not hold**" in text
     assert "**1 are mixed**" in text and f"**{n - 3} are not yet reproduced**" in text
+
+
+def test_recorded_verdicts_reach_the_scoreboard_only_for_chapters_in_the_book(isolated_cache, monkeypatch):
+    from mi_lib import book, report
+
+    verdict = report.verdict("grows", [0.3], [0.1], left_name="a", right_name="b")
+    scoreboard.record([("C5", "Yale, PGD", verdict)], chapter="yale_perturbation_budget", tier="smoke")
+    scoreboard.record([("C5", "x", verdict)], chapter=None, tier="smoke")  # by hand: nothing recorded
+    assert not any(r["claim_id"] == "C5" for r in scoreboard._recorded("smoke"))  # in progress: not in the book
+    chapters = [c if c.name != "yale_perturbation_budget" else book.Chapter(c.name, c.source, c.parameters, c.labels)
+                for c in book.CHAPTERS]
+    monkeypatch.setattr(scoreboard, "CHAPTERS", chapters)
+    rows = [r for r in scoreboard._recorded("smoke") if r["claim_id"] == "C5"]
+    assert len(rows) == 1 and rows[0]["verdict"].verdict == "holds" and rows[0]["chapter"] == "yale_perturbation_budget"
