@@ -68,7 +68,7 @@ CHAPTERS = [
             {"dataset_name": "CIFAR-10 (JPEG stand-in)", "robust": "PGD-based", "paper_table": "Table 4, Fig. 1; DLS Table I, Fig. 2"}),
     Chapter("claims_scoreboard", "claims_scoreboard", summary=True),
     # Why robust models leak (CCS §5.2): in progress, smoke-tested until their cpu-tier runs are committed.
-    Chapter("yale_perturbation_budget", "perturbation_budget", {"dataset": "yale"}, in_book=False),
+    Chapter("yale_perturbation_budget", "perturbation_budget", {"dataset": "yale"}),
     Chapter("yale_mixed_training", "mixed_training", {"dataset": "yale"}),
     Chapter("yale_training_dynamics", "training_dynamics", {"dataset": "yale"}, in_book=False),
     Chapter("yale_sensitivity", "sensitivity", {"dataset": "yale"}, in_book=False),
