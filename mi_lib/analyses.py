@@ -14,16 +14,14 @@ import numpy as np
 import torch
 from torch import nn
 
-from .attacks import pgd_linf, targeted_confidences
+from .attacks import targeted_confidences
 from .config import ExperimentConfig, parse_eps
 from .data import MembershipSplit, membership_split
 from .metrics import true_label_confidence as true_label_conf
 from .models import build_model
-from .runs import cache_root, resolve_device, run_dir, run_experiment
-from .runs_io import load_arrays, save_arrays
-from .runs import summarize
-from .runs_io import load_checkpoint, save_checkpoint
-from .signals import compute_signals
+from .runs import cache_root, resolve_device, run_dir, run_experiment, summarize
+from .runs_io import load_arrays, load_checkpoint, save_arrays, save_checkpoint
+from .signals import compute_signals, softmax_outputs
 from .training import snapshot_path, train
 
 
@@ -59,18 +57,11 @@ def cached_analysis(config: ExperimentConfig, name: str, params: dict[str, Any],
     return arrays
 
 
-def _confidences(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, steps: int, device: torch.device,
-                 batch_size: int = 500) -> tuple[np.ndarray, np.ndarray]:
+def _confidences(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, steps: int, device: torch.device) -> tuple[np.ndarray, np.ndarray]:
     """True-label confidence F_y and correctness on the evaluation PGD example at ``eps`` (step 2.5·eps/steps)."""
-    conf, correct = [], []
-    for i in range(0, len(y), batch_size):
-        xb, yb = x[i : i + batch_size].to(device), y[i : i + batch_size].to(device)
-        x_adv = pgd_linf(model, xb, yb, eps=eps, step_size=2.5 * eps / steps, steps=steps, random_start=False)
-        with torch.no_grad():
-            probs = torch.softmax(model(x_adv), 1)
-        conf.append(probs.gather(1, yb[:, None])[:, 0].cpu())
-        correct.append((probs.argmax(1) == yb).cpu())
-    return torch.cat(conf).numpy(), torch.cat(correct).numpy()
+    _, adversarial = softmax_outputs(model, x, y, eps=eps, steps=steps, step_size=2.5 * eps / steps, device=device)
+    labels = y.numpy()
+    return true_label_conf(adversarial, labels), adversarial.argmax(1) == labels
 
 
 def attack_eps_sweep(config: ExperimentConfig, attack_eps: Sequence[float | str], *, device: str | None = None) -> dict[str, np.ndarray]:

@@ -49,23 +49,28 @@ class Chapter:
         return SOURCES / f"{self.source}.py"
 
 
+_DEFENCE_LABELS = {"yale": ("Yale Face", "Table 2"), "fmnist": ("Fashion-MNIST", "Table 3"),
+                   "cifar10-jpeg": ("CIFAR-10 (JPEG stand-in)", "Table 4, Fig. 1; DLS Table I, Fig. 2")}
+_ROBUST_LABELS = {"pgd": "PGD-based", "dist": "Dist-based", "diff": "Diff-based"}
+
+
+def _defence_page(name: str, dataset: str, method: str, **parameters: Any) -> Chapter:
+    """A page of ``empirical_defences.py``: the natural model against one robust ``method`` on ``dataset``."""
+    dataset_name, paper_table = _DEFENCE_LABELS[dataset]
+    return Chapter(name, "empirical_defences", {"dataset": dataset, "methods": ["natural", method], **parameters},
+                   {"dataset_name": dataset_name, "robust": _ROBUST_LABELS[method], "paper_table": paper_table})
+
+
 CHAPTERS = [
     Chapter("intro", "intro", summary=True),
     Chapter("yale_released_outputs", "yale_released_outputs"),
-    Chapter("yale_natural_vs_pgd", "empirical_defences", {"dataset": "yale", "methods": ["natural", "pgd"]},
-            {"dataset_name": "Yale Face", "robust": "PGD-based", "paper_table": "Table 2"}),
-    Chapter("yale_dist", "empirical_defences", {"dataset": "yale", "methods": ["natural", "dist"], "other_seeds": 1},
-            {"dataset_name": "Yale Face", "robust": "Dist-based", "paper_table": "Table 2"}),
-    Chapter("yale_diff", "empirical_defences", {"dataset": "yale", "methods": ["natural", "diff"], "other_seeds": 1},
-            {"dataset_name": "Yale Face", "robust": "Diff-based", "paper_table": "Table 2"}),
-    Chapter("fmnist_natural_vs_pgd", "empirical_defences", {"dataset": "fmnist", "methods": ["natural", "pgd"]},
-            {"dataset_name": "Fashion-MNIST", "robust": "PGD-based", "paper_table": "Table 3"}),
-    Chapter("fmnist_dist", "empirical_defences", {"dataset": "fmnist", "methods": ["natural", "dist"], "other_seeds": 1},
-            {"dataset_name": "Fashion-MNIST", "robust": "Dist-based", "paper_table": "Table 3"}),
-    Chapter("fmnist_diff", "empirical_defences", {"dataset": "fmnist", "methods": ["natural", "diff"], "other_seeds": 1},
-            {"dataset_name": "Fashion-MNIST", "robust": "Diff-based", "paper_table": "Table 3"}),
-    Chapter("cifar10_jpeg_natural_vs_pgd", "empirical_defences", {"dataset": "cifar10-jpeg", "methods": ["natural", "pgd"]},
-            {"dataset_name": "CIFAR-10 (JPEG stand-in)", "robust": "PGD-based", "paper_table": "Table 4, Fig. 1; DLS Table I, Fig. 2"}),
+    _defence_page("yale_natural_vs_pgd", "yale", "pgd"),
+    _defence_page("yale_dist", "yale", "dist", other_seeds=1),
+    _defence_page("yale_diff", "yale", "diff", other_seeds=1),
+    _defence_page("fmnist_natural_vs_pgd", "fmnist", "pgd"),
+    _defence_page("fmnist_dist", "fmnist", "dist", other_seeds=1),
+    _defence_page("fmnist_diff", "fmnist", "diff", other_seeds=1),
+    _defence_page("cifar10_jpeg_natural_vs_pgd", "cifar10-jpeg", "pgd"),
     Chapter("claims_scoreboard", "claims_scoreboard", summary=True),
     # Why robust models leak (CCS §5.2): in progress, smoke-tested until their cpu-tier runs are committed.
     Chapter("yale_perturbation_budget", "perturbation_budget", {"dataset": "yale"}),

@@ -72,10 +72,16 @@ def verified_confidence(margins: torch.Tensor) -> torch.Tensor:
     return 1.0 / torch.exp(-margins).sum(1)  # m_y = 0 contributes exp(0) = 1: the softmax of −m at y
 
 
-def verified(margins: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """Whether every point is certified: m_j > 0 for every wrong label j (B,) bool."""
+def _wrong_labels(margins: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """(B, K) bool: True at every label j ≠ y."""
     wrong = torch.ones_like(margins, dtype=torch.bool)
     wrong[torch.arange(len(y)), y] = False
+    return wrong
+
+
+def verified(margins: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Whether every point is certified: m_j > 0 for every wrong label j (B,) bool."""
+    wrong = _wrong_labels(margins, y)
     return (margins > 0).where(wrong, torch.ones_like(wrong)).all(1)
 
 
@@ -89,9 +95,7 @@ def box_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, 
     """DiffAI's Box loss as the authors ran it (spec §3.4): (w·softplus(max_j upper(z_j − z_y)) + CE) / (w + 1),
     the max over wrong labels j, w = 0.2."""
     margins = margin_lower_bounds(model, x, y, eps=eps)
-    wrong = torch.ones_like(margins, dtype=torch.bool)
-    wrong[torch.arange(len(y)), y] = False
-    worst = (-margins).masked_fill(~wrong, float("-inf")).max(1).values  # upper bound of z_j − z_y
+    worst = (-margins).masked_fill(~_wrong_labels(margins, y), float("-inf")).max(1).values  # upper bound of z_j − z_y
     return (weight * F.softplus(worst).mean() + F.cross_entropy(model(x), y)) / (weight + 1)
 
 

@@ -67,17 +67,15 @@ def tier_setting(config: ExperimentConfig, *, seeds: dict[str, int]) -> tuple[st
     )
     if config.tier not in ("smoke", "cpu"):
         return text, pd.DataFrame()
-    differing = {m: describe_tier(config.dataset, config.tier, method=m) for m in seeds}
-    keys = list(dict.fromkeys(k for changes in differing.values() for k in changes))
-    values = {m: (preset(config.dataset, config.tier, method=m).to_dict(), preset(config.dataset, "paper", method=m).to_dict()) for m in seeds}
+    differing = {m: describe_tier(config.dataset, config.tier, method=m) for m in seeds}  # {method: {key: (tier, paper)}}
     shown = lambda k, v: "all" if k in ("n_members", "n_nonmembers") and v == 0 else v  # noqa: E731
     rows = {}
-    for key in keys:  # one row per setting, or one per method where the methods' settings differ
-        pairs = {m: (shown(key, ours[key]), shown(key, theirs[key])) for m, (ours, theirs) in values.items()}
-        if len({repr(p) for p in pairs.values()}) == 1:
+    for key in dict.fromkeys(k for changes in differing.values() for k in changes):
+        pairs = {m: tuple(shown(key, v) for v in changes[key]) for m, changes in differing.items() if key in changes}
+        if len(pairs) == len(differing) and len({repr(p) for p in pairs.values()}) == 1:  # the same for every method: one row
             rows[key] = dict(zip(("this tier", "paper"), next(iter(pairs.values()))))
-        else:
-            rows.update({f"{key} ({SHORT_NAMES.get(m, m)})": dict(zip(("this tier", "paper"), p)) for m, p in pairs.items() if p[0] != p[1]})
+        else:  # one row per method whose setting differs from the paper's
+            rows.update({f"{key} ({SHORT_NAMES.get(m, m)})": dict(zip(("this tier", "paper"), p)) for m, p in pairs.items()})
     table = pd.DataFrame.from_dict(rows, orient="index", columns=["this tier", "paper"])
     return text, table
 

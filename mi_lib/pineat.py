@@ -14,29 +14,13 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .attacks import pgd_kl, pgd_linf, wrm_linf
 from .config import ExperimentConfig
-
-
-def _step(config: ExperimentConfig, eps: float) -> float:
-    return config.step_size * (eps / config.eps) if config.eps > 0 else 0.0
-
-
-def adversarial_example(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, config: ExperimentConfig,
-                        generator: torch.Generator) -> torch.Tensor:
-    """The base method's training adversary: PGD with a random start, the WRM ascent, or TRADES' KL-PGD."""
-    if config.method == "pgd":
-        return pgd_linf(model, x, y, eps=eps, step_size=_step(config, eps), steps=config.train_steps, random_start=True, generator=generator)
-    if config.method == "dist":
-        return x.detach().clone() if eps == 0 else wrm_linf(model, x, y, coeff=config.dist_coeff, steps=config.train_steps)
-    return pgd_kl(model, x, eps=eps, step_size=_step(config, eps), steps=config.train_steps, generator=generator)
+from .training import adversary, trades_objective
 
 
 def base_objective(model: nn.Module, x: torch.Tensor, y: torch.Tensor, x_pert: torch.Tensor, *, config: ExperimentConfig) -> torch.Tensor:
     """The base method's loss with ``x_pert`` in the place of its adversarial example."""
     if config.method == "diff":
-        from .training import trades_objective
-
         return trades_objective(model, x, y, x_pert, beta=config.trades_beta)
     return F.cross_entropy(model(x_pert), y)
 
@@ -46,6 +30,12 @@ def _into_ball(x: torch.Tensor, x_new: torch.Tensor, eps: float | None) -> torch
     if eps is not None:
         x_new = torch.max(torch.min(x_new, x + eps), x - eps)
     return x_new.clamp(0, 1)
+
+
+def _uniform_in_ball(x: torch.Tensor, radius: float, eps: float | None, generator: torch.Generator) -> torch.Tensor:
+    """A point drawn uniformly in the l-inf ball of ``radius`` around x, clipped as :func:`_into_ball`."""
+    noise = 2 * torch.rand(x.shape, generator=generator, dtype=x.dtype).to(x.device) - 1
+    return _into_ball(x, x + radius * noise, eps)
 
 
 def reverse_symmetry_examples(x: torch.Tensor, adversarial: list[torch.Tensor], *, m: int, eps: float | None,
@@ -60,7 +50,7 @@ def reverse_symmetry_examples(x: torch.Tensor, adversarial: list[torch.Tensor], 
     if m == 1:
         return [_into_ball(x, x + noise, eps)]
     radius = eps if eps is not None else float(noise.abs().max())
-    randoms = [_into_ball(x, x + radius * (2 * torch.rand(x.shape, generator=generator, dtype=x.dtype).to(x.device) - 1), eps) for _ in range(m - 1)]
+    randoms = [_uniform_in_ball(x, radius, eps, generator) for _ in range(m - 1)]
     rest = noise - sum(r - x for r in randoms)
     return randoms + [_into_ball(x, x + rest, eps)]
 
@@ -71,7 +61,7 @@ def round_update(model: nn.Module, optimizer: torch.optim.Optimizer, x: torch.Te
     examples generated with the current weights, then n adversarial updates, then m second-kind updates). Returns
     the mean loss of the round, detached."""
     n, m = config.pineat_n, config.pineat_m
-    adversarial = [adversarial_example(model, x, y, eps=eps, config=config, generator=generator) for _ in range(n)]
+    adversarial = [adversary(model, x, y, eps=eps, config=config, generator=generator) for _ in range(n)]
     ball = None if config.method == "dist" else eps
     if config.strategy == "pineat":
         second = reverse_symmetry_examples(x, adversarial, m=m, eps=ball, generator=generator)
@@ -79,7 +69,7 @@ def round_update(model: nn.Module, optimizer: torch.optim.Optimizer, x: torch.Te
         second = [x]
     else:  # advran: a uniform random point of the ε-ball (Dist: of the ball its adversary reached)
         radius = eps if ball is not None else float((adversarial[0] - x).abs().max())
-        second = [_into_ball(x, x + radius * (2 * torch.rand(x.shape, generator=generator, dtype=x.dtype).to(x.device) - 1), ball)]
+        second = [_uniform_in_ball(x, radius, ball, generator)]
     losses = []
     for x_pert in adversarial + second:
         loss = base_objective(model, x, y, x_pert.detach(), config=config)

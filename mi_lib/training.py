@@ -29,9 +29,22 @@ def natural_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: flo
     return F.cross_entropy(model(x), y)
 
 
-def _step_at(config: ExperimentConfig, eps: float) -> float:
+def step_at(config: ExperimentConfig, eps: float) -> float:
     """The training attack's step at the current eps of a warm-up ramp, keeping the configured step/eps ratio."""
     return config.step_size * (eps / config.eps) if config.eps > 0 else 0.0
+
+
+def adversary(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, config: ExperimentConfig,
+              generator: torch.Generator) -> torch.Tensor:
+    """The training adversary of ``config.method``: PGD with a random start (PGD-based), the authors' WRM ascent
+    (Dist-based; clean inputs while eps = 0 in a warm-up) or TRADES' KL-PGD (Diff-based). Returns x_adv, detached."""
+    if config.method == "pgd":
+        return pgd_linf(model, x, y, eps=eps, step_size=step_at(config, eps), steps=config.train_steps, random_start=True, generator=generator)
+    if config.method == "dist":
+        return x if eps == 0 else wrm_linf(model, x, y, coeff=config.dist_coeff, steps=config.train_steps)
+    if config.method == "diff":
+        return pgd_kl(model, x, eps=eps, step_size=step_at(config, eps), steps=config.train_steps, generator=generator)
+    raise ValueError(f"method: {config.method!r} has no training adversary; accepted values: pgd, dist, diff")
 
 
 def pgd_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, config: ExperimentConfig, generator: torch.Generator,
@@ -42,13 +55,12 @@ def pgd_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, 
     ``adv_mask`` (B,) bool, for mixed training (CCS Table 5, spec §3.5): only the masked examples are replaced by
     their PGD examples, the others stay clean, and the CE is the mean over the whole batch.
     """
-    attack = dict(eps=eps, step_size=_step_at(config, eps), steps=config.train_steps, random_start=True, generator=generator)
     if adv_mask is None:
-        return F.cross_entropy(model(pgd_linf(model, x, y, **attack)), y)
+        return F.cross_entropy(model(adversary(model, x, y, eps=eps, config=config, generator=generator)), y)
     adv_mask = adv_mask.to(x.device)
     x_in = x.clone()
     if adv_mask.any():
-        x_in[adv_mask] = pgd_linf(model, x[adv_mask], y[adv_mask], **attack)
+        x_in[adv_mask] = adversary(model, x[adv_mask], y[adv_mask], eps=eps, config=config, generator=generator)
     return F.cross_entropy(model(x_in), y)
 
 
@@ -56,15 +68,13 @@ def dist_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float,
     """Dist-based adversarial training (Sinha et al. with the authors' l-inf penalty; spec §3.2): mean CE on the
     WRM adversary's examples (α = 0). ``eps`` is nominal for this method (used only in evaluation), but a warm-up
     with eps = 0 trains on clean inputs."""
-    x_adv = x if eps == 0 else wrm_linf(model, x, y, coeff=config.dist_coeff, steps=config.train_steps)
-    return F.cross_entropy(model(x_adv), y)
+    return F.cross_entropy(model(adversary(model, x, y, eps=eps, config=config, generator=generator)), y)
 
 
 def diff_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, config: ExperimentConfig, generator: torch.Generator) -> torch.Tensor:
     """Diff-based adversarial training, TRADES (Zhang et al.; spec §3.3): CE(f(x), y) + β·KL(f(x) ‖ f(x_adv)),
     batch-mean KL, x_adv from :func:`~mi_lib.attacks.pgd_kl`."""
-    x_adv = pgd_kl(model, x, eps=eps, step_size=_step_at(config, eps), steps=config.train_steps, generator=generator)
-    return trades_objective(model, x, y, x_adv, beta=config.trades_beta)
+    return trades_objective(model, x, y, adversary(model, x, y, eps=eps, config=config, generator=generator), beta=config.trades_beta)
 
 
 def trades_objective(model: nn.Module, x: torch.Tensor, y: torch.Tensor, x_adv: torch.Tensor, *, beta: float) -> torch.Tensor:

@@ -110,12 +110,15 @@ def test_every_method_trains_and_lowers_its_loss(isolated_cache, method):
     assert all(np.isfinite(losses)) and losses[-1] < losses[0]
 
 
-def test_trades_loss_is_clean_ce_plus_a_nonnegative_kl():
+def diff_model_and_batch():
+    """A tiny Diff-based config, its model, 16 members and a seeded generator."""
     config = tiny_config(method="diff")
-    model = build_model(config, in_shape=(1, 12, 12), n_classes=4)
     split = tiny_split()
-    x, y = split.x_members[:16], split.y_members[:16]
-    g = torch.Generator().manual_seed(0)
+    return config, build_model(config, in_shape=(1, 12, 12), n_classes=4), split.x_members[:16], split.y_members[:16], torch.Generator().manual_seed(0)
+
+
+def test_trades_loss_is_clean_ce_plus_a_nonnegative_kl():
+    config, model, x, y, g = diff_model_and_batch()
     with torch.no_grad():
         ce = torch.nn.functional.cross_entropy(model(x), y)
     assert training.diff_loss(model, x, y, eps=0.1, config=config, generator=g) >= ce - 1e-6
@@ -124,11 +127,7 @@ def test_trades_loss_is_clean_ce_plus_a_nonnegative_kl():
 
 
 def test_trades_loss_matches_kl_div_and_stays_finite_on_a_confident_model():
-    config = tiny_config(method="diff")
-    model = build_model(config, in_shape=(1, 12, 12), n_classes=4)
-    split = tiny_split()
-    x, y = split.x_members[:16], split.y_members[:16]
-    g = torch.Generator().manual_seed(0)
+    config, model, x, y, g = diff_model_and_batch()
     x_adv = training.pgd_kl(model, x, eps=0.1, step_size=0.02, steps=3, generator=torch.Generator().manual_seed(0))
     expected = torch.nn.functional.cross_entropy(model(x), y) + torch.nn.functional.kl_div(
         torch.log_softmax(model(x_adv), 1), torch.softmax(model(x), 1), reduction="batchmean")
