@@ -10,6 +10,9 @@ Baselines (1/1): AdvNat updates a second time on x itself, AdvRan on a uniform r
 """
 from __future__ import annotations
 
+import dataclasses
+
+import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -56,10 +59,10 @@ def reverse_symmetry_examples(x: torch.Tensor, adversarial: list[torch.Tensor], 
 
 
 def round_update(model: nn.Module, optimizer: torch.optim.Optimizer, x: torch.Tensor, y: torch.Tensor, *, eps: float,
-                 config: ExperimentConfig, generator: torch.Generator) -> torch.Tensor:
+                 config: ExperimentConfig, generator: torch.Generator) -> tuple[torch.Tensor, list[torch.Tensor], list[torch.Tensor]]:
     """One round of ``config.strategy`` on a minibatch: n + m parameter updates (spec §7.1: all n adversarial
     examples generated with the current weights, then n adversarial updates, then m second-kind updates). Returns
-    the mean loss of the round, detached."""
+    the mean loss of the round (detached), the n adversarial examples and the m second-kind examples."""
     n, m = config.pineat_n, config.pineat_m
     adversarial = [adversary(model, x, y, eps=eps, config=config, generator=generator) for _ in range(n)]
     ball = None if config.method == "dist" else eps
@@ -77,4 +80,44 @@ def round_update(model: nn.Module, optimizer: torch.optim.Optimizer, x: torch.Te
         loss.backward()
         optimizer.step()
         losses.append(float(loss.detach()))
-    return torch.tensor(sum(losses) / len(losses))
+    return torch.tensor(sum(losses) / len(losses)), adversarial, second
+
+
+ADVERSARIAL, SECOND = 0, 1  # kinds of traced examples
+
+
+def watched_members(y_members: torch.Tensor, n_points: int = 2) -> torch.Tensor:
+    """The members whose training examples a strategy run traces (PINEAT Fig. 1): the first member of each of the
+    first ``n_points`` classes, a choice that depends on the split only."""
+    return torch.stack([torch.nonzero(y_members == c)[0, 0] for c in range(n_points)])
+
+
+@dataclasses.dataclass
+class ExampleTrace:
+    """Every adversarial and second-kind example that training generated for the :func:`watched_members`."""
+
+    watched: torch.Tensor
+    point: list[int] = dataclasses.field(default_factory=list)  # position in ``watched``
+    kind: list[int] = dataclasses.field(default_factory=list)  # ADVERSARIAL or SECOND
+    epoch: list[int] = dataclasses.field(default_factory=list)
+    example: list[torch.Tensor] = dataclasses.field(default_factory=list)
+
+    def add(self, idx: torch.Tensor, adversarial: list[torch.Tensor], second: list[torch.Tensor], *, epoch: int) -> None:
+        """Record the examples of the round on minibatch ``idx`` (member indices) that belong to watched points."""
+        for point, member in enumerate(self.watched.tolist()):
+            rows = torch.nonzero(idx == member)
+            if len(rows):
+                row = int(rows[0, 0])
+                for kind, examples in ((ADVERSARIAL, adversarial), (SECOND, second)):
+                    for example in examples:
+                        self.point.append(point), self.kind.append(kind), self.epoch.append(epoch)
+                        self.example.append(example[row].detach().cpu().float().clone())
+
+    def state(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def arrays(self, x_members: torch.Tensor) -> dict[str, np.ndarray]:
+        """The trace as ``trace_*`` arrays for the run's signals file (``trace_natural``: the watched points)."""
+        return {"trace_natural": x_members[self.watched].numpy(), "trace_point": np.asarray(self.point, dtype=np.int64),
+                "trace_kind": np.asarray(self.kind, dtype=np.int64), "trace_epoch": np.asarray(self.epoch, dtype=np.int64),
+                "trace_example": torch.stack(self.example).numpy() if self.example else np.zeros((0, *x_members.shape[1:]), np.float32)}

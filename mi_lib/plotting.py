@@ -147,3 +147,22 @@ def eps_sweep_plot(frame: pd.DataFrame, *, train_eps: float, label=str, title: s
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def trace_pca_plot(projection: pd.DataFrame, *, title: str = "") -> plt.Figure:
+    """PINEAT Fig. 1: two training points (stars) and the examples generated for them during training, on the first
+    two principal components; colour = point, marker = kind of example."""
+    fig, ax = plt.subplots(figsize=(5.6, 4.4))
+    markers = {"adversarial": "o", "second update": "x"}
+    for point, sub in projection.groupby("point"):
+        colour = f"C{point}"
+        for kind, marker in markers.items():
+            part = sub[sub["kind"] == kind]
+            if len(part):
+                ax.scatter(part["pc1"], part["pc2"], marker=marker, color=colour, alpha=0.6, s=18, label=f"point {point}: {kind}")
+        nat = sub[sub["kind"] == "natural"]
+        ax.scatter(nat["pc1"], nat["pc2"], marker="*", s=220, color=colour, edgecolor="black", label=f"point {point}: natural")
+    ax.set(xlabel="principal component 1", ylabel="principal component 2", title=title)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig

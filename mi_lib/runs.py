@@ -115,6 +115,10 @@ def run_experiment(
     if split.x_removed is not None:  # sensitivity analysis: the left-out members' outputs, beside the authors' schema
         signals["output_removed_benign"] = softmax_outputs(model, split.x_removed, split.y_removed, eps=0.0, steps=0, step_size=0.0, device=device)[0]
         signals["removed_label"], signals["removed_index"] = split.y_removed.numpy(), split.removed_index
+    if state.trace:  # strategy runs: the examples generated for two training points (PINEAT Fig. 1)
+        from .pineat import ExampleTrace
+
+        signals.update(ExampleTrace(**state.trace).arrays(split.x_members))
     directory = run_dir(config)
     save_arrays(directory / "signals.npz", signals)
     summary = {

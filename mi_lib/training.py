@@ -159,6 +159,7 @@ class TrainingState:
     epoch: int = 0  # epochs completed
     train_time_s: float = 0.0  # wall time spent in training epochs, summed over resumed sessions
     history: list[dict] = dataclasses.field(default_factory=list)
+    trace: dict | None = None  # strategy runs: the examples generated for the watched points (mi_lib.pineat.ExampleTrace)
 
 
 def train(
@@ -196,6 +197,11 @@ def train(
     adversarial = adversarial_members(config, n)
     iters_per_epoch = -(-n // config.batch_size)
     total = config.round_epochs  # = epochs, except PINEAT-style strategies (n + m updates per round)
+    trace = None
+    if config.strategy != "original":  # PINEAT and its baselines make their own n + m updates per round
+        from .pineat import ExampleTrace, round_update, watched_members
+
+        trace = ExampleTrace(**state.trace) if state.trace else ExampleTrace(watched_members(y_all))
     bar = tqdm(range(state.epoch, total), desc=f"{config.method} {config.dataset}", disable=not progress, initial=state.epoch, total=total)
     for epoch in bar:
         start = time.perf_counter()
@@ -212,10 +218,9 @@ def train(
                 x = _augment(x, generator)
             x, y = x.to(device), y.to(device)
             eps = eps_at(config, (epoch * iters_per_epoch + b) * config.updates_per_round)
-            if config.strategy != "original":  # PINEAT and its baselines make their own n + m updates
-                from .pineat import round_update
-
-                loss = round_update(model, optimizer, x, y, eps=eps, config=config, generator=generator)
+            if trace is not None:
+                loss, adversarial_examples, second_examples = round_update(model, optimizer, x, y, eps=eps, config=config, generator=generator)
+                trace.add(idx, adversarial_examples, second_examples, epoch=epoch + 1)
             else:
                 extra = {"adv_mask": adversarial[idx]} if adversarial is not None else {}
                 loss = loss_fn(model, x, y, eps=eps, config=config, generator=generator, **extra)
@@ -229,6 +234,7 @@ def train(
                               "lr": lr_at(config, epoch * config.updates_per_round)})
         if snapshot_every and (state.epoch % snapshot_every == 0 or state.epoch == total):
             save_checkpoint(snapshot_path(checkpoint, state.epoch), {"model": model.state_dict(), "epoch": state.epoch})
+        state.trace = trace.state() if trace is not None else None
         save_checkpoint(checkpoint, {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "state": dataclasses.asdict(state)})
         bar.set_postfix(loss=f"{loss_sum / n:.3f}")
     model.eval()

@@ -74,6 +74,37 @@ def test_pineat_wraps_every_base_method(isolated_cache, method):
     assert state.epoch == 2 and all(np.isfinite(h["loss"]) for h in state.history)
 
 
+@pytest.mark.parametrize("n,m", [(1, 1), (2, 1), (1, 2)])
+def test_the_trace_holds_every_example_generated_for_the_watched_points(isolated_cache, n, m):
+    split = tiny_split()
+    config = tiny_config(method="pgd", strategy="pineat", pineat_n=n, pineat_m=m, epochs=3 * (n + m))
+    state = training.train(config, build_model(config, in_shape=(1, 12, 12), n_classes=4), split,
+                           checkpoint=isolated_cache / "t.pt", progress=False)
+    arrays = pineat.ExampleTrace(**state.trace).arrays(split.x_members)
+    watched = pineat.watched_members(split.y_members)
+    assert split.y_members[watched].tolist() == [0, 1]
+    for point in (0, 1):  # each point is in one minibatch per round-epoch, with n adversarial and m second examples
+        mine = arrays["trace_point"] == point
+        assert (arrays["trace_kind"][mine] == pineat.ADVERSARIAL).sum() == 3 * n
+        assert (arrays["trace_kind"][mine] == pineat.SECOND).sum() == 3 * m
+        assert sorted(set(arrays["trace_epoch"][mine])) == [1, 2, 3]
+        offsets = np.abs(arrays["trace_example"][mine] - arrays["trace_natural"][point])
+        assert offsets.max() <= config.eps + 1e-6 and offsets.max() > 0
+
+
+def test_a_resumed_strategy_run_keeps_its_trace(isolated_cache):
+    split = tiny_split()
+    config = tiny_config(method="pgd", strategy="pineat", epochs=6)
+    full = training.train(config, build_model(config, in_shape=(1, 12, 12), n_classes=4), split,
+                          checkpoint=isolated_cache / "full.pt", progress=False)
+    training.train(config.replace(epochs=2), build_model(config, in_shape=(1, 12, 12), n_classes=4), split,
+                   checkpoint=isolated_cache / "part.pt", progress=False)  # interrupted after 1 of 3 rounds-epochs
+    resumed = training.train(config, build_model(config, in_shape=(1, 12, 12), n_classes=4), split,
+                             checkpoint=isolated_cache / "part.pt", progress=False)
+    assert resumed.trace["epoch"] == full.trace["epoch"]
+    assert all(torch.equal(a, b) for a, b in zip(resumed.trace["example"], full.trace["example"]))
+
+
 def test_strategy_validation():
     with pytest.raises(ConfigError, match="strategy: unknown value"):
         tiny_config(strategy="pinat")
