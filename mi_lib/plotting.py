@@ -166,3 +166,35 @@ def trace_pca_plot(projection: pd.DataFrame, *, title: str = "") -> plt.Figure:
     ax.legend(fontsize=7)
     fig.tight_layout()
     return fig
+
+
+def roc_loglog(curves: Mapping[str, tuple[np.ndarray, np.ndarray]], *, title: str = "") -> plt.Figure:
+    """ROC curves on log–log axes (Carlini et al. 2022): ``curves`` maps a label to (member scores, non-member
+    scores). The diagonal is the attack that guesses; the left part is where a confident attack lives."""
+    from .metrics import roc_curve
+
+    fig, ax = plt.subplots(figsize=(5.2, 4.4))
+    floor = 1.0
+    for label, (members, nonmembers) in curves.items():
+        curve = roc_curve(members, nonmembers)
+        floor = min(floor, 1.0 / len(nonmembers))
+        ax.step(np.maximum(curve.fpr, 1e-5), np.maximum(curve.tpr, 1e-5), where="post", label=label)
+    ax.plot([1e-5, 1], [1e-5, 1], "k:", lw=1, label="guessing")
+    ax.axvline(floor, color="grey", lw=0.8, ls="--", label=f"smallest FPR the non-members resolve ({floor:.1e})")
+    ax.set(xscale="log", yscale="log", xlim=(floor / 2, 1), ylim=(floor / 2, 1), xlabel="false-positive rate", ylabel="true-positive rate", title=title)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def temperature_plot(frame: pd.DataFrame, *, title: str = "") -> plt.Figure:
+    """Leakage vs the post-hoc temperature T, per method (mean over seeds); accuracy does not change with T."""
+    fig, ax = plt.subplots(figsize=(6, 3.8))
+    means = frame.groupby(["method", "T"], sort=False).mean(numeric_only=True).reset_index()
+    for i, (method, sub) in enumerate(means.groupby("method", sort=False)):
+        for column, style in (("IB advantage", "-o"), ("IA advantage", "--s"), ("held-out advantage", ":^")):
+            ax.plot(sub["T"], 100 * sub[column], style, color=f"C{i}", label=f"{method}: {column}")
+    ax.set(xscale="log", xlabel="temperature T (log scale)", ylabel="MI advantage (%)", title=title)
+    ax.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    return fig

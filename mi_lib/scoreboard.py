@@ -109,13 +109,24 @@ def to_html(table: pd.DataFrame) -> str:
 
 
 def status_sentence(board_table: pd.DataFrame, *, tier: str) -> str:
-    """One sentence counting the claims by their status on our models at ``tier`` (from :func:`board`)."""
-    statuses = board_table[f"our models ({tier} tier)"]
-    kinds = statuses.str.split(":").str[0]
-    counts = {k: int((kinds == k).sum()) for k in ("holds", "does not hold", "mixed", "not yet reproduced")}
-    return (f"Of the papers' {len(statuses)} claims, on our models at the `{tier}` tier: **{counts['holds']} hold**, "
-            f"**{counts['does not hold']} do not hold**, **{counts['mixed']} are mixed** (they hold in some datasets or "
-            f"methods, not all) and **{counts['not yet reproduced']} are not yet reproduced**.")
+    """Sentences counting the claims by their status on our models at ``tier`` (from :func:`board`): the papers'
+    claims (C…) and, apart, this project's own checks (P…)."""
+    column = board_table[f"our models ({tier} tier)"]
+    kinds = column.str.split(":").str[0]
+    papers = board_table["id"].str.startswith("C")
+
+    def counts(mask):
+        return {k: int((kinds[mask] == k).sum()) for k in ("holds", "does not hold", "mixed", "not yet reproduced")}
+
+    c = counts(papers)
+    text = (f"Of the papers' {int(papers.sum())} claims, on our models at the `{tier}` tier: **{c['holds']} hold**, "
+            f"**{c['does not hold']} do not hold**, **{c['mixed']} are mixed** (they hold in some datasets or "
+            f"methods, not all) and **{c['not yet reproduced']} are not yet reproduced**.")
+    if (~papers).any():
+        p = counts(~papers)
+        text += (f" This project's own checks beyond the papers ({int((~papers).sum())}, ids P…): {p['holds']} hold, "
+                 f"{p['does not hold']} do not hold, {p['mixed']} are mixed, {p['not yet reproduced']} are not yet checked.")
+    return text
 
 
 def _records_dir(tier: str):
