@@ -75,7 +75,7 @@ CHAPTERS = [
     # Why robust models leak (CCS §5.2): in progress, smoke-tested until their cpu-tier runs are committed.
     Chapter("yale_perturbation_budget", "perturbation_budget", {"dataset": "yale"}),
     Chapter("yale_mixed_training", "mixed_training", {"dataset": "yale"}),
-    Chapter("yale_training_dynamics", "training_dynamics", {"dataset": "yale"}, in_book=False),
+    Chapter("yale_training_dynamics", "training_dynamics", {"dataset": "yale"}),
     Chapter("yale_sensitivity", "sensitivity", {"dataset": "yale"}, in_book=False),
     Chapter("yale_model_capacity", "model_capacity", {"dataset": "yale"}, in_book=False),
     Chapter("yale_targeted_attack", "targeted_attack", {"dataset": "yale"}, in_book=False),
