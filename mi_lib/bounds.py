@@ -2,7 +2,7 @@
 Gowal et al.), which is also DiffAI's Box domain (Mirman et al.), the losses trained on them, verified accuracy,
 and the verified worst-case confidence that strategy IV thresholds.
 
-A model is a sequence of layers (:func:`layers`): Conv2d, Linear, ReLU, Flatten. Every bound is over the l∞ ball
+A model is a sequence of layers (:func:`layers`): Conv2d, Linear, ReLU, Flatten, ZeroPad2d. Every bound is over the l∞ ball
 of radius ``eps`` around x intersected with the image range [0, 1].
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-SUPPORTED = (nn.Conv2d, nn.Linear, nn.ReLU, nn.Flatten)
+SUPPORTED = (nn.Conv2d, nn.Linear, nn.ReLU, nn.Flatten, nn.ZeroPad2d)
 
 
 def layers(model: nn.Module) -> list[nn.Module]:
@@ -20,7 +20,7 @@ def layers(model: nn.Module) -> list[nn.Module]:
     found = [m for m in model.modules() if not list(m.children())]
     unsupported = sorted({type(m).__name__ for m in found if not isinstance(m, SUPPORTED)})
     if unsupported:
-        raise TypeError(f"model: layers {unsupported} are not supported by the bounds; supported: Conv2d, Linear, ReLU, Flatten")
+        raise TypeError(f"model: layers {unsupported} are not supported by the bounds; supported: Conv2d, Linear, ReLU, Flatten, ZeroPad2d")
     return found
 
 
@@ -40,7 +40,7 @@ def interval_bounds(model: nn.Module, x: torch.Tensor, *, eps: float, upto: int 
             lower, upper = mid - rad, mid + rad
         elif isinstance(layer, nn.ReLU):
             lower, upper = lower.clamp(min=0), upper.clamp(min=0)
-        else:  # Flatten
+        else:  # Flatten, ZeroPad2d (the padding is exactly 0)
             lower, upper = layer(lower), layer(upper)
     return lower, upper
 
@@ -123,6 +123,9 @@ def _transpose(layer: nn.Module, lam: torch.Tensor, in_shape: tuple[int, ...]) -
         return lam @ layer.weight
     if isinstance(layer, nn.Flatten):
         return lam.reshape(b, r, *in_shape)
+    if isinstance(layer, nn.ZeroPad2d):  # the transpose of padding is cropping
+        left, right, top, bottom = layer.padding
+        return lam[..., top : lam.shape[-2] - bottom, left : lam.shape[-1] - right]
     flat = lam.reshape(b * r, *lam.shape[2:])
     out_h, out_w = flat.shape[-2:]
     k_h, k_w = layer.kernel_size

@@ -46,6 +46,13 @@ def training_attack(config: ExperimentConfig) -> str:
         return f"KL-PGD-{config.train_steps}, step {config.step_size:.4g}, β = {config.trades_beta:g} (Diff, TRADES)"
     if config.method == "pgd":
         return f"PGD-{config.train_steps}, step {config.step_size:.4g}, random start (PGD)"
+    if config.method == "ibp":
+        return f"interval bounds, clean-loss weight κ ramped from 1 to {config.ibp_kappa:g} (IBP)"
+    if config.method == "diffai":
+        return "Box-domain bounds (DiffAI)"
+    if config.method == "duality":
+        bound = f"{config.dual_projections} Cauchy projections" if config.dual_projections else "the exact bound"
+        return f"dual-network bound with {bound}, certified with the {'exact dual' if config.verified_bound == 'dual' else 'IBP'} bound (duality)"
     return "clean inputs (natural)"
 
 

@@ -13,17 +13,20 @@ from fractions import Fraction
 from typing import Any
 
 DATASETS = ("fmnist", "yale", "cifar10", "cifar10-jpeg")
-MODELS = ("fmnist_cnn", "yale_cnn", "wrn")
-METHODS = ("natural", "pgd", "dist", "diff", "ibp", "diffai")  # paper names: natural, PGD-, Dist- and Diff-based (TRADES)
-# training; the verifiable defences of CCS §6: interval bound propagation (IBP) and DiffAI's Box domain
-VERIFIABLE_METHODS = ("ibp", "diffai")
+MODELS = ("fmnist_cnn", "yale_cnn", "wrn", "fmnist_cnn_dual", "yale_cnn_dual")  # *_dual: 4x4 stride-2 convs (spec §2)
+METHODS = ("natural", "pgd", "dist", "diff", "ibp", "diffai", "duality")  # paper names: natural, PGD-, Dist- and Diff-based (TRADES)
+# training; the verifiable defences of CCS §6: interval bound propagation (IBP), DiffAI's Box domain and Wong & Kolter's
+# duality-based convex relaxation
+VERIFIABLE_METHODS = ("ibp", "diffai", "duality")
 # PINEAT (PRCV 2023, spec §7): how each round uses its adversarial examples; "original" is the base method itself.
 STRATEGIES = ("original", "pineat", "advnat", "advran")
 OPTIMIZERS = ("adam", "sgd")
+VERIFIED_BOUNDS = ("ibp", "dual")  # IBP / Box, or Wong & Kolter's exact dual bound (mi_lib.dual_network)
 TIERS = ("smoke", "cpu", "paper", "custom")
 
 
-HASHED_IF_CHANGED = ("dist_coeff", "trades_beta", "adv_fraction", "removal_round", "ibp_kappa", "strategy", "pineat_n", "pineat_m")
+HASHED_IF_CHANGED = ("dist_coeff", "trades_beta", "adv_fraction", "removal_round", "ibp_kappa", "strategy", "pineat_n", "pineat_m",
+                     "dual_projections", "grad_clip", "verified_bound")
 
 
 class ConfigError(ValueError):
@@ -124,6 +127,9 @@ class ExperimentConfig:
     strategy: str = "original"  # PINEAT-n/m, AdvNat-1/1, AdvRan-1/1 over a base method (pgd, dist, diff); spec §7.1
     pineat_n: int = 1  # PINEAT: adversarial examples (independent random starts) per round
     pineat_m: int = 1  # PINEAT: reverse-symmetry examples per round
+    dual_projections: int = 50  # duality-based training: Cauchy projections per generator group (0: the exact bound)
+    grad_clip: float = 0.0  # clip the gradient's l2 norm to this before each update (0: no clipping; duality: 1)
+    verified_bound: str = "ibp"  # verifiable methods: the bound that certifies (verified accuracy, IV): ibp | dual (exact)
 
     def __post_init__(self) -> None:
         set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731  (frozen)
@@ -146,6 +152,9 @@ class ExperimentConfig:
         _choice("strategy", self.strategy, STRATEGIES)
         for name in ("pineat_n", "pineat_m"):
             set_(name, _positive(name, getattr(self, name)))
+        set_("dual_projections", _positive("dual_projections", self.dual_projections, allow_zero=True))
+        set_("grad_clip", _positive("grad_clip", self.grad_clip, kind=float, allow_zero=True))
+        _choice("verified_bound", self.verified_bound, VERIFIED_BOUNDS)
         if self.strategy != "original" and self.method not in ("pgd", "dist", "diff"):
             raise ConfigError(f"strategy: {self.strategy!r} wraps an empirical adversarial training method (pgd, dist, diff), "
                               f"got method {self.method!r}")
@@ -153,7 +162,7 @@ class ExperimentConfig:
             raise ConfigError(f"pineat_n, pineat_m: {self.strategy} is defined for 1/1 only, got {self.pineat_n}/{self.pineat_m}")
         if self.method in VERIFIABLE_METHODS and self.model == "wrn":
             raise ConfigError(f"model: the verifiable methods ({', '.join(VERIFIABLE_METHODS)}) need a plain CNN "
-                              f"(fmnist_cnn, yale_cnn), got {self.model!r}")
+                              f"(fmnist_cnn, yale_cnn, fmnist_cnn_dual, yale_cnn_dual), got {self.model!r}")
         if self.adv_fraction != 1.0 and self.method != "pgd":
             raise ConfigError(f"adv_fraction: only PGD-based training mixes clean and adversarial members (method 'pgd'); "
                               f"got {self.adv_fraction} with method {self.method!r}")
@@ -223,8 +232,8 @@ class ExperimentConfig:
     def training_fields(self) -> dict[str, Any]:
         """Fields that determine the trained weights (natural training ignores every attack knob)."""
         fields = self._hashed_dict()
-        for name in ("tier", "eval_steps", "n_nonmembers"):
-            fields.pop(name)
+        for name in ("tier", "eval_steps", "n_nonmembers", "verified_bound"):
+            fields.pop(name, None)  # (verified_bound is in the hashed fields only when set away from its default)
         if self.method == "natural":
             for name in ("eps", "train_steps", "train_step_ratio", "eps_warmup_iters", "eps_ramp_iters"):
                 fields.pop(name)

@@ -32,16 +32,23 @@ def _init_tf_style(module: nn.Module) -> None:
 
 
 class PlainCNN(nn.Module):
-    """3x3 conv stack (ReLU, stride per layer, padding 1), then FC 200 and the class layer.
+    """3x3 conv stack (ReLU, stride per layer, padding 1), then FC 200 and the class layer. ``stride2_kernel`` 4 and
+    ``square`` give the duality variant (spec §2): 4x4 stride-2 convolutions, the input zero-padded to a square.
 
     Input (B, C, H, W) in [0, 1]; output logits (B, n_classes).
     """
 
-    def __init__(self, *, in_shape: tuple[int, int, int], channels: list[int], strides: list[int], n_classes: int, hidden: int = 200):
+    def __init__(self, *, in_shape: tuple[int, int, int], channels: list[int], strides: list[int], n_classes: int, hidden: int = 200,
+                 stride2_kernel: int = 3, square: bool = False):
         super().__init__()
         layers, c_in = [], in_shape[0]
+        if square and in_shape[1] != in_shape[2]:  # zero-pad the short side (the duality variant pads Yale to 192x192)
+            extra = abs(in_shape[1] - in_shape[2])
+            pad = (extra // 2, extra - extra // 2, 0, 0) if in_shape[1] > in_shape[2] else (0, 0, extra // 2, extra - extra // 2)
+            layers.append(nn.ZeroPad2d(pad))
         for c_out, stride in zip(channels, strides):
-            layers += [nn.Conv2d(c_in, c_out, 3, stride=stride, padding=1), nn.ReLU()]
+            kernel = stride2_kernel if stride == 2 else 3
+            layers += [nn.Conv2d(c_in, c_out, kernel, stride=stride, padding=1), nn.ReLU()]
             c_in = c_out
         self.features = nn.Sequential(*layers, nn.Flatten())
         with torch.no_grad():
@@ -53,16 +60,18 @@ class PlainCNN(nn.Module):
         return self.classifier(self.features(x))
 
 
-def fmnist_cnn(*, width: float = 1.0, in_shape=(1, 28, 28), n_classes: int = 10) -> PlainCNN:
+def fmnist_cnn(*, width: float = 1.0, in_shape=(1, 28, 28), n_classes: int = 10, dual: bool = False) -> PlainCNN:
     """CCS Table 13 FMNIST CNN: conv 256, 256, 256(s2), 512, 512, 512(s2); FC 200; FC 10 (× width)."""
     channels = [_scaled(c, width) for c in (256, 256, 256, 512, 512, 512)]
-    return PlainCNN(in_shape=in_shape, channels=channels, strides=[1, 1, 2, 1, 1, 2], n_classes=n_classes)
+    return PlainCNN(in_shape=in_shape, channels=channels, strides=[1, 1, 2, 1, 1, 2], n_classes=n_classes,
+                    stride2_kernel=4 if dual else 3, square=dual)
 
 
-def yale_cnn(*, width: float = 1.0, in_shape=(1, 192, 168), n_classes: int = 38) -> PlainCNN:
+def yale_cnn(*, width: float = 1.0, in_shape=(1, 192, 168), n_classes: int = 38, dual: bool = False) -> PlainCNN:
     """CCS Table 13 Yale CNN: conv 8, 8(s2), 16, 16(s2), 32, 32(s2), 64, 64(s2); FC 200; FC 38 (× width)."""
     channels = [_scaled(c, width) for c in (8, 8, 16, 16, 32, 32, 64, 64)]
-    return PlainCNN(in_shape=in_shape, channels=channels, strides=[1, 2] * 4, n_classes=n_classes)
+    return PlainCNN(in_shape=in_shape, channels=channels, strides=[1, 2] * 4, n_classes=n_classes,
+                    stride2_kernel=4 if dual else 3, square=dual)
 
 
 class PerImageStandardize(nn.Module):
@@ -122,8 +131,9 @@ class WideResNet(nn.Module):
 def build_model(config: ExperimentConfig, *, in_shape: tuple[int, int, int], n_classes: int) -> nn.Module:
     """The model named by ``config.model`` at ``config.width``, initialised from ``config.seed``."""
     torch.manual_seed(config.seed)
-    if config.model in ("fmnist_cnn", "yale_cnn"):
-        factory = fmnist_cnn if config.model == "fmnist_cnn" else yale_cnn
+    if config.model != "wrn":
+        factory = fmnist_cnn if config.model.startswith("fmnist_cnn") else yale_cnn
         # channels_last speeds up the plain CNNs on CPU (measured 1.2x); it slows the WRN, which keeps NCHW.
-        return factory(width=config.width, in_shape=in_shape, n_classes=n_classes).to(memory_format=torch.channels_last)
+        return factory(width=config.width, in_shape=in_shape, n_classes=n_classes,
+                       dual=config.model.endswith("_dual")).to(memory_format=torch.channels_last)
     return WideResNet(depth=config.depth, widen=config.width, in_channels=in_shape[0], n_classes=n_classes)

@@ -48,15 +48,19 @@ def compute_signals(model: nn.Module, split: MembershipSplit, *, eps: float, ste
     }
 
 
-def verified_outputs(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, batch_size: int = 500,
+def verified_outputs(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, dual: bool = False, batch_size: int = 500,
                      device: torch.device | str = "cpu") -> np.ndarray:
-    """The verified worst-case softmax, softmax(−m) with m the certified margin lower bounds over B_eps (IBP / Box;
-    spec §4.2): its y-entry is strategy IV's score and its argmax is y exactly when the point is verified. (N, K)."""
+    """The verified worst-case softmax, softmax(−m) with m the certified margin lower bounds over B_eps (spec §4.2):
+    IBP / Box bounds, or (``dual``) the exact dual-network bound of the duality-based defence, computed a few points
+    at a time (its cost grows with the unstable units). Its y-entry is strategy IV's score and its argmax is y exactly
+    when the point is verified. (N, K)."""
     from .bounds import margin_lower_bounds, worst_case_logits
+    from .dual_network import margin_lower_bounds as dual_margin_lower_bounds
 
+    bound, step = (dual_margin_lower_bounds, 4) if dual else (margin_lower_bounds, batch_size)
     out = []
     with eval_mode(model), torch.no_grad():
-        for i in range(0, len(y), batch_size):
-            xb, yb = x[i : i + batch_size].to(device), y[i : i + batch_size].to(device)
-            out.append(torch.softmax(worst_case_logits(margin_lower_bounds(model, xb, yb, eps=eps)), 1).cpu())
+        for i in range(0, len(y), step):
+            xb, yb = x[i : i + step].to(device), y[i : i + step].to(device)
+            out.append(torch.softmax(worst_case_logits(bound(model, xb, yb, eps=eps)), 1).cpu())
     return torch.cat(out).numpy()

@@ -15,7 +15,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from . import bounds
+from . import bounds, dual_network
 from .attacks import pgd_kl, pgd_linf, wrm_linf
 from .config import ExperimentConfig
 from .data import MembershipSplit
@@ -100,8 +100,16 @@ def diffai_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: floa
     return bounds.box_loss(model, x, y, eps=eps) if eps > 0 else F.cross_entropy(model(x), y)
 
 
+def duality_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, config: ExperimentConfig, generator: torch.Generator) -> torch.Tensor:
+    """Duality-based training (Wong & Kolter; spec §3.4): cross-entropy of the dual network's worst-case logits at
+    the current (ramped) ε, with ``config.dual_projections`` Cauchy projections (0: the exact bound)."""
+    if eps <= 0:
+        return F.cross_entropy(model(x), y)
+    return dual_network.dual_loss(model, x, y, eps=eps, projections=config.dual_projections or None, generator=generator)
+
+
 METHOD_LOSSES: dict[str, LossFn] = {"natural": natural_loss, "pgd": pgd_loss, "dist": dist_loss, "diff": diff_loss,
-                                    "ibp": ibp_train_loss, "diffai": diffai_loss}
+                                    "ibp": ibp_train_loss, "diffai": diffai_loss, "duality": duality_loss}
 
 
 def eps_at(config: ExperimentConfig, iteration: int) -> float:
@@ -226,6 +234,8 @@ def train(
                 loss = loss_fn(model, x, y, eps=eps, config=config, generator=generator, **extra)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
+                if config.grad_clip:
+                    torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
                 optimizer.step()
             loss_sum += float(loss.detach()) * len(idx)
         state.train_time_s += time.perf_counter() - start
