@@ -129,3 +129,16 @@ def temperature_frame(runs, *, temperatures=TEMPERATURES, seed: int = 0) -> pd.D
                          "held-out advantage": held_out_attack(Population.from_signals(signals), seed=seed)["advantage"],
                          "test_acc": run.summary["test_acc"], "adv_test_acc": run.summary["adv_test_acc"]})
     return pd.DataFrame(rows)
+
+
+def early_stopping(dynamics: pd.DataFrame) -> pd.DataFrame:
+    """Early stopping against robust overfitting (CCS §7; Rice et al.'s rule): the snapshot with the best PGD test
+    accuracy beside the last one, with their accuracies and the oracle attacks' accuracies (``dynamics`` from
+    :func:`mi_lib.why_leak.dynamics_frame`)."""
+    best = dynamics.loc[dynamics["adv_test_acc"].idxmax()]
+    last = dynamics.iloc[-1]
+    rows = {"early stop (best adv-test)": best, "end of training": last}
+    out = pd.DataFrame({name: {"epoch": int(r["epoch"]), "train_acc": r["train_acc"], "test_acc": r["test_acc"],
+                               "adv_train_acc": r["adv_train_acc"], "adv_test_acc": r["adv_test_acc"], "IB": r["ib"], "IA": r["ia"],
+                               "best MI advantage": 2 * (max(r["ib"], r["ia"]) - 0.5)} for name, r in rows.items()}).T
+    return out

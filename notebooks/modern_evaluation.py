@@ -41,6 +41,7 @@ dataset = "fmnist"  # yale | fmnist | cifar10 | cifar10-jpeg
 tier = "cpu"  # smoke | cpu | paper
 seeds = 3  # seeds (0, 1, ...) of the natural and PGD models
 n_boot = 500  # bootstrap resamples for the intervals
+early_stopping = False  # the early-stopping section, from the PGD model's weight snapshots (the training-dynamics chapter's)
 progress = False
 chapter = None  # the book's name for this page, set by mi_lib.book (its verdicts go to the scoreboard); None by hand
 
@@ -117,6 +118,25 @@ report.verdict_frame([v for _, _, v in verdicts]).assign(claim_id=[c for c, _, _
 temperatures = modern_evaluation.temperature_frame(runs)
 fig = plotting.temperature_plot(temperatures, title=f"{chapters.DISPLAY_NAMES[dataset]}: leakage vs temperature")
 temperatures.groupby(["method", "T"], sort=False).mean(numeric_only=True).drop(columns="seed").round(4)
+
+# %% [markdown]
+# ## Countermeasure: early stopping (CCS §7)
+#
+# Robust overfitting — PGD test accuracy peaking and then falling while PGD train accuracy keeps rising —
+# is the gap the attack exploits, so stopping at the peak (Rice et al.'s rule) should leak less. The
+# snapshots are those of the training-dynamics chapter (the PGD model, seed 0); the rule picks the epoch
+# with the best PGD test accuracy, which a defender would measure on a validation set — here the
+# non-members play that part.
+
+# %%
+if early_stopping:
+    from mi_lib import analyses, why_leak
+
+    dynamics = why_leak.dynamics_frame(analyses.training_dynamics(config, every=5, progress=progress))
+    display(modern_evaluation.early_stopping(dynamics).astype(float).round(4))
+else:
+    display(Markdown("Not computed for this dataset: it needs the PGD model's weight snapshots (run the training-dynamics "
+                     "chapter for it, then set `early_stopping = True`)."))
 
 # %%
 scoreboard.record(verdicts, chapter=chapter, tier=tier)
