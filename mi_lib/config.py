@@ -26,7 +26,7 @@ TIERS = ("smoke", "cpu", "paper", "custom")
 
 
 HASHED_IF_CHANGED = ("dist_coeff", "trades_beta", "adv_fraction", "removal_round", "ibp_kappa", "strategy", "pineat_n", "pineat_m",
-                     "dual_projections", "grad_clip", "verified_bound")
+                     "dual_projections", "grad_clip", "verified_bound", "shadow")
 
 
 class ConfigError(ValueError):
@@ -130,6 +130,7 @@ class ExperimentConfig:
     dual_projections: int = 50  # duality-based training: Cauchy projections per generator group (0: the exact bound)
     grad_clip: float = 0.0  # clip the gradient's l2 norm to this before each update (0: no clipping; duality: 1)
     verified_bound: str = "ibp"  # verifiable methods: the bound that certifies (verified accuracy, IV): ibp | dual (exact)
+    shadow: int = 0  # LiRA: k >= 1 trains shadow model k on a random half of the seed's target members + non-members
 
     def __post_init__(self) -> None:
         set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731  (frozen)
@@ -155,6 +156,7 @@ class ExperimentConfig:
         set_("dual_projections", _positive("dual_projections", self.dual_projections, allow_zero=True))
         set_("grad_clip", _positive("grad_clip", self.grad_clip, kind=float, allow_zero=True))
         _choice("verified_bound", self.verified_bound, VERIFIED_BOUNDS)
+        set_("shadow", _positive("shadow", self.shadow, allow_zero=True))
         if self.strategy != "original" and self.method not in ("pgd", "dist", "diff"):
             raise ConfigError(f"strategy: {self.strategy!r} wraps an empirical adversarial training method (pgd, dist, diff), "
                               f"got method {self.method!r}")

@@ -108,6 +108,10 @@ class MembershipSplit:
     x_removed: torch.Tensor | None = None
     y_removed: torch.Tensor | None = None
     removed_index: np.ndarray | None = None
+    # LiRA shadow models: positions of the members and non-members in the pool (the target's members, then its
+    # non-members) from which the shadow's members were drawn.
+    pool_in: np.ndarray | None = None
+    pool_out: np.ndarray | None = None
 
 
 # --------------------------------------------------------------------------- locations
@@ -364,6 +368,8 @@ def membership_split(config: ExperimentConfig, *, data: ImageData | None = None)
     """Members and non-members for ``config``: seeded class-balanced subsets of the official train / test
     splits of sizes ``n_members`` / ``n_nonmembers`` (0 = all), images average-pooled by ``downsample``."""
     data = data or load_dataset(config.dataset)
+    if config.shadow:
+        return shadow_split(config, data=data)
     # Members and non-members use independent streams of the config's seed.
     members = balanced_subset(data.y_train, config.n_members, seed=config.seed)
     nonmembers = balanced_subset(data.y_test, config.n_nonmembers, seed=config.seed + 1_000_003)
@@ -383,6 +389,19 @@ def membership_split(config: ExperimentConfig, *, data: ImageData | None = None)
         y_removed=y_removed,
         removed_index=removed if removed.size else None,
     )
+
+
+def shadow_split(config: ExperimentConfig, *, data: ImageData) -> MembershipSplit:
+    """LiRA's shadow model ``config.shadow`` = k >= 1 (Carlini et al. 2022): the pool is the target split of the same
+    seed (its members, then its non-members); the shadow trains on a random half of the pool, drawn from (seed, k),
+    and its non-members are the other half, so its signals score every pool point, IN or OUT."""
+    target = membership_split(config.replace(shadow=0), data=data)
+    x_pool = torch.cat([target.x_members, target.x_nonmembers])
+    y_pool = torch.cat([target.y_members, target.y_nonmembers])
+    order = np.random.default_rng([config.seed, config.shadow, 7_7]).permutation(len(y_pool))
+    pool_in, pool_out = np.sort(order[: len(order) // 2]), np.sort(order[len(order) // 2:])
+    return MembershipSplit(dataset=data.name, x_members=x_pool[pool_in], y_members=y_pool[pool_in], x_nonmembers=x_pool[pool_out],
+                           y_nonmembers=y_pool[pool_out], n_classes=data.n_classes, pool_in=pool_in, pool_out=pool_out)
 
 
 def removed_members(member_labels: np.ndarray, config: ExperimentConfig) -> np.ndarray:

@@ -115,6 +115,8 @@ def run_experiment(
     if split.x_removed is not None:  # sensitivity analysis: the left-out members' outputs, beside the authors' schema
         signals["output_removed_benign"] = softmax_outputs(model, split.x_removed, split.y_removed, eps=0.0, steps=0, step_size=0.0, device=device)[0]
         signals["removed_label"], signals["removed_index"] = split.y_removed.numpy(), split.removed_index
+    if split.pool_in is not None:  # LiRA shadow: where its members and non-members sit in the target's pool
+        signals["pool_in"], signals["pool_out"] = split.pool_in, split.pool_out
     if state.trace:  # strategy runs: the examples generated for two training points (PINEAT Fig. 1)
         from .pineat import ExampleTrace
 
