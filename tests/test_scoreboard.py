@@ -37,11 +37,15 @@ def test_status_sentence_counts_every_claim():
         {"claim_id": "C2", "scope": "a", "models": "ours (cpu tier)", "chapter": "x", "verdict": "holds", "numbers": ""},
         {"claim_id": "C2", "scope": "b", "models": "ours (cpu tier)", "chapter": "x", "verdict": "inconclusive", "numbers": ""},
         {"claim_id": "C3", "scope": "a", "models": "ours (cpu tier)", "chapter": "x", "verdict": "does not hold", "numbers": ""},
+        {"claim_id": "P1", "scope": "a", "models": "ours (cpu tier)", "chapter": "x", "verdict": "holds", "numbers": ""},
     ])
     text = scoreboard.status_sentence(scoreboard.board(found, tier="cpu"), tier="cpu")
-    n = len(paper.claims())
+    n = sum(c["id"].startswith("C") for c in paper.claims())
+    own = len(paper.claims()) - n
+    assert own >= 2  # this project's own checks (P...) are counted apart from the papers' claims
     assert f"Of the papers' {n} claims" in text and "**1 hold**" in text and "**1 do not hold**" in text
     assert "**1 are mixed**" in text and f"**{n - 3} are not yet reproduced**" in text
+    assert f"own checks beyond the papers ({own}, ids P…): 1 hold, 0 do not hold, 0 are mixed, {own - 1} are not yet checked" in text
 
 
 def test_recorded_verdicts_reach_the_scoreboard_only_for_chapters_in_the_book(isolated_cache, monkeypatch):
