@@ -142,3 +142,37 @@ def early_stopping(dynamics: pd.DataFrame) -> pd.DataFrame:
                                "adv_train_acc": r["adv_train_acc"], "adv_test_acc": r["adv_test_acc"], "IB": r["ib"], "IA": r["ia"],
                                "best MI advantage": 2 * (max(r["ib"], r["ia"]) - 0.5)} for name, r in rows.items()}).T
     return out
+
+
+def lira_frame(targets: dict, shadows: dict, *, n_boot: int = 500) -> tuple[pd.DataFrame, dict]:
+    """LiRA (online and offline, on clean and PGD inputs) against each method's target run, with that method's
+    shadow runs: AUC and TPR at low FPR with bootstrap intervals per (method, variant, input), and the scores
+    ({(method, variant, input): (member scores, non-member scores)}) for the ROC curves."""
+    from . import lira
+
+    rows, curves = [], {}
+    for method, target in targets.items():
+        shadow_signals = [s.signals for s in shadows[method]]
+        for online in (True, False):
+            for kind in INPUTS:
+                members, nonmembers = lira.attack(target.signals, shadow_signals, kind=kind, online=online)
+                variant = "online" if online else "offline"
+                curves[(method, variant, kind)] = (members, nonmembers)
+                rows.append({"method": method, "LiRA": variant, "input": kind, "shadows": len(shadow_signals),
+                             "scored members": len(members), "scored non-members": len(nonmembers),
+                             **low_fpr(members, nonmembers, n_boot=n_boot)})
+    return pd.DataFrame(rows), curves
+
+
+def lira_claims(frame: pd.DataFrame, *, dataset: str, robust: str = "pgd") -> list[tuple[str, str, report.Verdict]]:
+    """P2 under LiRA: the robust target's TPR at 1% FPR and AUC above the natural target's, for the better input of
+    each (one target per method: the verdict is the sign of one difference)."""
+    out = []
+    for variant in frame["LiRA"].unique():
+        sub = frame[frame["LiRA"] == variant]
+        for metric, name in (("tpr@0.01", "TPR at 1% FPR"), ("auc", "AUC")):
+            best = sub.groupby("method")[metric].max()
+            out.append(("P2", f"{dataset}, {robust.upper()} vs natural, LiRA {variant}, {name}", report.verdict(
+                f"A {robust.upper()} model leaks more than the natural one under LiRA ({variant}) by {name}",
+                [best[robust]], [best["natural"]], left_name=f"{robust.upper()} {name}", right_name=f"natural {name}")))
+    return out
