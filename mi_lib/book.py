@@ -79,7 +79,7 @@ CHAPTERS = [
     Chapter("yale_sensitivity", "sensitivity", {"dataset": "yale"}, in_book=False),
     Chapter("yale_model_capacity", "model_capacity", {"dataset": "yale"}, in_book=False),
     Chapter("yale_targeted_attack", "targeted_attack", {"dataset": "yale"}),
-    Chapter("yale_attack_eps", "attack_eps", {"dataset": "yale"}, in_book=False),
+    Chapter("yale_attack_eps", "attack_eps", {"dataset": "yale"}),
     # Verifiable defences (CCS §6): in progress.
     Chapter("yale_verifiable", "verifiable_defences", {"dataset": "yale"}, in_book=False),
     Chapter("fmnist_verifiable", "verifiable_defences", {"dataset": "fmnist"}, in_book=False),
