@@ -76,7 +76,7 @@ CHAPTERS = [
     Chapter("yale_perturbation_budget", "perturbation_budget", {"dataset": "yale"}),
     Chapter("yale_mixed_training", "mixed_training", {"dataset": "yale"}),
     Chapter("yale_training_dynamics", "training_dynamics", {"dataset": "yale"}),
-    Chapter("yale_sensitivity", "sensitivity", {"dataset": "yale"}, in_book=False),
+    Chapter("yale_sensitivity", "sensitivity", {"dataset": "yale"}),
     Chapter("yale_model_capacity", "model_capacity", {"dataset": "yale"}, in_book=False),
     Chapter("yale_targeted_attack", "targeted_attack", {"dataset": "yale"}),
     Chapter("yale_attack_eps", "attack_eps", {"dataset": "yale"}),
