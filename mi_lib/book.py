@@ -72,12 +72,12 @@ CHAPTERS = [
     _defence_page("fmnist_diff", "fmnist", "diff", other_seeds=1),
     _defence_page("cifar10_jpeg_natural_vs_pgd", "cifar10-jpeg", "pgd"),
     Chapter("claims_scoreboard", "claims_scoreboard", summary=True),
-    # Why robust models leak (CCS §5.2): in progress, smoke-tested until their cpu-tier runs are committed.
+    # Why robust models leak (CCS §5.2).
     Chapter("yale_perturbation_budget", "perturbation_budget", {"dataset": "yale"}),
     Chapter("yale_mixed_training", "mixed_training", {"dataset": "yale"}),
     Chapter("yale_training_dynamics", "training_dynamics", {"dataset": "yale"}),
     Chapter("yale_sensitivity", "sensitivity", {"dataset": "yale"}),
-    Chapter("yale_model_capacity", "model_capacity", {"dataset": "yale"}, in_book=False),
+    Chapter("yale_model_capacity", "model_capacity", {"dataset": "yale"}),
     Chapter("yale_targeted_attack", "targeted_attack", {"dataset": "yale"}),
     Chapter("yale_attack_eps", "attack_eps", {"dataset": "yale"}),
     # Verifiable defences (CCS §6): in progress.
