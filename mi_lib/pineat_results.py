@@ -202,7 +202,7 @@ def clustering(signals: dict[str, np.ndarray], *, eps: float, seed: int = 0) -> 
         return table, report.Verdict(claim="Adversarial examples of a training point cluster around it (Fig. 1)", verdict="inconclusive",
                                      left=(), right=(), detail="fewer than two rounds traced per point: no pair of perturbations to compare")
     holds = bool((table["mean cosine, adversarial"] > table["largest |cosine|, uniform random"]).all())
-    detail = "; ".join(f"point {p}: mean cosine {r['mean cosine, adversarial']:.3f} over {r['adversarial examples']} perturbations vs "
+    detail = "; ".join(f"point {p}: mean cosine {r['mean cosine, adversarial']:.3f} over {int(r['adversarial examples'])} perturbations vs "
                        f"random ≤ {r['largest |cosine|, uniform random']:.3f}" for p, r in table.iterrows())
     return table.round(4), report.Verdict(claim="Adversarial examples of a training point cluster around it (Fig. 1)",
                                           verdict="holds" if holds else "does not hold", left=(), right=(), detail=detail)
