@@ -112,7 +112,7 @@ def table1_claims(table: pd.DataFrame, *, dataset: str) -> list[tuple[str, str, 
                                            detail=f"R_test Original {100 * original.mean():.2f}% vs PINEAT-1/1 {100 * pineat.mean():.2f}%: "
                                                   f"drop {100 * drop:+.2f} pp (accepted up to the paper's largest, {100 * R_TEST_TOLERANCE:.2f} pp)")))
         if {"AdvNat-1/1", "AdvRan-1/1"} <= methods:
-            out.append(("Obs. 1", scope, _accuracy_order(table, base)))
+            out.append(("O1", scope, _accuracy_order(table, base)))
     return out
 
 

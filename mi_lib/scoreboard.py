@@ -110,10 +110,10 @@ def to_html(table: pd.DataFrame) -> str:
 
 def status_sentence(board_table: pd.DataFrame, *, tier: str) -> str:
     """Sentences counting the claims by their status on our models at ``tier`` (from :func:`board`): the papers'
-    claims (C…) and, apart, this project's own checks (P…)."""
+    claims (C…, O…, F…) and, apart, this project's own checks (P…)."""
     column = board_table[f"our models ({tier} tier)"]
     kinds = column.str.split(":").str[0]
-    papers = board_table["id"].str.startswith("C")
+    papers = ~board_table["id"].str.startswith("P")  # C…, and the PINEAT observations O…, F…
 
     def counts(mask):
         return {k: int((kinds[mask] == k).sum()) for k in ("holds", "does not hold", "mixed", "not yet reproduced")}

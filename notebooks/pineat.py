@@ -100,7 +100,8 @@ table
 #
 # Per base method: PINEAT-1/1 leaks less than Original (C12; P_MAX, paired by seed; one seed is judged
 # by the sign of its difference), trains in about half the time (C13), keeps R_test within the paper's
-# largest drop (C14), and ranks between AdvNat-1/1 and the others in A_test (Observation 1).
+# largest drop (C14), and ranks between AdvNat-1/1 and the others in A_test (Observation 1, O1 on the
+# scoreboard).
 
 # %%
 verdicts = pineat_results.table1_claims(frame, dataset=chapters.DISPLAY_NAMES[dataset])
@@ -136,10 +137,13 @@ if variants:
 if trace_figure:
     [traced] = [r for r in found if r.config.method == bases[0] and pineat_results.method_label(r.config) == "PINEAT-1/1" and r.config.seed == 0]
     signals = traced.signals
+    if "trace_natural" not in signals:
+        raise RuntimeError(f"{traced.directory} was trained before runs traced their examples: delete it (and its "
+                           "checkpoint) and rerun this notebook to retrain it")
     fig = plotting.trace_pca_plot(pineat_results.trace_projection(signals),
                                   title=f"{chapters.DISPLAY_NAMES[dataset]}, {bases[0].upper()}-based PINEAT-1/1")
     cluster_table, cluster_verdict = pineat_results.clustering(signals, eps=traced.config.eps)
-    verdicts.append(("Fig. 1", f"{chapters.DISPLAY_NAMES[dataset]}, {bases[0].upper()}-based PINEAT-1/1", cluster_verdict))
+    verdicts.append(("F1", f"{chapters.DISPLAY_NAMES[dataset]}, {bases[0].upper()}-based PINEAT-1/1", cluster_verdict))
     display(cluster_table)
     display(report.verdict_frame([cluster_verdict]))
 

@@ -27,7 +27,7 @@ def test_paper_tables_are_internally_consistent():
         assert ratio["ratio"] == pytest.approx(ratio["best_robust_advantage"] / ratio["natural_advantage"], abs=0.05)
     ids = [c["id"] for c in paper.claims()]
     assert [i for i in ids if i.startswith("C")] == [f"C{i}" for i in range(1, 18)]  # the papers' claims (claims.md)
-    assert all(i.startswith("P") for i in ids if not i.startswith("C"))  # then this project's own checks
+    assert all(i[0] in "OFP" for i in ids if not i.startswith("C"))  # PINEAT's observations, then this project's checks
     with pytest.raises(KeyError, match="accepted values"):
         paper.table("table_99")
 

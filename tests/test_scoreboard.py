@@ -40,7 +40,7 @@ def test_status_sentence_counts_every_claim():
         {"claim_id": "P1", "scope": "a", "models": "ours (cpu tier)", "chapter": "x", "verdict": "holds", "numbers": ""},
     ])
     text = scoreboard.status_sentence(scoreboard.board(found, tier="cpu"), tier="cpu")
-    n = sum(c["id"].startswith("C") for c in paper.claims())
+    n = sum(not c["id"].startswith("P") for c in paper.claims())
     own = len(paper.claims()) - n
     assert own >= 2  # this project's own checks (P...) are counted apart from the papers' claims
     assert f"Of the papers' {n} claims" in text and "**1 hold**" in text and "**1 do not hold**" in text
