@@ -160,19 +160,19 @@ def variant_claims(table: pd.DataFrame, *, dataset: str, base: str) -> list[tupl
     return out
 
 
-def trace_projection(signals: dict[str, np.ndarray]) -> pd.DataFrame:
+def trace_projection(trace: dict[str, np.ndarray]) -> pd.DataFrame:
     """PINEAT Fig. 1: the two watched training points and every example a run generated for them, projected on the
     first two principal components of all of them together."""
-    natural, examples = signals["trace_natural"], signals["trace_example"]
+    natural, examples = trace["trace_natural"], trace["trace_example"]
     flat = np.concatenate([natural.reshape(len(natural), -1), examples.reshape(len(examples), -1)]).astype(np.float64)
     centred = flat - flat.mean(axis=0)
     _, _, components = np.linalg.svd(centred, full_matrices=False)
     coords = centred @ components[:2].T
     kinds = {ADVERSARIAL: "adversarial", SECOND: "second update"}
     return pd.DataFrame({"pc1": coords[:, 0], "pc2": coords[:, 1],
-                         "point": np.concatenate([np.arange(len(natural)), signals["trace_point"]]),
-                         "kind": ["natural"] * len(natural) + [kinds[k] for k in signals["trace_kind"]],
-                         "epoch": np.concatenate([np.zeros(len(natural), int), signals["trace_epoch"]])})
+                         "point": np.concatenate([np.arange(len(natural)), trace["trace_point"]]),
+                         "kind": ["natural"] * len(natural) + [kinds[k] for k in trace["trace_kind"]],
+                         "epoch": np.concatenate([np.zeros(len(natural), int), trace["trace_epoch"]])})
 
 
 def _pairwise_cosines(deltas: np.ndarray) -> np.ndarray:
@@ -181,16 +181,16 @@ def _pairwise_cosines(deltas: np.ndarray) -> np.ndarray:
     return np.array([unit[i] @ unit[j] for i, j in itertools.combinations(range(len(unit)), 2)])
 
 
-def clustering(signals: dict[str, np.ndarray], *, eps: float, seed: int = 0) -> tuple[pd.DataFrame, report.Verdict]:
+def clustering(trace: dict[str, np.ndarray], *, eps: float, seed: int = 0) -> tuple[pd.DataFrame, report.Verdict]:
     """The key observation behind PINEAT (its Fig. 1): the adversarial examples generated for a training point over
     training cluster in one region around it. Measured per watched point as the mean cosine similarity between the
     perturbations x_adv − x of different rounds, against the same number of perturbations drawn uniformly in the
     ε-ball (no preferred direction). **holds** when every point's mean exceeds the largest random-pair cosine."""
     rng = np.random.default_rng(seed)
     rows = []
-    for point, x in enumerate(signals["trace_natural"]):
-        chosen = (signals["trace_point"] == point) & (signals["trace_kind"] == ADVERSARIAL)
-        deltas = signals["trace_example"][chosen] - x
+    for point, x in enumerate(trace["trace_natural"]):
+        chosen = (trace["trace_point"] == point) & (trace["trace_kind"] == ADVERSARIAL)
+        deltas = trace["trace_example"][chosen] - x
         random = rng.uniform(-eps, eps, deltas.shape)
         observed, baseline = _pairwise_cosines(deltas), _pairwise_cosines(random)
         enough = len(observed) > 0  # two rounds at least

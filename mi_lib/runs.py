@@ -5,7 +5,9 @@ Layout, for a config ``c``:
 * ``<cache>/checkpoints/<c.train_id()>.pt`` — the training checkpoint, rewritten atomically each epoch
   (``<cache>`` = ``$MI_CACHE_DIR`` or ``~/.cache/mi_lib``); configs that train the same weights share it.
 * ``<results>/<tier>/<c.run_id()>/signals.npz`` — softmax outputs in the authors' schema;
-  ``result.json`` — config, accuracies, IB / IA metrics, training wall time, per-epoch history.
+  ``result.json`` — config, accuracies, IB / IA metrics, training wall time, per-epoch history;
+  ``trace.npz`` (strategy runs only) — the examples generated for two training points, which holds training
+  images and so is kept out of git for Yale, like the Yale weights (see ``.gitignore``).
   ``<results>`` is the repository's ``results/`` (committed for the cpu and paper tiers) or
   ``$MI_RESULTS_DIR``; smoke results go to ``<cache>/results``.
 
@@ -67,6 +69,16 @@ class RunResult:
             raise FileNotFoundError(f"{self.directory}/signals.npz is missing or corrupt; rerun the experiment")
         return arrays
 
+    @property
+    def trace(self) -> dict[str, np.ndarray]:
+        """A strategy run's ``trace_*`` arrays (``mi_lib.pineat.ExampleTrace.arrays``)."""
+        arrays = load_arrays(self.directory / "trace.npz")
+        if arrays is None:
+            raise FileNotFoundError(f"{self.directory}/trace.npz is missing or corrupt (a Yale trace never leaves the machine "
+                                    "that trained it; a run trained before runs traced their examples has none): delete the "
+                                    "run's folder and its checkpoint and rerun to retrain it")
+        return arrays
+
     def __getitem__(self, key: str) -> Any:
         return self.summary[key]
 
@@ -117,11 +129,11 @@ def run_experiment(
         signals["removed_label"], signals["removed_index"] = split.y_removed.numpy(), split.removed_index
     if split.pool_in is not None:  # LiRA shadow: where its members and non-members sit in the target's pool
         signals["pool_in"], signals["pool_out"] = split.pool_in, split.pool_out
-    if state.trace:  # strategy runs: the examples generated for two training points (PINEAT Fig. 1)
+    directory = run_dir(config)
+    if state.trace:  # strategy runs: the examples generated for two training points (PINEAT Fig. 1), in their own file
         from .pineat import ExampleTrace
 
-        signals.update(ExampleTrace(**state.trace).arrays(split.x_members))
-    directory = run_dir(config)
+        save_arrays(directory / "trace.npz", ExampleTrace(**state.trace).arrays(split.x_members))
     save_arrays(directory / "signals.npz", signals)
     summary = {
         "run_id": config.run_id(),

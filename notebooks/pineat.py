@@ -136,13 +136,10 @@ if variants:
 # %%
 if trace_figure:
     [traced] = [r for r in found if r.config.method == bases[0] and pineat_results.method_label(r.config) == "PINEAT-1/1" and r.config.seed == 0]
-    signals = traced.signals
-    if "trace_natural" not in signals:
-        raise RuntimeError(f"{traced.directory} was trained before runs traced their examples: delete it (and its "
-                           "checkpoint) and rerun this notebook to retrain it")
-    fig = plotting.trace_pca_plot(pineat_results.trace_projection(signals),
+    trace = traced.trace
+    fig = plotting.trace_pca_plot(pineat_results.trace_projection(trace),
                                   title=f"{chapters.DISPLAY_NAMES[dataset]}, {bases[0].upper()}-based PINEAT-1/1")
-    cluster_table, cluster_verdict = pineat_results.clustering(signals, eps=traced.config.eps)
+    cluster_table, cluster_verdict = pineat_results.clustering(trace, eps=traced.config.eps)
     verdicts.append(("F1", f"{chapters.DISPLAY_NAMES[dataset]}, {bases[0].upper()}-based PINEAT-1/1", cluster_verdict))
     display(cluster_table)
     display(report.verdict_frame([cluster_verdict]))

@@ -124,3 +124,28 @@ def test_cross_entropy_thresholding_ranks_like_confidence_thresholding():
     conf = true_label_confidence(probs, labels)
     ce = cross_entropy_loss(probs, labels)
     assert threshold_attack(-ce[members], -ce[nonmembers]).accuracy == pytest.approx(threshold_attack(conf[members], conf[nonmembers]).accuracy)
+
+
+def test_a_strategy_run_keeps_its_trace_out_of_the_signals_file(isolated_cache):
+    from mi_lib.runs import run_experiment
+
+    result = run_experiment(tiny_config(method="pgd", strategy="pineat", epochs=2), split=tiny_split(), progress=False)
+    assert not any(k.startswith("trace_") for k in result.signals)
+    assert {"trace_natural", "trace_example", "trace_point", "trace_kind", "trace_epoch"} <= set(result.trace)
+    (result.directory / "trace.npz").unlink()
+    with pytest.raises(FileNotFoundError, match="trace.npz is missing"):
+        result.trace
+
+
+def test_git_keeps_yale_traces_and_weights_out_of_the_repository():
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    if not (root / ".git").exists():
+        pytest.skip("not a git checkout")
+    for name in ("trace.npz", "trace.npz.sha256", "model.pt", "model.pt.sha256"):
+        ignored = subprocess.run(["git", "check-ignore", "-q", f"results/cpu/yale-pgd-0123456789ab/{name}"], cwd=root)
+        assert ignored.returncode == 0, f"{name} of a Yale run is not ignored by git"
+    kept = subprocess.run(["git", "check-ignore", "-q", "results/cpu/fmnist-pgd-0123456789ab/trace.npz"], cwd=root)
+    assert kept.returncode == 1
