@@ -142,6 +142,16 @@ def _bias(layer: nn.Module, lam: torch.Tensor) -> torch.Tensor:
     return (lam.sum((-2, -1)) * layer.bias).sum(-1)
 
 
+def relu_relaxation(lower: torch.Tensor, upper: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Wong & Kolter's linear relaxation of a ReLU with pre-activation bounds (lower, upper): the slope d (0 when
+    inactive, 1 when active, u / (u − l) when unstable) and the height h = −d·l of the relaxation (0 unless
+    unstable): d·ẑ ≤ ReLU(ẑ) ≤ d·ẑ + h over [l, u]."""
+    slope = torch.where(upper <= 0, torch.zeros_like(upper), torch.where(lower >= 0, torch.ones_like(upper),
+                        upper / (upper - lower).clamp(min=1e-12)))
+    height = torch.where((lower < 0) & (upper > 0), -slope * lower, torch.zeros_like(lower))
+    return slope, height
+
+
 def _backward_lower(all_layers: list[nn.Module], shapes, relu_bounds: dict, spec: torch.Tensor, upto: int,
                     box: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
     """Lower bound of spec·(output of layers[:upto]) over the box, spec (B, R, *shape of that output) -> (B, R)."""
@@ -149,11 +159,7 @@ def _backward_lower(all_layers: list[nn.Module], shapes, relu_bounds: dict, spec
     for i in range(upto - 1, -1, -1):
         layer = all_layers[i]
         if isinstance(layer, nn.ReLU):
-            lower, upper = relu_bounds[i]
-            unstable = (lower < 0) & (upper > 0)
-            slope = torch.where(upper <= 0, torch.zeros_like(upper), torch.where(lower >= 0, torch.ones_like(upper),
-                                upper / (upper - lower).clamp(min=1e-12)))
-            intercept = torch.where(unstable, -slope * lower, torch.zeros_like(lower))  # z ≤ d·ẑ + intercept
+            slope, intercept = relu_relaxation(*relu_bounds[i])  # z ≤ d·ẑ + intercept
             const = const + (lam.clamp(max=0) * intercept[:, None]).flatten(2).sum(-1)
             lam = lam * slope[:, None]
         else:

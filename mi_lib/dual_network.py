@@ -20,7 +20,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .bounds import interval_bounds, layers
+from .bounds import interval_bounds, layers, relu_relaxation
 from .bounds import margin_lower_bounds as ibp_margin_lower_bounds
 
 
@@ -58,9 +58,8 @@ class _Zonotope:
     def relu(self, lower: torch.Tensor, upper: torch.Tensor, *, projections: int | None, generator: torch.Generator | None) -> "_Zonotope":
         """Through a ReLU with pre-activation bounds (lower, upper): slope d on every generator, the centre moved by
         half the relaxation's height h = −d·l of the unstable units, and a new group of generators of size h/2."""
-        slope = torch.where(upper <= 0, torch.zeros_like(upper),
-                            torch.where(lower >= 0, torch.ones_like(upper), upper / (upper - lower).clamp(min=1e-12)))
-        half = torch.where((lower < 0) & (upper > 0), -slope * lower, torch.zeros_like(lower)) / 2
+        slope, height = relu_relaxation(lower, upper)
+        half = height / 2
         groups = [(g * slope[:, None], exact) for g, exact in self.groups]
         unstable = ((lower < 0) & (upper > 0)).any(0)  # exact: generators only for units unstable somewhere in the batch
         if projections is not None or unstable.any():

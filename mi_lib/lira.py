@@ -71,3 +71,18 @@ def attack(target: Mapping[str, np.ndarray], shadows: Sequence[Mapping[str, np.n
     n_members = len(target["train_label"])
     members, nonmembers = result[:n_members], result[n_members:]
     return members[~np.isnan(members)], nonmembers[~np.isnan(nonmembers)]
+
+
+def shadow_attack(shadows: Sequence[Mapping[str, np.ndarray]], *, kind: str = "benign", online: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """LiRA against each shadow in turn with the other shadows, the scores pooled: (member scores, non-member scores)
+    the attacker can measure without the target's membership, to choose the attack's settings (the input) on."""
+    phi = np.stack([pool_phi(s, kind=kind) for s in shadows])
+    mask = in_mask(shadows)
+    members, nonmembers = [], []
+    for k in range(len(shadows)):
+        others = np.arange(len(shadows)) != k
+        result = scores(phi[k], phi[others], mask[others], online=online)
+        scored = ~np.isnan(result)
+        members.append(result[mask[k] & scored])
+        nonmembers.append(result[~mask[k] & scored])
+    return np.concatenate(members), np.concatenate(nonmembers)

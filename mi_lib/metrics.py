@@ -84,7 +84,8 @@ def roc_curve(member_scores: Any, nonmember_scores: Any) -> Curve:
     return Curve(thresholds=thresholds, tpr=tpr, fpr=fpr)
 
 
-def _tpr_at_fpr(curve: Curve, max_fpr: float) -> float:
+def tpr_at_fpr(curve: Curve, max_fpr: float) -> float:
+    """The largest TPR over the curve's thresholds whose FPR is at most ``max_fpr`` (0 if none)."""
     ok = curve.fpr <= max_fpr
     return float(curve.tpr[ok].max()) if ok.any() else 0.0
 
@@ -123,8 +124,8 @@ def threshold_attack(member_scores: Any, nonmember_scores: Any) -> AttackResult:
         recall=float(curve.tpr[best]),
         auc=roc_auc(member_scores, nonmember_scores),
         auprc=auprc(curve),
-        tpr_at_1pct_fpr=_tpr_at_fpr(curve, 0.01),
-        tpr_at_01pct_fpr=_tpr_at_fpr(curve, 0.001),
+        tpr_at_1pct_fpr=tpr_at_fpr(curve, 0.01),
+        tpr_at_01pct_fpr=tpr_at_fpr(curve, 0.001),
         n_members=int(np.size(member_scores)),
         n_nonmembers=int(np.size(nonmember_scores)),
     )

@@ -29,18 +29,19 @@ def attack_frame(runs, *, seed: int = 0) -> pd.DataFrame:
     """Per model: the advantage of the papers' oracle attack (best of IB and IA) beside the non-oracle attacks,
     each choosing its input, score and threshold away from the scored points."""
     use_shadows = shadows_available(runs)
+    signals = {run.directory: run.signals for run in runs}
+    populations = {d: Population.from_signals(s) for d, s in signals.items()}  # each run serves as target and as shadow
     rows = []
     for run in runs:
-        signals = run.signals
-        oracle = inference_results(signals)
-        target = Population.from_signals(signals)
+        target = populations[run.directory]
+        oracle = inference_results(signals[run.directory])
         row = {"method": run.config.method, "seed": run.config.seed,
                "oracle (papers)": max(oracle["ib"].advantage, oracle["ia"].advantage),
                "held-out threshold": held_out_attack(target, seed=seed)["advantage"],
                "held-out, class thresholds": held_out_attack(target, per_class=True, seed=seed)["advantage"]}
         shadow = _shadow_of(run, runs) if use_shadows else None
         if shadow is not None:
-            shadow_population = Population.from_signals(shadow.signals)
+            shadow_population = populations[shadow.directory]
             row["shadow threshold"] = shadow_attack(shadow_population, target)["advantage"]
             row["shadow, class thresholds"] = shadow_attack(shadow_population, target, per_class=True)["advantage"]
         rows.append(row)
@@ -57,18 +58,19 @@ def chosen_candidate(population: Population, *, seed: int = 0) -> tuple[str, str
     return held_out_attack(population, candidates=candidates, seed=seed)["rules"][0].candidate
 
 
-def low_fpr_frame(runs, *, n_boot: int = 500) -> pd.DataFrame:
-    """Per model and (input, score): AUC and TPR at 1% and 0.1% FPR with bootstrap intervals; ``chosen`` marks the
-    candidate the attacker picks without the oracle (:func:`chosen_candidate`)."""
-    rows = []
+def low_fpr_frame(runs, *, n_boot: int = 500) -> tuple[pd.DataFrame, dict]:
+    """Per model, for the (input, score) the attacker picks without the oracle (:func:`chosen_candidate`): AUC and
+    TPR at 1% and 0.1% FPR with bootstrap intervals; and the scores behind them ({(method, seed): (candidate,
+    member scores, non-member scores)}) for the ROC curves."""
+    rows, scores = [], {}
     for run in runs:
         population = Population.from_signals(run.signals)
         pick = chosen_candidate(population)
-        for candidate in population.candidates:
-            stats = low_fpr(population.member[candidate], population.nonmember[candidate], n_boot=n_boot, seed=run.config.seed)
-            rows.append({"method": run.config.method, "seed": run.config.seed, "input": candidate[0], "score": candidate[1],
-                         "chosen": candidate == pick, **stats})
-    return pd.DataFrame(rows)
+        members, nonmembers = population.member[pick], population.nonmember[pick]
+        scores[(run.config.method, run.config.seed)] = (pick, members, nonmembers)
+        rows.append({"method": run.config.method, "seed": run.config.seed, "input": pick[0], "score": pick[1],
+                     **low_fpr(members, nonmembers, n_boot=n_boot, seed=run.config.seed)})
+    return pd.DataFrame(rows), scores
 
 
 def summary_table(attacks: pd.DataFrame) -> pd.DataFrame:
@@ -81,7 +83,7 @@ def summary_table(attacks: pd.DataFrame) -> pd.DataFrame:
 
 def low_fpr_table(low: pd.DataFrame) -> pd.DataFrame:
     """The chosen candidate per model: AUC and TPR at low FPR, each with its 95% bootstrap interval (%)."""
-    chosen = low[low["chosen"]]
+    chosen = low
     out = chosen[["method", "seed", "input", "score"]].copy()
     for name in ["auc", *(f"tpr@{f:g}" for f in LOW_FPRS)]:
         out[name] = [f"{100 * v:.2f} [{100 * lo:.2f}, {100 * hi:.2f}]" for v, lo, hi in zip(chosen[name], chosen[f"{name} low"], chosen[f"{name} high"])]
@@ -90,14 +92,13 @@ def low_fpr_table(low: pd.DataFrame) -> pd.DataFrame:
 
 
 def _paired(frame: pd.DataFrame, method: str, column: str, seeds) -> np.ndarray:
-    sub = frame[(frame["method"] == method) & frame["seed"].isin(seeds)].sort_values("seed")
-    return sub[column].to_numpy(dtype=float)
+    return report.paired(frame, method, column, seeds=seeds).astype(float)
 
 
 def claims(attacks: pd.DataFrame, low: pd.DataFrame, *, dataset: str, robust: str = "pgd") -> list[tuple[str, str, report.Verdict]]:
     """P1: C1 under each non-oracle attack (robust advantage > natural's, paired by seed); P2: C1 at low FPR
     (TPR at 1% FPR, and AUC, of the attacker's chosen candidate, robust > natural)."""
-    seeds = sorted(set(attacks[attacks["method"] == "natural"]["seed"]) & set(attacks[attacks["method"] == robust]["seed"]))
+    seeds = report.common_seeds(attacks, "natural", robust)
     scope = f"{dataset}, {robust.upper()} vs natural"
     out = []
     for attack in ATTACKS[1:]:
@@ -106,7 +107,7 @@ def claims(attacks: pd.DataFrame, low: pd.DataFrame, *, dataset: str, robust: st
                 f"A {robust.upper()} model leaks more than the natural one under a non-oracle attack ({attack})",
                 _paired(attacks, robust, attack, seeds), _paired(attacks, "natural", attack, seeds),
                 left_name=f"{robust.upper()} advantage", right_name="natural advantage")))
-    chosen = low[low["chosen"]]
+    chosen = low
     for metric, name in (("tpr@0.01", "TPR at 1% FPR"), ("auc", "AUC")):
         out.append(("P2", f"{scope}, {name}", report.verdict(
             f"A {robust.upper()} model leaks more than the natural one by {name}",
@@ -147,32 +148,39 @@ def early_stopping(dynamics: pd.DataFrame) -> pd.DataFrame:
 def lira_frame(targets: dict, shadows: dict, *, n_boot: int = 500) -> tuple[pd.DataFrame, dict]:
     """LiRA (online and offline, on clean and PGD inputs) against each method's target run, with that method's
     shadow runs: AUC and TPR at low FPR with bootstrap intervals per (method, variant, input), and the scores
-    ({(method, variant, input): (member scores, non-member scores)}) for the ROC curves."""
+    ({(method, variant, input): (member scores, non-member scores)}) for the ROC curves. ``chosen`` marks the input
+    the attacker picks per (method, variant) without the target's membership: the higher AUC of LiRA run against
+    the shadows themselves (:func:`mi_lib.lira.shadow_attack`)."""
     from . import lira
+    from .metrics import roc_auc
 
     rows, curves = [], {}
     for method, target in targets.items():
-        shadow_signals = [s.signals for s in shadows[method]]
+        target_signals, shadow_signals = target.signals, [s.signals for s in shadows[method]]
         for online in (True, False):
+            variant = "online" if online else "offline"
+            on_shadows = {kind: roc_auc(*lira.shadow_attack(shadow_signals, kind=kind, online=online)) for kind in INPUTS}
+            pick = max(INPUTS, key=lambda kind: on_shadows[kind])
             for kind in INPUTS:
-                members, nonmembers = lira.attack(target.signals, shadow_signals, kind=kind, online=online)
-                variant = "online" if online else "offline"
+                members, nonmembers = lira.attack(target_signals, shadow_signals, kind=kind, online=online)
                 curves[(method, variant, kind)] = (members, nonmembers)
                 rows.append({"method": method, "LiRA": variant, "input": kind, "shadows": len(shadow_signals),
                              "scored members": len(members), "scored non-members": len(nonmembers),
+                             "AUC on shadows": on_shadows[kind], "chosen": kind == pick,
                              **low_fpr(members, nonmembers, n_boot=n_boot)})
     return pd.DataFrame(rows), curves
 
 
 def lira_claims(frame: pd.DataFrame, *, dataset: str, robust: str = "pgd") -> list[tuple[str, str, report.Verdict]]:
-    """P2 under LiRA: the robust target's TPR at 1% FPR and AUC above the natural target's, for the better input of
-    each (one target per method: the verdict is the sign of one difference)."""
+    """P2 under LiRA: the robust target's TPR at 1% FPR and AUC above the natural target's, each on the input the
+    attacker chose on the shadows (one target per method: the verdict is the sign of one difference)."""
     out = []
-    for variant in frame["LiRA"].unique():
-        sub = frame[frame["LiRA"] == variant]
+    chosen = frame[frame["chosen"]]
+    for variant in chosen["LiRA"].unique():
+        sub = chosen[chosen["LiRA"] == variant].set_index("method")
         for metric, name in (("tpr@0.01", "TPR at 1% FPR"), ("auc", "AUC")):
-            best = sub.groupby("method")[metric].max()
             out.append(("P2", f"{dataset}, {robust.upper()} vs natural, LiRA {variant}, {name}", report.verdict(
                 f"A {robust.upper()} model leaks more than the natural one under LiRA ({variant}) by {name}",
-                [best[robust]], [best["natural"]], left_name=f"{robust.upper()} {name}", right_name=f"natural {name}")))
+                [sub.loc[robust, metric]], [sub.loc["natural", metric]], left_name=f"{robust.upper()} {name} ({sub.loc[robust, 'input']})",
+                right_name=f"natural {name} ({sub.loc['natural', 'input']})")))
     return out

@@ -21,7 +21,7 @@ from typing import Callable, Mapping
 
 import numpy as np
 
-from .metrics import roc_auc, roc_curve, threshold_attack, true_label_confidence
+from .metrics import roc_auc, roc_curve, threshold_attack, tpr_at_fpr, true_label_confidence
 
 INPUTS = ("benign", "adversarial")
 
@@ -80,11 +80,6 @@ class Population:
     def subset(self, members: np.ndarray, nonmembers: np.ndarray) -> "Population":
         return Population({k: v[members] for k, v in self.member.items()}, {k: v[nonmembers] for k, v in self.nonmember.items()},
                           self.member_labels[members], self.nonmember_labels[nonmembers])
-
-
-def balanced_accuracy(member_scores: np.ndarray, nonmember_scores: np.ndarray, threshold: float) -> float:
-    """½(TPR + TNR) of "member iff score >= threshold"."""
-    return 0.5 * (float(np.mean(member_scores >= threshold)) + float(np.mean(nonmember_scores < threshold)))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -162,28 +157,26 @@ def shadow_attack(shadow: Population, target: Population, *, per_class: bool = F
     return {"accuracy": accuracy, "advantage": 2 * (accuracy - 0.5), "rules": [rule]}
 
 
-def tpr_at_fpr(member_scores: np.ndarray, nonmember_scores: np.ndarray, fpr: float) -> float:
-    """The largest TPR over thresholds whose FPR is at most ``fpr`` (0 if none)."""
-    curve = roc_curve(member_scores, nonmember_scores)
-    ok = curve.fpr <= fpr
-    return float(curve.tpr[ok].max()) if ok.any() else 0.0
-
-
 LOW_FPRS = (0.01, 0.001)
+
+
+def _threshold_free(member_scores: np.ndarray, nonmember_scores: np.ndarray) -> dict[str, float]:
+    """AUC and TPR at each of :data:`LOW_FPRS` (one ROC curve for all of them)."""
+    curve = roc_curve(member_scores, nonmember_scores)
+    return {"auc": roc_auc(member_scores, nonmember_scores), **{f"tpr@{f:g}": tpr_at_fpr(curve, f) for f in LOW_FPRS}}
 
 
 def low_fpr(member_scores: np.ndarray, nonmember_scores: np.ndarray, *, n_boot: int = 500, seed: int = 0, level: float = 0.95) -> dict:
     """AUC and TPR at each of :data:`LOW_FPRS`, each with a percentile bootstrap interval (members and non-members
     resampled separately, ``n_boot`` times). ``resolvable``: the smallest FPR the non-members can show, 1/k."""
-    stats = {"auc": lambda m, n: roc_auc(m, n), **{f"tpr@{f:g}": (lambda m, n, f=f: tpr_at_fpr(m, n, f)) for f in LOW_FPRS}}
     rng = np.random.default_rng(seed)
-    out = {name: fn(member_scores, nonmember_scores) for name, fn in stats.items()}
-    draws = {name: [] for name in stats}
+    out = _threshold_free(member_scores, nonmember_scores)
+    draws = {name: [] for name in out}
     for _ in range(n_boot):
         m = member_scores[rng.integers(0, len(member_scores), len(member_scores))]
         n = nonmember_scores[rng.integers(0, len(nonmember_scores), len(nonmember_scores))]
-        for name, fn in stats.items():
-            draws[name].append(fn(m, n))
+        for name, value in _threshold_free(m, n).items():
+            draws[name].append(value)
     tail = 100 * (1 - level) / 2
     for name, values in draws.items():
         out[f"{name} low"], out[f"{name} high"] = (float(v) for v in np.percentile(values, [tail, 100 - tail]))

@@ -71,18 +71,15 @@ def table1(table: pd.DataFrame, *, dataset: str) -> pd.DataFrame:
     return out
 
 
-def _values(table: pd.DataFrame, base: str, method: str, column: str) -> np.ndarray:
-    """Per-seed values of ``column`` for (base, method), in seed order."""
-    sub = table[(table["base"] == base) & (table["method"] == method)].sort_values("seed")
-    return sub[column].to_numpy(dtype=float)
-
-
 def _paired(table: pd.DataFrame, base: str, left: str, right: str, column: str) -> tuple[np.ndarray, np.ndarray]:
-    """``column`` of methods ``left`` and ``right`` on their common seeds."""
+    """``column`` of methods ``left`` and ``right`` of ``base`` on their common seeds."""
     sub = table[table["base"] == base]
-    seeds = sorted(set(sub[sub["method"] == left]["seed"]) & set(sub[sub["method"] == right]["seed"]))
-    pick = lambda method: sub[(sub["method"] == method) & sub["seed"].isin(seeds)].sort_values("seed")[column].to_numpy(dtype=float)  # noqa: E731
-    return pick(left), pick(right)
+    seeds = report.common_seeds(sub, left, right)
+    return tuple(report.paired(sub, method, column, seeds=seeds).astype(float) for method in (left, right))
+
+
+def _base_scope(dataset: str, base: str) -> str:
+    return f"{dataset}, {base.upper() if base == 'pgd' else base.capitalize()}-based"
 
 
 def _bounded(claim: str, value: float, low: float, high: float, *, detail: str) -> report.Verdict:
@@ -98,7 +95,7 @@ def table1_claims(table: pd.DataFrame, *, dataset: str) -> list[tuple[str, str, 
         methods = set(table[table["base"] == base]["method"])
         if not {"Original", "PINEAT-1/1"} <= methods:
             continue
-        scope = f"{dataset}, {base.upper() if base == 'pgd' else base.capitalize()}-based"
+        scope = _base_scope(dataset, base)
         original, pineat = _paired(table, base, "Original", "PINEAT-1/1", "P_MAX")
         out.append(("C12", scope, report.verdict("PINEAT-1/1 leaks less (lower P_MAX) than Original", original, pineat,
                                                  left_name="Original P_MAX", right_name="PINEAT-1/1 P_MAX")))
@@ -140,11 +137,12 @@ def variants(table: pd.DataFrame, *, base: str) -> pd.DataFrame:
 def variant_claims(table: pd.DataFrame, *, dataset: str, base: str) -> list[tuple[str, str, report.Verdict]]:
     """C15 (P_MAX falls as n/m falls, n = 1 fixed) and C16 (A_test rises, R_test and runtime fall as n/m falls)."""
     study = variants(table, base=base).drop(index="Original", errors="ignore")
-    scope = f"{dataset}, {base.upper() if base == 'pgd' else base.capitalize()}-based, " + ", ".join(study.index)
+    n = table[table["base"] == base].drop_duplicates("method").set_index("method")["n"]
+    scope = _base_scope(dataset, base) + ", " + ", ".join(study.index)
     out = []
-    fixed_n = study[[m.split("-")[1].split("/")[0] == "1" for m in study.index]].sort_values("n/m")  # n/m rising
+    fixed_n = study[(n.loc[study.index] == 1).to_numpy()].sort_values("n/m")  # n/m rising
     if len(fixed_n) >= 2:
-        out.append(("C15", scope.split(", PINEAT")[0] + ", " + ", ".join(fixed_n.index),
+        out.append(("C15", _base_scope(dataset, base) + ", " + ", ".join(fixed_n.index),
                     report.trend_verdict("P_MAX falls as n/m falls (n = 1): it grows with n/m", list(fixed_n.index),
                                          fixed_n["P_MAX"].to_numpy(), x_name="variant", value_name="P_MAX")))
     if len(study) >= 2:

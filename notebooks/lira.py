@@ -52,11 +52,13 @@ shadow_runs = {m: [r for k in range(1, shadows + 1) for r in run_grid(dataset, t
 # ## AUC and TPR at low FPR
 #
 # Online LiRA scores every pool point that at least one shadow trained on and one did not; offline LiRA
-# every point some shadow left out. Intervals are 95% bootstrap intervals over the scored points.
+# every point some shadow left out. Intervals are 95% bootstrap intervals over the scored points. The
+# attacker picks the input (clean or PGD) per method and variant without the target's membership: LiRA
+# run against each shadow with the other shadows, and the input with the higher AUC there is `chosen`.
 
 # %%
 frame, curves = modern_evaluation.lira_frame(targets, shadow_runs, n_boot=n_boot)
-table = frame[["method", "LiRA", "input", "shadows", "scored members", "scored non-members"]].copy()
+table = frame[["method", "LiRA", "input", "chosen", "AUC on shadows", "shadows", "scored members", "scored non-members"]].copy()
 for name in ("auc", "tpr@0.01", "tpr@0.001"):
     table[name] = [f"{100 * v:.2f} [{100 * lo:.2f}, {100 * hi:.2f}]" for v, lo, hi in zip(frame[name], frame[f"{name} low"], frame[f"{name} high"])]
 table

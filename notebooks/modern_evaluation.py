@@ -51,7 +51,6 @@ from IPython.display import Markdown, display
 
 from mi_lib import chapters, modern_evaluation, plotting, report, scoreboard, tiers
 from mi_lib.experiments import run_grid
-from mi_lib.nonoracle import Population
 
 pd.set_option("display.max_colwidth", None)
 config = tiers.preset(dataset, tier, method="pgd")
@@ -85,16 +84,12 @@ modern_evaluation.summary_table(attacks)
 # shown is 1/k; a rate below it is reported as 0 when no threshold reaches it.
 
 # %%
-low = modern_evaluation.low_fpr_frame(runs, n_boot=n_boot)
+low, scores = modern_evaluation.low_fpr_frame(runs, n_boot=n_boot)
 modern_evaluation.low_fpr_table(low)
 
 # %%
-curves = {}
-for run in runs:
-    if run.config.seed == 0:
-        population = Population.from_signals(run.signals)
-        candidate = modern_evaluation.chosen_candidate(population)
-        curves[f"{run.config.method} ({candidate[0]}, {candidate[1]})"] = (population.member[candidate], population.nonmember[candidate])
+curves = {f"{method} ({candidate[0]}, {candidate[1]})": (members, nonmembers)
+          for (method, seed), (candidate, members, nonmembers) in scores.items() if seed == 0}
 fig = plotting.roc_loglog(curves, title=f"{chapters.DISPLAY_NAMES[dataset]}, seed 0")
 
 # %% [markdown]

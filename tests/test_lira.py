@@ -63,3 +63,21 @@ def test_a_shadow_trains_on_a_random_half_of_the_targets_pool():
         assert np.array_equal(s.x_members.numpy(), pool[s.pool_in]) and np.array_equal(s.x_nonmembers.numpy(), pool[s.pool_out])
     assert not np.array_equal(shadows[0].pool_in, shadows[1].pool_in)
     assert target_config.replace(shadow=1).run_id() != target_config.run_id()
+
+
+def test_the_shadow_attack_scores_each_shadow_with_the_others():
+    rng = np.random.default_rng(4)
+    p, k = 200, 6
+    difficulty = rng.normal(0, 3, p)
+    shadows = []
+    for _ in range(k):
+        order = rng.permutation(p)
+        pool_in, pool_out = np.sort(order[: p // 2]), np.sort(order[p // 2:])
+        phi = difficulty + 2.0 * np.isin(np.arange(p), pool_in) + rng.normal(0, 1, p)
+        conf = 1 / (1 + np.exp(-phi))  # two classes: log-odds of the true label is phi
+        probs = np.stack([conf, 1 - conf], axis=1)
+        shadows.append({"output_train_benign": probs[pool_in], "output_test_benign": probs[pool_out], "train_label": np.zeros(p // 2, int),
+                        "test_label": np.zeros(p // 2, int), "pool_in": pool_in, "pool_out": pool_out})
+    members, nonmembers = lira.shadow_attack(shadows, online=True)
+    assert len(members) + len(nonmembers) <= k * p and len(members) > 0.9 * k * p / 2
+    assert roc_auc(members, nonmembers) > 0.8

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from mi_lib import nonoracle
-from mi_lib.metrics import threshold_attack
+from mi_lib.metrics import roc_curve, threshold_attack, tpr_at_fpr
 
 
 def population(member_scores, nonmember_scores, member_labels=None, nonmember_labels=None):
@@ -74,8 +74,8 @@ def test_a_shadow_fitted_rule_transfers_to_a_target_from_the_same_distribution()
 def test_tpr_at_fpr_known_answer():
     members = np.array([5.0, 4.0, 3.0, 0.5])
     nonmembers = np.array([4.5, 1.0, 0.0, -1.0])
-    assert nonoracle.tpr_at_fpr(members, nonmembers, 0.0) == 0.25  # only 5 is above every non-member
-    assert nonoracle.tpr_at_fpr(members, nonmembers, 0.25) == 0.75  # threshold 3 lets one non-member (4.5) through
+    assert tpr_at_fpr(roc_curve(members, nonmembers), 0.0) == 0.25  # only 5 is above every non-member
+    assert tpr_at_fpr(roc_curve(members, nonmembers), 0.25) == 0.75  # threshold 3 lets one non-member (4.5) through
 
 
 def test_bootstrap_interval_brackets_the_estimate_and_narrows_with_more_points():
