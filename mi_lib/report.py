@@ -101,12 +101,15 @@ def comparison_table(frame: pd.DataFrame, table_id: str, **match) -> pd.DataFram
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
+NOT_TESTABLE = "not testable"  # the verdict of a scope whose models sit outside the papers' regime
+
+
 @dataclasses.dataclass(frozen=True)
 class Verdict:
     """A checked claim: per-seed values of both sides, and the verdict of the module's rule."""
 
     claim: str
-    verdict: str  # "holds" | "does not hold" | "inconclusive"
+    verdict: str  # "holds" | "does not hold" | "inconclusive" | NOT_TESTABLE
     left: tuple[float, ...]
     right: tuple[float, ...]
     detail: str

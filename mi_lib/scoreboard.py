@@ -3,7 +3,9 @@ from this repository's results, scope by scope (a dataset and a method), and the
 
 Chapters whose verdicts are not recomputed here record them when executed (:func:`record`); the scoreboard reads
 those records for the chapters in the book. A claim's overall status: **holds** when every scope that checks it holds, **does not hold** when none does,
-**mixed** otherwise (with the count), and **not yet reproduced** when no chapter checks it yet. Verdicts come from
+**mixed** otherwise (with the count), and **not yet reproduced** when no chapter checks it yet. A scope whose models
+sit outside the papers' regime (verdict **not testable**, e.g. an Original model that does not fit its training set
+and so has no leakage for a defence to cut) is named beside the status but not counted. Verdicts come from
 :func:`mi_lib.report.verdict` (seed-paired, one-sided 95% bound), never from typed text.
 """
 from __future__ import annotations
@@ -53,16 +55,23 @@ def checks(tier: str = "cpu") -> pd.DataFrame:
                         columns=["claim_id", "scope", "models", "chapter", "verdict", "numbers"])
 
 
+STATUSES = ("holds", "does not hold", "mixed", "not yet reproduced")
+
+
 def status(verdicts: pd.Series) -> str:
-    """A claim's overall status from its scopes' verdicts (see the module docstring)."""
+    """A claim's overall status from its scopes' verdicts (see the module docstring). Scopes whose models sit
+    outside the papers' regime (verdict ``not testable``) are named but not counted."""
+    untestable = int((verdicts == report.NOT_TESTABLE).sum())
+    note = f"; {untestable} scope{'s' * (untestable > 1)} not testable at this tier" if untestable else ""
+    verdicts = verdicts[verdicts != report.NOT_TESTABLE]
     if verdicts.empty:
-        return "not yet reproduced"
+        return "not yet reproduced" + note
     holds = int((verdicts == "holds").sum())
     if holds == len(verdicts):
-        return "holds"
+        return "holds" + note
     if holds == 0 and (verdicts == "does not hold").all():
-        return "does not hold"
-    return f"mixed: holds in {holds} of {len(verdicts)} scopes"
+        return "does not hold" + note
+    return f"mixed: holds in {holds} of {len(verdicts)} scopes" + note
 
 
 def summary(found: pd.DataFrame, *, models: str | None = None) -> pd.DataFrame:
@@ -112,11 +121,11 @@ def status_sentence(board_table: pd.DataFrame, *, tier: str) -> str:
     """Sentences counting the claims by their status on our models at ``tier`` (from :func:`board`): the papers'
     claims (C…, O…, F…) and, apart, this project's own checks (P…)."""
     column = board_table[f"our models ({tier} tier)"]
-    kinds = column.str.split(":").str[0]
+    kinds = column.str.extract(f"^({'|'.join(STATUSES)})", expand=False)
     papers = ~board_table["id"].str.startswith("P")  # C…, and the PINEAT observations O…, F…
 
     def counts(mask):
-        return {k: int((kinds[mask] == k).sum()) for k in ("holds", "does not hold", "mixed", "not yet reproduced")}
+        return {k: int((kinds[mask] == k).sum()) for k in STATUSES}
 
     c = counts(papers)
     text = (f"Of the papers' {int(papers.sum())} claims, on our models at the `{tier}` tier: **{c['holds']} hold**, "

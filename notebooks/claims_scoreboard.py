@@ -27,7 +27,9 @@
 # **inconclusive** when the effect lies within the seed spread. A scope with a single model (one seed,
 # or the authors' released models) is judged by the sign of its one difference. A claim's status
 # **holds** when every scope holds, **does not hold** when none does, and is **mixed** otherwise;
-# claims no chapter checks yet are listed as **not yet reproduced**, not hidden.
+# claims no chapter checks yet are listed as **not yet reproduced**, not hidden. A scope whose models sit
+# outside the papers' regime (e.g. an Original model that does not fit its training set, so there is no
+# leakage for a defence to cut) is **not testable** at that tier: named beside the status, not counted.
 
 # %% tags=["parameters"]
 tier = "cpu"  # whose results the scoreboard reads: smoke | cpu | paper

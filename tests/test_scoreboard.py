@@ -9,6 +9,8 @@ def test_status_needs_every_scope_to_hold():
     assert scoreboard.status(pd.Series(["does not hold", "does not hold"])) == "does not hold"
     assert scoreboard.status(pd.Series(["holds", "inconclusive", "does not hold"])) == "mixed: holds in 1 of 3 scopes"
     assert scoreboard.status(pd.Series(["inconclusive"])) == "mixed: holds in 0 of 1 scopes"
+    assert scoreboard.status(pd.Series(["holds", "not testable"])) == "holds; 1 scope not testable at this tier"
+    assert scoreboard.status(pd.Series(["not testable", "not testable"])) == "not yet reproduced; 2 scopes not testable at this tier"
 
 
 def test_summary_lists_every_claim_including_unreproduced_ones():
@@ -34,6 +36,7 @@ def test_board_escapes_text_and_links_chapters():
 def test_status_sentence_counts_every_claim():
     found = pd.DataFrame([
         {"claim_id": "C1", "scope": "a", "models": "ours (cpu tier)", "chapter": "x", "verdict": "holds", "numbers": ""},
+        {"claim_id": "C1", "scope": "b", "models": "ours (cpu tier)", "chapter": "x", "verdict": "not testable", "numbers": ""},
         {"claim_id": "C2", "scope": "a", "models": "ours (cpu tier)", "chapter": "x", "verdict": "holds", "numbers": ""},
         {"claim_id": "C2", "scope": "b", "models": "ours (cpu tier)", "chapter": "x", "verdict": "inconclusive", "numbers": ""},
         {"claim_id": "C3", "scope": "a", "models": "ours (cpu tier)", "chapter": "x", "verdict": "does not hold", "numbers": ""},
