@@ -3,6 +3,8 @@ thresholds (:mod:`mi_lib.nonoracle`), AUC and TPR at low FPR with bootstrap inte
 (C1 re-asked), and post-hoc temperature scaling (:mod:`mi_lib.countermeasures`)."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 
@@ -130,6 +132,34 @@ def temperature_frame(runs, *, temperatures=TEMPERATURES, seed: int = 0) -> pd.D
                          "held-out advantage": held_out_attack(Population.from_signals(signals), seed=seed)["advantage"],
                          "test_acc": run.summary["test_acc"], "adv_test_acc": run.summary["adv_test_acc"]})
     return pd.DataFrame(rows)
+
+
+def regularisation_frame(runs, *, seed: int = 0) -> pd.DataFrame:
+    """L2 regularisation (CCS §7): per model (method, weight decay), the accuracies, the best oracle advantage (the
+    papers' attack) and the held-out attack's advantage, sorted by method and weight decay."""
+    rows = []
+    for run in runs:
+        signals, s = run.signals, run.summary
+        rows.append({"method": run.config.method, "weight decay": run.config.weight_decay, "seed": run.config.seed,
+                     "train_acc": s["train_acc"], "test_acc": s["test_acc"], "adv_train_acc": s["adv_train_acc"], "adv_test_acc": s["adv_test_acc"],
+                     "best oracle advantage": max(s["ib"]["advantage"], s["ia"]["advantage"]),
+                     "held-out advantage": held_out_attack(Population.from_signals(signals), seed=seed)["advantage"]})
+    return pd.DataFrame(rows).sort_values(["method", "weight decay"], kind="stable").reset_index(drop=True)
+
+
+def regularisation_claims(frame: pd.DataFrame, *, dataset: str, robust: str = "pgd") -> list[tuple[str, str, report.Verdict]]:
+    """P3: the robust model's best oracle advantage falls as the weight decay grows (one model per strength: the
+    trend rule on single values), with the robust accuracy it costs in the detail."""
+    sub = frame[frame["method"] == robust].sort_values("weight decay", ascending=False)  # the trend rule reads "grows with x"
+    if len(sub) < 2:
+        return []
+    strengths = [f"{w:g}" for w in sub["weight decay"]]
+    v = report.trend_verdict("Leakage falls as the L2 weight decay grows: it grows as the decay falls", strengths,
+                             sub["best oracle advantage"].to_numpy(), x_name="weight decay", value_name="best oracle advantage")
+    cost = (f"; PGD test accuracy from weight decay {strengths[-1]} to {strengths[0]}: "
+            f"{100 * sub['adv_test_acc'].iloc[-1]:.2f}% → {100 * sub['adv_test_acc'].iloc[0]:.2f}%, clean "
+            f"{100 * sub['test_acc'].iloc[-1]:.2f}% → {100 * sub['test_acc'].iloc[0]:.2f}%")
+    return [("P3", f"{dataset}, {robust.upper()}", dataclasses.replace(v, detail=v.detail + cost))]
 
 
 def early_stopping(dynamics: pd.DataFrame) -> pd.DataFrame:

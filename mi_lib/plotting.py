@@ -187,6 +187,25 @@ def roc_loglog(curves: Mapping[str, tuple[np.ndarray, np.ndarray]], *, title: st
     return fig
 
 
+def regularisation_plot(frame: pd.DataFrame, *, title: str = "") -> plt.Figure:
+    """L2 weight decay (symmetric-log axis, so 0 shows) against leakage (left) and clean / PGD test accuracy (right)."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.6))
+    for i, (method, sub) in enumerate(frame.groupby("method", sort=False)):
+        wd = sub["weight decay"]
+        left.plot(wd, 100 * sub["best oracle advantage"], "-o", color=f"C{i}", label=f"{method}: oracle (best of IB, IA)")
+        left.plot(wd, 100 * sub["held-out advantage"], ":^", color=f"C{i}", label=f"{method}: held-out threshold")
+        right.plot(wd, 100 * sub["test_acc"], "-o", color=f"C{i}", label=f"{method}: clean test")
+        right.plot(wd, 100 * sub["adv_test_acc"], "--s", color=f"C{i}", label=f"{method}: PGD test")
+    positive = frame.loc[frame["weight decay"] > 0, "weight decay"]
+    for ax, ylabel in ((left, "MI advantage (%)"), (right, "test accuracy (%)")):
+        ax.set_xscale("symlog", linthresh=positive.min() if len(positive) else 1e-4)
+        ax.set(xlabel="L2 weight decay (symmetric log scale)", ylabel=ylabel)
+        ax.legend(fontsize=7)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
 def temperature_plot(frame: pd.DataFrame, *, title: str = "") -> plt.Figure:
     """Leakage vs the post-hoc temperature T, per method (mean over seeds); accuracy does not change with T."""
     fig, ax = plt.subplots(figsize=(6, 3.8))
