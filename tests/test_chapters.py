@@ -87,5 +87,7 @@ def test_verifiable_claims_include_iv_and_the_accuracy_cost():
              "iv_advantage": float("nan"), "test_acc": 0.98},
             {"method": "ibp", "seed": 0, "ib": 0.55, "ia": 0.60, "iv": 0.75, "ib_advantage": 0.10, "ia_advantage": 0.20,
              "iv_advantage": 0.50, "test_acc": 0.86}]
-    verdicts = chapters.verifiable_claims(pd.DataFrame(rows), dataset="yale")["verdict"].tolist()
-    assert verdicts == ["holds", "holds", "holds"]  # IV raises the advantage; IB not above natural; accuracy drops
+    ibp = chapters.verifiable_claims(pd.DataFrame(rows), dataset="yale")
+    assert [(c, v.verdict) for c, _, v in ibp] == [("C8", "holds")]  # IV raises the advantage; C9 is the duality model's
+    duality = chapters.verifiable_claims(pd.DataFrame([rows[0], {**rows[1], "method": "duality"}]), dataset="yale")
+    assert [(c, v.verdict) for c, _, v in duality] == [("C8", "holds"), ("C9", "holds"), ("C9", "holds")]  # IB not above natural; accuracy drops
