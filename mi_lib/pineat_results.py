@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from . import paper, report
+from .metrics import cross_entropy_loss, threshold_attack
 from .pineat import ADVERSARIAL, SECOND
 
 METHOD_LABELS = {"original": "Original", "advnat": "AdvNat-1/1", "advran": "AdvRan-1/1"}
@@ -40,6 +41,25 @@ def frame(runs) -> pd.DataFrame:
                      "A_train": s["train_acc"], "A_test": s["test_acc"], "R_train": s["adv_train_acc"], "R_test": s["adv_test_acc"],
                      "P_Enat": s["ib"]["accuracy"], "P_Eadv": s["ia"]["accuracy"],
                      "P_MAX": max(s["ib"]["accuracy"], s["ia"]["accuracy"]), "time_s": s["train_time_s"]})
+    return pd.DataFrame(rows)
+
+
+def cross_entropy_thresholding(runs) -> pd.DataFrame:
+    """PINEAT's P_Enat / P_Eadv computed as PINEAT defines them — the best balanced accuracy of thresholding the
+    cross-entropy loss (low loss = member) on natural / PGD inputs — beside IB / IA (thresholding the true-label
+    confidence) from the same signals: the loss is a decreasing function of the confidence, so they agree."""
+    rows = []
+    for run in runs:
+        signals, c = run.signals, run.config
+        row = {"base": "-" if c.method == "natural" else c.method, "method": method_label(c), "seed": c.seed}
+        for kind, ours, theirs in (("benign", "IB", "P_Enat"), ("adversarial", "IA", "P_Eadv")):
+            member = cross_entropy_loss(signals[f"output_train_{kind}"], signals["train_label"])
+            nonmember = cross_entropy_loss(signals[f"output_test_{kind}"], signals["test_label"])
+            row[f"{theirs} (cross-entropy)"] = threshold_attack(-member, -nonmember).accuracy
+            row[f"{ours} (confidence)"] = run.summary[ours.lower()]["accuracy"]
+        row["equal"] = bool(np.isclose(row["P_Enat (cross-entropy)"], row["IB (confidence)"])
+                            and np.isclose(row["P_Eadv (cross-entropy)"], row["IA (confidence)"]))
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
