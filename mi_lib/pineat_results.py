@@ -65,15 +65,17 @@ def cross_entropy_thresholding(runs) -> pd.DataFrame:
 
 def with_time_ratio(table: pd.DataFrame) -> pd.DataFrame:
     """Mean over seeds per (base, method), with the training time as a ratio to Original of the same base."""
-    means = table.groupby(["base", "method"], sort=False)[COLUMNS + ["time_s"]].mean()
+    grouped = table.groupby(["base", "method"], sort=False)
+    means = grouped[COLUMNS + ["time_s"]].mean()
+    means["seeds"] = grouped["seed"].nunique()
     original = {base: means.loc[(base, "Original"), "time_s"] for base, method in means.index if method == "Original"}
     means["time / Original"] = [row["time_s"] / original.get(base, np.nan) for (base, _), row in means.iterrows()]
     return means
 
 
 def table1(table: pd.DataFrame, *, dataset: str) -> pd.DataFrame:
-    """PINEAT Table 1 rows of ``dataset``: the paper's beside ours (mean over seeds), per (base, method); the paper's
-    hours are converted to a ratio to Original the same way. Variants other than 1/1 have no paper row."""
+    """PINEAT Table 1 rows of ``dataset``: the paper's beside ours (mean over ``seeds`` seeds), per (base, method); the
+    paper's hours are converted to a ratio to Original the same way. Variants other than 1/1 have no paper row."""
     ref = paper.table("pineat_table1")
     ref = ref[ref["dataset"] == ("cifar10" if dataset == "cifar10-jpeg" else dataset)]
     paper_names = {"Natural": "natural", "Original": "original", "PINEAT-1/1": "pineat_1_1", "AdvNat-1/1": "advnat_1_1", "AdvRan-1/1": "advran_1_1"}
@@ -86,7 +88,8 @@ def table1(table: pd.DataFrame, *, dataset: str) -> pd.DataFrame:
             original_h = ref[(ref["base"] == base) & (ref["method"] == "original")]["time_h"]
             rows[(base, method, "paper")] = {**{c: t[c.lower()] for c in COLUMNS},
                                              "time / Original": t["time_h"] / original_h.iloc[0] if len(original_h) else np.nan}
-        rows[(base, method, "reproduced")] = {**{c: values[c] for c in COLUMNS}, "time / Original": values["time / Original"]}
+        rows[(base, method, "reproduced")] = {**{c: values[c] for c in COLUMNS}, "time / Original": values["time / Original"],
+                                              "seeds": values["seeds"]}
     out = pd.DataFrame.from_dict(rows, orient="index").round(4)
     out.index.names = ["base", "method", "source"]
     return out
@@ -168,10 +171,13 @@ def _accuracy_order(table: pd.DataFrame, base: str) -> report.Verdict:
 
 
 def variants(table: pd.DataFrame, *, base: str) -> pd.DataFrame:
-    """The n/m variant study on ``base``: PINEAT-n/m rows (mean over seeds) sorted by n/m, falling, with Original."""
-    means = with_time_ratio(table[table["base"] == base])
-    sub = table[(table["base"] == base)].drop_duplicates("method").set_index("method")
-    keep = [m for m in means.index.get_level_values("method") if m.startswith("PINEAT-") or m == "Original"]
+    """The n/m variant study on ``base``: PINEAT-n/m rows sorted by n/m, falling, with Original; means over the seeds
+    every one of them has (a pair with more seeds does not mix its mean with single runs)."""
+    on_base = table[table["base"] == base]
+    keep = [m for m in on_base["method"].unique() if m.startswith("PINEAT-") or m == "Original"]
+    on_base = on_base[on_base["seed"].isin(report.common_seeds(on_base, *keep))]
+    means = with_time_ratio(on_base)
+    sub = on_base.drop_duplicates("method").set_index("method")
     out = means.loc[[(base, m) for m in keep], COLUMNS + ["time / Original"]].droplevel("base")
     out.insert(0, "n/m", [np.inf if m == "Original" else sub.loc[m, "n"] / sub.loc[m, "m"] for m in keep])
     return out.sort_values("n/m", ascending=False).round(4)

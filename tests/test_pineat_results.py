@@ -1,0 +1,47 @@
+import pandas as pd
+import pytest
+
+from mi_lib import pineat_results, report
+
+
+def row(method, seed, *, p_max, r_test=0.5, a_test=0.8, time_s=100.0, n=1, m=1, base="pgd"):
+    return {"base": base, "method": method, "seed": seed, "n": n, "m": m, "A_train": 1.0, "A_test": a_test, "R_train": 0.9,
+            "R_test": r_test, "P_Enat": p_max - 0.01, "P_Eadv": p_max, "P_MAX": p_max, "time_s": time_s}
+
+
+def table(pineat_p_max=(0.60, 0.61, 0.59), pineat_time=55.0):
+    rows = [row("Original", s, p_max=0.65 + 0.01 * s) for s in range(3)]
+    rows += [row("PINEAT-1/1", s, p_max=p, r_test=0.48, time_s=pineat_time) for s, p in enumerate(pineat_p_max)]
+    rows += [row("PINEAT-2/1", 0, p_max=0.64, n=2, time_s=70.0), row("PINEAT-1/2", 0, p_max=0.58, m=2, time_s=45.0)]
+    return pd.DataFrame(rows)
+
+
+def verdicts(frame, **kwargs):
+    return {cid: v for cid, _, v in pineat_results.table1_claims(frame, dataset="D", **kwargs)}
+
+
+def test_table1_claims_pair_original_and_pineat_by_seed():
+    found = verdicts(table())
+    assert found["C12"].verdict == "holds" and len(found["C12"].left) == 3  # every seed 4–7 pp lower
+    assert found["C13"].verdict == "holds" and "0.55" in found["C13"].detail
+    assert found["C14"].verdict == "holds"  # R_test drops 2 pp, within the paper's largest drop
+    assert verdicts(table(pineat_time=90.0))["C13"].verdict == "does not hold"
+    assert verdicts(table(pineat_p_max=(0.70, 0.71, 0.72)))["C12"].verdict == "does not hold"
+
+
+def test_an_original_model_outside_the_regime_makes_the_leakage_claims_not_testable():
+    frame = table()
+    regime = pd.DataFrame({"method": "pgd", "variant": frame["method"], "in regime": frame["method"] != "Original",
+                           "train_acc": 0.43, "robust gap (adv-train − adv-test)": 0.01})
+    found = verdicts(frame, regime=regime)
+    assert {cid: v.verdict for cid, v in found.items()} == {"C12": report.NOT_TESTABLE, "C13": "holds", "C14": report.NOT_TESTABLE}
+    assert "outside the papers' regime" in found["C12"].detail and "Measured:" in found["C12"].detail
+    assert verdicts(frame, regime=regime.assign(**{"in regime": True}))["C12"].verdict == "holds"
+
+
+def test_the_variant_study_uses_the_seeds_every_variant_has():
+    study = pineat_results.variants(table(), base="pgd")
+    assert list(study.index) == ["Original", "PINEAT-2/1", "PINEAT-1/1", "PINEAT-1/2"]  # n/m falling
+    assert study.loc["PINEAT-1/1", "P_MAX"] == pytest.approx(0.60)  # seed 0 alone, not the mean of three seeds
+    [c15] = [v for cid, _, v in pineat_results.variant_claims(table(), dataset="D", base="pgd") if cid == "C15"]
+    assert c15.verdict == "holds" and "PINEAT-1/2" in c15.detail  # 0.58 < 0.60 < ... with n = 1 fixed
