@@ -90,8 +90,10 @@ regime.round(4)
 # Rows "paper" come from the paper's Table 1 (the data file `mi_lib/reference/paper_tables.json`), rows
 # "reproduced" from the runs above (mean over seeds). The paper trains on the full datasets with the
 # CCS recipes on GPUs; the tier notes above say what this tier shrinks. Time is relative to Original:
-# the runs here were timed on this machine, one at a time (`benchmarks/pineat_runtime.py` times the
-# rounds of every method back to back, free of the noise of separate runs).
+# the runs here were timed on this 2-core machine one training run at a time, but not on an idle machine
+# (other work of the session — tests, notebook executions — shared the cores for part of some runs), so a
+# ratio carries that noise, up to tens of percent; `./run bench-pineat` (`benchmarks/pineat_runtime.py`)
+# times the rounds of every method back to back, free of it.
 
 # %%
 table = pineat_results.table1(frame, dataset=dataset)
