@@ -83,6 +83,7 @@ CHAPTERS = [
     # Verifiable defences (CCS §6): in progress.
     Chapter("yale_verifiable", "verifiable_defences", {"dataset": "yale"}, in_book=False),
     Chapter("fmnist_verifiable", "verifiable_defences", {"dataset": "fmnist"}, in_book=False),
+    Chapter("cifar10_jpeg_pixeldp", "pixeldp", {"dataset": "cifar10-jpeg"}, in_book=False),
     # PINEAT (PRCV 2023): the PGD base on both datasets in the book; the Dist and Diff bases in progress.
     Chapter("fmnist_pineat", "pineat", {"dataset": "fmnist", "pineat_seeds": 3}, {"dataset": "Fashion-MNIST", "bases": "PGD-based training and its n/m variants", "figure": ", Fig. 1"}),
     Chapter("fmnist_pineat_dist_diff", "pineat", {"dataset": "fmnist", "bases": ["dist", "diff"], "variants": [], "trace_figure": False},

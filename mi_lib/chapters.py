@@ -3,6 +3,8 @@ advantage ratio and the regime comparison with the paper, as Markdown strings an
 these and display the results; every number comes from runs and from the papers' data file."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 
@@ -53,6 +55,11 @@ def training_attack(config: ExperimentConfig) -> str:
     if config.method == "duality":
         bound = f"{config.dual_projections} Cauchy projections" if config.dual_projections else "the exact bound"
         return f"dual-network bound with {bound}, certified with the {'exact dual' if config.verified_bound == 'dual' else 'IBP'} bound (duality)"
+    if config.method == "pixeldp":
+        from .pixeldp import noise_sigma
+
+        return (f"Gaussian noise σ = {noise_sigma(config.pixeldp_l2):.4f} on the input (l2 budget {config.pixeldp_l2:g}), "
+                f"predictions averaged over {config.noise_draws} draws (PixelDP)")
     return "clean inputs (natural)"
 
 
@@ -299,3 +306,34 @@ def verifiable_claims(frame: pd.DataFrame, *, dataset: str) -> list[tuple[str, s
                                                                    report.paired(frame, "natural", "test_acc", seeds=seeds),
                                                                    report.paired(frame, method, "test_acc", seeds=seeds), left_name="natural", right_name=method)))
     return checks
+
+
+def pixeldp_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """CCS App. E: natural vs PixelDP (mean over seeds) — accuracies and IB / IA — beside the paper's IB of the
+    released PixelDP CIFAR-10 model and of the natural CIFAR-10 model (Table 4). Percent."""
+    columns = ["train_acc", "test_acc", "adv_train_acc", "adv_test_acc", "ib", "ia"]
+    ours = frame.groupby("method", sort=False)[columns].mean()
+    theirs = {"natural": paper.row("ccs_table4", method="natural"), "pixeldp": paper.row("ccs_pixeldp", method="pixeldp")}
+    rows = {}
+    for method, values in ours.iterrows():
+        label = report.METHOD_LABELS.get(method, method)
+        rows[(label, "paper (CIFAR-10)")] = {c: theirs.get(method, {}).get(c, np.nan) for c in columns}
+        rows[(label, "reproduced")] = values.to_dict()
+    table = pd.DataFrame.from_dict(rows, orient="index")[columns]
+    return (100 * table).round(2).rename(columns=report.COLUMN_LABELS)
+
+
+def pixeldp_claims(frame: pd.DataFrame, *, dataset: str) -> list[tuple[str, str, report.Verdict]]:
+    """App. E's observation, as a scope of C8 (certified defences raise leakage): the PixelDP model's IB above the
+    natural model's, seeds paired; not testable where a model does not fit its training set (train accuracy < 95%),
+    the regime where the paper's models leak."""
+    seeds = report.common_seeds(frame, "pixeldp", "natural")
+    where = DISPLAY_NAMES[dataset]
+    v = report.verdict(f"PixelDP: IB above the natural model's (C8, App. E, {where})", report.paired(frame, "pixeldp", "ib", seeds=seeds),
+                       report.paired(frame, "natural", "ib", seeds=seeds), left_name="PixelDP IB", right_name="natural IB")
+    unfit = frame[frame["train_acc"] < 0.95]
+    if not unfit.empty:
+        accuracies = ", ".join(f"{report.METHOD_LABELS.get(m, m)} {100 * a:.1f}%" for m, a in zip(unfit["method"], unfit["train_acc"]))
+        v = dataclasses.replace(v, verdict=report.NOT_TESTABLE, detail=f"a model does not fit its training set (train accuracy {accuracies}): "
+                                                                       f"outside the papers' regime. Measured: {v.detail}")
+    return [("C8", f"{where}, PixelDP (App. E)", v)]

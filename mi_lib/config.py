@@ -14,9 +14,9 @@ from typing import Any
 
 DATASETS = ("fmnist", "yale", "cifar10", "cifar10-jpeg")
 MODELS = ("fmnist_cnn", "yale_cnn", "wrn", "fmnist_cnn_dual", "yale_cnn_dual")  # *_dual: 4x4 stride-2 convs (spec §2)
-METHODS = ("natural", "pgd", "dist", "diff", "ibp", "diffai", "duality")  # paper names: natural, PGD-, Dist- and Diff-based (TRADES)
-# training; the verifiable defences of CCS §6: interval bound propagation (IBP), DiffAI's Box domain and Wong & Kolter's
-# duality-based convex relaxation
+METHODS = ("natural", "pgd", "dist", "diff", "ibp", "diffai", "duality", "pixeldp")  # paper names: natural, PGD-, Dist- and
+# Diff-based (TRADES) training; the verifiable defences of CCS §6: interval bound propagation (IBP), DiffAI's Box domain and
+# Wong & Kolter's duality-based convex relaxation; and PixelDP's noise layer (CCS App. E)
 VERIFIABLE_METHODS = ("ibp", "diffai", "duality")
 # PINEAT (PRCV 2023, spec §7): how each round uses its adversarial examples; "original" is the base method itself.
 STRATEGIES = ("original", "pineat", "advnat", "advran")
@@ -26,7 +26,7 @@ TIERS = ("smoke", "cpu", "paper", "custom")
 
 
 HASHED_IF_CHANGED = ("dist_coeff", "trades_beta", "adv_fraction", "removal_round", "ibp_kappa", "strategy", "pineat_n", "pineat_m",
-                     "dual_projections", "grad_clip", "verified_bound", "shadow")
+                     "dual_projections", "grad_clip", "verified_bound", "shadow", "pixeldp_l2", "noise_draws")
 
 
 class ConfigError(ValueError):
@@ -131,6 +131,8 @@ class ExperimentConfig:
     grad_clip: float = 0.0  # clip the gradient's l2 norm to this before each update (0: no clipping; duality: 1)
     verified_bound: str = "ibp"  # verifiable methods: the bound that certifies (verified accuracy, IV): ibp | dual (exact)
     shadow: int = 0  # LiRA: k >= 1 trains shadow model k on a random half of the seed's target members + non-members
+    pixeldp_l2: float = 0.1  # PixelDP: the l2 budget L its noise layer certifies (σ from it, DP ε = 1, δ = 0.05; App. E)
+    noise_draws: int = 100  # PixelDP: noise draws averaged per prediction (the authors: 500)
 
     def __post_init__(self) -> None:
         set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731  (frozen)
@@ -157,6 +159,8 @@ class ExperimentConfig:
         set_("grad_clip", _positive("grad_clip", self.grad_clip, kind=float, allow_zero=True))
         _choice("verified_bound", self.verified_bound, VERIFIED_BOUNDS)
         set_("shadow", _positive("shadow", self.shadow, allow_zero=True))
+        set_("pixeldp_l2", _positive("pixeldp_l2", self.pixeldp_l2, kind=float))
+        set_("noise_draws", _positive("noise_draws", self.noise_draws))
         if self.strategy != "original" and self.method not in ("pgd", "dist", "diff"):
             raise ConfigError(f"strategy: {self.strategy!r} wraps an empirical adversarial training method (pgd, dist, diff), "
                               f"got method {self.method!r}")
@@ -236,7 +240,8 @@ class ExperimentConfig:
         fields = self._hashed_dict()
         for name in ("tier", "eval_steps", "n_nonmembers", "verified_bound"):
             fields.pop(name, None)  # (verified_bound is in the hashed fields only when set away from its default)
-        if self.method == "natural":
+        fields.pop("noise_draws", None)  # PixelDP: how many draws a prediction averages, not how it trains
+        if self.method in ("natural", "pixeldp"):  # no training attack: eps only sets the evaluation PGD
             for name in ("eps", "train_steps", "train_step_ratio", "eps_warmup_iters", "eps_ramp_iters"):
                 fields.pop(name)
         if self.method == "dist":  # eps is nominal for Dist-based training (its adversary has no budget)

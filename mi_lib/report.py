@@ -26,6 +26,7 @@ COLUMN_LABELS = {
 METHOD_LABELS = {
     "natural": "Natural", "pgd": "PGD-Based Adv-Train", "dist": "Dist-Based Adv-Train", "diff": "Diff-Based Adv-Train",
     "duality": "Duality-based (Wong & Kolter)", "diffai": "Abstract interpretation (DiffAI)", "ibp": "Interval bound propagation (IBP)",
+    "pixeldp": "PixelDP (noise layer)",
 }
 
 

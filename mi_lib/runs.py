@@ -120,7 +120,13 @@ def run_experiment(
     split = split or membership_split(config)
     model = build_model(config, in_shape=tuple(split.x_members.shape[1:]), n_classes=split.n_classes)
     state = train(config, model, split, checkpoint=cache_root() / "checkpoints" / f"{config.train_id()}.pt", device=device, progress=progress)
-    signals = compute_signals(model, split, eps=config.eps, steps=config.eval_steps, step_size=config.eval_step_size, device=device)
+    scored, attacked = model, None
+    if config.method == "pixeldp":  # the prediction averages noise draws; the evaluation PGD sees one draw per step
+        from .pixeldp import predictors
+
+        scored, attacked = predictors(model, config)
+    signals = compute_signals(scored, split, eps=config.eps, steps=config.eval_steps, step_size=config.eval_step_size, device=device,
+                              attack_model=attacked)
     if config.method in VERIFIABLE_METHODS:  # strategy IV and verified accuracy, beside the authors' schema
         for part, xs, ys in (("train", split.x_members, split.y_members), ("test", split.x_nonmembers, split.y_nonmembers)):
             signals[f"output_{part}_verified"] = verified_outputs(model, xs, ys, eps=config.eps, dual=config.verified_bound == "dual", device=device)

@@ -18,26 +18,31 @@ from .data import MembershipSplit
 SIGNAL_KEYS = ("output_train_benign", "output_test_benign", "output_train_adversarial", "output_test_adversarial", "train_label", "test_label")
 
 
-def softmax_outputs(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, steps: int, step_size: float, batch_size: int = 500, device: torch.device | str = "cpu") -> tuple[np.ndarray, np.ndarray]:
-    """Softmax on clean inputs and on evaluation-PGD inputs (no random start; spec §4.1).
+def softmax_outputs(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, steps: int, step_size: float, batch_size: int = 500,
+                    device: torch.device | str = "cpu", attack_model: nn.Module | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Softmax on clean inputs and on evaluation-PGD inputs (no random start; spec §4.1); the PGD attacks
+    ``attack_model`` when given (PixelDP: one noise draw per step), else ``model``.
 
     x (N, C, H, W) in [0, 1], y (N,). Returns (benign (N, K), adversarial (N, K)) float32 arrays.
     """
     benign, adversarial = [], []
-    with eval_mode(model):
+    attacked = attack_model if attack_model is not None else model
+    with eval_mode(model), eval_mode(attacked):
         for i in range(0, len(y), batch_size):
             xb, yb = x[i : i + batch_size].to(device), y[i : i + batch_size].to(device)
-            x_adv = pgd_linf(model, xb, yb, eps=eps, step_size=step_size, steps=steps, random_start=False)
+            x_adv = pgd_linf(attacked, xb, yb, eps=eps, step_size=step_size, steps=steps, random_start=False)
             with torch.no_grad():
                 benign.append(torch.softmax(model(xb), 1).cpu())
                 adversarial.append(torch.softmax(model(x_adv), 1).cpu())
     return torch.cat(benign).numpy(), torch.cat(adversarial).numpy()
 
 
-def compute_signals(model: nn.Module, split: MembershipSplit, *, eps: float, steps: int, step_size: float, device: torch.device | str = "cpu") -> dict[str, np.ndarray]:
+def compute_signals(model: nn.Module, split: MembershipSplit, *, eps: float, steps: int, step_size: float, device: torch.device | str = "cpu",
+                    attack_model: nn.Module | None = None) -> dict[str, np.ndarray]:
     """All six arrays of the authors' schema for ``split`` (members = train, non-members = test)."""
-    train_benign, train_adv = softmax_outputs(model, split.x_members, split.y_members, eps=eps, steps=steps, step_size=step_size, device=device)
-    test_benign, test_adv = softmax_outputs(model, split.x_nonmembers, split.y_nonmembers, eps=eps, steps=steps, step_size=step_size, device=device)
+    kwargs = dict(eps=eps, steps=steps, step_size=step_size, device=device, attack_model=attack_model)
+    train_benign, train_adv = softmax_outputs(model, split.x_members, split.y_members, **kwargs)
+    test_benign, test_adv = softmax_outputs(model, split.x_nonmembers, split.y_nonmembers, **kwargs)
     return {
         "output_train_benign": train_benign,
         "output_test_benign": test_benign,

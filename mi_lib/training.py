@@ -19,6 +19,7 @@ from . import bounds, dual_network
 from .attacks import pgd_kl, pgd_linf, wrm_linf
 from .config import ExperimentConfig
 from .data import MembershipSplit
+from .pixeldp import pixeldp_loss
 from .runs_io import load_checkpoint, save_checkpoint
 
 LossFn = Callable[..., torch.Tensor]
@@ -109,7 +110,7 @@ def duality_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: flo
 
 
 METHOD_LOSSES: dict[str, LossFn] = {"natural": natural_loss, "pgd": pgd_loss, "dist": dist_loss, "diff": diff_loss,
-                                    "ibp": ibp_train_loss, "diffai": diffai_loss, "duality": duality_loss}
+                                    "ibp": ibp_train_loss, "diffai": diffai_loss, "duality": duality_loss, "pixeldp": pixeldp_loss}
 
 
 def eps_at(config: ExperimentConfig, iteration: int) -> float:
