@@ -331,7 +331,8 @@ def pixeldp_claims(frame: pd.DataFrame, *, dataset: str) -> list[tuple[str, str,
     where = DISPLAY_NAMES[dataset]
     v = report.verdict(f"PixelDP: IB above the natural model's (C8, App. E, {where})", report.paired(frame, "pixeldp", "ib", seeds=seeds),
                        report.paired(frame, "natural", "ib", seeds=seeds), left_name="PixelDP IB", right_name="natural IB")
-    unfit = frame[frame["train_acc"] < 0.95]
+    paired = frame[frame["method"].isin(["natural", "pixeldp"]) & frame["seed"].isin(seeds)]
+    unfit = paired[paired["train_acc"] < 0.95]
     if not unfit.empty:
         accuracies = ", ".join(f"{report.METHOD_LABELS.get(m, m)} {100 * a:.1f}%" for m, a in zip(unfit["method"], unfit["train_acc"]))
         v = dataclasses.replace(v, verdict=report.NOT_TESTABLE, detail=f"a model does not fit its training set (train accuracy {accuracies}): "

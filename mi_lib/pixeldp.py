@@ -8,7 +8,8 @@ Choices here (the paper is silent or its model is not ours): the noise layer sit
 σ = √(2 ln(1.25/δ)) · L / ε; training adds one draw to every training image (from the epoch's seeded generator,
 so a resumed run draws the same noise); the released model's confidence vector is taken as the average over
 draws (spec: unknown). IA attacks the noisy model with the evaluation PGD, one fresh draw per step (expectation
-over transformation with one sample), and scores the averaged prediction on the result.
+over transformation with one sample), and scores the averaged prediction on the result: a weak attack on a noisy
+model, so IA is a lower bound of what PGD examples reveal.
 """
 from __future__ import annotations
 
@@ -43,6 +44,7 @@ class NoisyPrediction(nn.Module):
         super().__init__()
         self.model, self.sigma, self.draws, self.chunk = model, sigma, draws, chunk
         self.generator = torch.Generator().manual_seed(seed)
+        self.train(model.training)  # a new module starts in training mode: take the model's, so eval_mode restores it
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         per_chunk = max(1, self.chunk // len(x))  # draws per forward pass, so a pass holds about ``chunk`` images
@@ -59,5 +61,5 @@ def predictors(model: nn.Module, config: ExperimentConfig) -> tuple[nn.Module, n
     """(the model whose softmax the signals record: ``config.noise_draws`` draws averaged; the model the evaluation
     PGD attacks: one draw per step)."""
     sigma = noise_sigma(config.pixeldp_l2)
-    return (NoisyPrediction(model, sigma=sigma, draws=config.noise_draws, seed=config.seed),
-            NoisyPrediction(model, sigma=sigma, draws=1, seed=config.seed + 1))
+    return (NoisyPrediction(model, sigma=sigma, draws=config.noise_draws, seed=config.seed * 1_000_003),
+            NoisyPrediction(model, sigma=sigma, draws=1, seed=config.seed * 1_000_003 + 1))

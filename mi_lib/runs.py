@@ -131,7 +131,7 @@ def run_experiment(
         for part, xs, ys in (("train", split.x_members, split.y_members), ("test", split.x_nonmembers, split.y_nonmembers)):
             signals[f"output_{part}_verified"] = verified_outputs(model, xs, ys, eps=config.eps, dual=config.verified_bound == "dual", device=device)
     if split.x_removed is not None:  # sensitivity analysis: the left-out members' outputs, beside the authors' schema
-        signals["output_removed_benign"] = softmax_outputs(model, split.x_removed, split.y_removed, eps=0.0, steps=0, step_size=0.0, device=device)[0]
+        signals["output_removed_benign"] = softmax_outputs(scored, split.x_removed, split.y_removed, eps=0.0, steps=0, step_size=0.0, device=device)[0]
         signals["removed_label"], signals["removed_index"] = split.y_removed.numpy(), split.removed_index
     if split.pool_in is not None:  # LiRA shadow: where its members and non-members sit in the target's pool
         signals["pool_in"], signals["pool_out"] = split.pool_in, split.pool_out

@@ -25,7 +25,8 @@
 # (PixelDP's pixel placement, l2 sensitivity 1, σ from the Gaussian mechanism) rather than after the
 # first convolution, and the released model's confidence vector is taken as the average over draws
 # (how the authors got it is not stated; spec §3.4). IA, which the paper does not report for PixelDP,
-# attacks the noisy model with the evaluation PGD, one fresh draw per step.
+# attacks the noisy model with the evaluation PGD, one fresh draw per step — a weak attack on a noisy
+# model, so its IA is a lower bound.
 
 # %% tags=["parameters", "remove-cell"]
 dataset = "cifar10-jpeg"  # yale | fmnist | cifar10 | cifar10-jpeg

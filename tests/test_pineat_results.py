@@ -31,11 +31,14 @@ def test_table1_claims_pair_original_and_pineat_by_seed():
 
 def test_an_original_model_outside_the_regime_makes_the_leakage_claims_not_testable():
     frame = table()
-    regime = pd.DataFrame({"method": "pgd", "variant": frame["method"], "in regime": frame["method"] != "Original",
-                           "train_acc": 0.43, "robust gap (adv-train − adv-test)": 0.01})
+    regime = pd.DataFrame({"method": "pgd", "seed": frame["seed"], "variant": frame["method"], "in regime": frame["method"] != "Original",
+                           "train_acc": 0.43, "fits training set": False, "collapsed": False, "robust gap (adv-train − adv-test)": 0.01})
     found = verdicts(frame, regime=regime)
     assert {cid: v.verdict for cid, v in found.items()} == {"C12": report.NOT_TESTABLE, "C13": "holds", "C14": report.NOT_TESTABLE}
     assert "outside the papers' regime" in found["C12"].detail and "Measured:" in found["C12"].detail
+    assert "it does not fit its training set" in found["C12"].detail
+    fitted = regime.assign(train_acc=1.0, **{"fits training set": True})
+    assert "not far above adv-test" in verdicts(frame, regime=fitted)["C12"].detail
     assert verdicts(frame, regime=regime.assign(**{"in regime": True}))["C12"].verdict == "holds"
 
 

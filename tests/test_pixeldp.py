@@ -56,3 +56,12 @@ def test_the_pixeldp_scope_of_c8_needs_models_that_fit_their_training_set():
     assert (cid, v.verdict) == ("C8", "holds") and "PixelDP" in scope
     [(_, _, unfit)] = chapters.pixeldp_claims(frame.assign(train_acc=[0.63, 0.5]), dataset="cifar10")
     assert unfit.verdict == report.NOT_TESTABLE and "Natural 63.0%" in unfit.detail
+
+
+def test_the_wrappers_leave_the_model_in_the_mode_they_found_it():
+    from mi_lib.signals import softmax_outputs
+
+    model = nn.Sequential(nn.Flatten(), nn.Linear(16, 8), nn.BatchNorm1d(8), nn.Linear(8, 3)).eval()
+    scored, attacked = pixeldp.predictors(model, tiny_config(method="pixeldp", noise_draws=2))
+    softmax_outputs(scored, torch.rand(4, 1, 4, 4), torch.zeros(4, dtype=torch.long), eps=0.1, steps=1, step_size=0.1, attack_model=attacked)
+    assert not model.training
