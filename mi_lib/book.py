@@ -110,13 +110,17 @@ def chapters() -> list[Chapter]:
 def source_hash(chapter: Chapter) -> str:
     """SHA256 of the chapter (source, parameters, labels) and of everything it computes with (``mi_lib`` code
     and reference data), so a library change marks every executed copy stale until it is re-executed (from
-    cached runs: seconds)."""
+    cached runs: seconds). This file is left out: what it holds for a chapter (parameters, labels) is hashed
+    above, and listing a chapter in the book changes no other chapter — except the summary pages, which hash the
+    list of chapters in the book with the verdict records they read."""
     library = Path(__file__).resolve().parent
     h = hashlib.sha256(chapter.path.read_bytes())
     h.update(json.dumps([chapter.parameters, chapter.labels], sort_keys=True).encode())
     for path in sorted([*library.rglob("*.py"), *library.rglob("*.json")]):
-        h.update(path.relative_to(library).as_posix().encode() + b"\0" + path.read_bytes())
+        if path.resolve() != Path(__file__).resolve():
+            h.update(path.relative_to(library).as_posix().encode() + b"\0" + path.read_bytes())
     if chapter.summary:  # the committed verdict records of the cpu tier (see mi_lib.scoreboard.record)
+        h.update(json.dumps([c.name for c in CHAPTERS if c.in_book]).encode())
         for path in sorted((REPO_ROOT / "results" / "cpu" / "verdicts").glob("*.json")):
             h.update(path.name.encode() + b"\0" + path.read_bytes())
     return h.hexdigest()
