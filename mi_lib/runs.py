@@ -71,8 +71,11 @@ class RunResult:
 
     @property
     def trace(self) -> dict[str, np.ndarray]:
-        """A strategy run's ``trace_*`` arrays (``mi_lib.pineat.ExampleTrace.arrays``)."""
+        """A strategy run's ``trace_*`` arrays (``mi_lib.pineat.ExampleTrace.arrays``); a run cached before traces had
+        their own file keeps them in its signals file."""
         arrays = load_arrays(self.directory / "trace.npz")
+        if arrays is None:
+            arrays = {k: v for k, v in self.signals.items() if k.startswith("trace_")} or None
         if arrays is None:
             raise FileNotFoundError(f"{self.directory}/trace.npz is missing or corrupt (a Yale trace never leaves the machine "
                                     "that trained it; a run trained before runs traced their examples has none): delete the "

@@ -135,6 +135,10 @@ def test_a_strategy_run_keeps_its_trace_out_of_the_signals_file(isolated_cache):
     (result.directory / "trace.npz").unlink()
     with pytest.raises(FileNotFoundError, match="trace.npz is missing"):
         result.trace
+    from mi_lib.runs_io import save_arrays
+
+    save_arrays(result.directory / "signals.npz", {**result.signals, "trace_point": np.array([0, 1])})  # cached before trace.npz
+    assert result.trace["trace_point"].tolist() == [0, 1]
 
 
 def test_git_keeps_yale_traces_and_weights_out_of_the_repository():
