@@ -95,7 +95,7 @@ CHAPTERS = [
             {"dataset": "Yale Face"}),
     Chapter("fmnist_modern_evaluation", "modern_evaluation", {"dataset": "fmnist"}, {"dataset": "Fashion-MNIST"}),
     Chapter("cifar10_jpeg_modern_evaluation", "modern_evaluation", {"dataset": "cifar10-jpeg"}, {"dataset": "the CIFAR-10 JPEG stand-in"}),
-    Chapter("yale_lira", "lira", {"dataset": "yale"}, {"dataset": "Yale Face"}, in_book=False),
+    Chapter("yale_lira", "lira", {"dataset": "yale"}, {"dataset": "Yale Face"}),
     Chapter("appendix_cpu_tier_calibration", "appendix_cpu_tier_calibration"),
 ]
 
