@@ -91,7 +91,7 @@ CHAPTERS = [
     Chapter("cifar10_jpeg_pineat", "pineat", {"dataset": "cifar10-jpeg", "variants": [], "trace_figure": False},
             {"dataset": "the CIFAR-10 JPEG stand-in", "bases": "PGD-based training", "figure": ""}),
     # Beyond the papers: modern membership-inference evaluation of the natural-vs-PGD runs (no new training).
-    Chapter("yale_modern_evaluation", "modern_evaluation", {"dataset": "yale", "early_stopping": True, "weight_decays": [1e-4, 1e-2]},
+    Chapter("yale_modern_evaluation", "modern_evaluation", {"dataset": "yale", "early_stopping": True, "weight_decays": [1e-4, 1e-3]},
             {"dataset": "Yale Face"}),
     Chapter("fmnist_modern_evaluation", "modern_evaluation", {"dataset": "fmnist"}, {"dataset": "Fashion-MNIST"}),
     Chapter("cifar10_jpeg_modern_evaluation", "modern_evaluation", {"dataset": "cifar10-jpeg"}, {"dataset": "the CIFAR-10 JPEG stand-in"}),
