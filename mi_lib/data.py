@@ -56,6 +56,7 @@ DISPLAY_NAMES = {
     "cifar10": "CIFAR-10",
     "cifar10-jpeg": "CIFAR-10 JPEG stand-in (q≈75)",
 }
+N_CLASSES = {"fmnist": 10, "yale": 38, "cifar10": 10, "cifar10-jpeg": 10}
 
 REMEDIES = {
     "fmnist": "set MI_DATA_DIR to a folder holding fashion-mnist/raw/*.gz (the four original IDX files; "

@@ -97,9 +97,11 @@ def _paired(frame: pd.DataFrame, method: str, column: str, seeds) -> np.ndarray:
     return report.paired(frame, method, column, seeds=seeds).astype(float)
 
 
-def claims(attacks: pd.DataFrame, low: pd.DataFrame, *, dataset: str, robust: str = "pgd") -> list[tuple[str, str, report.Verdict]]:
+def claims(attacks: pd.DataFrame, low: pd.DataFrame, *, dataset: str, robust: str = "pgd",
+           out_of_regime: str | None = None) -> list[tuple[str, str, report.Verdict]]:
     """P1: C1 under each non-oracle attack (robust advantage > natural's, paired by seed); P2: C1 at low FPR
-    (TPR at 1% FPR, and AUC, of the attacker's chosen candidate, robust > natural)."""
+    (TPR at 1% FPR, and AUC, of the attacker's chosen candidate, robust > natural). With ``out_of_regime`` (why the
+    models are outside the papers' regime: :func:`mi_lib.report.out_of_regime`) every scope is not testable."""
     seeds = report.common_seeds(attacks, "natural", robust)
     scope = f"{dataset}, {robust.upper()} vs natural"
     out = []
@@ -115,7 +117,7 @@ def claims(attacks: pd.DataFrame, low: pd.DataFrame, *, dataset: str, robust: st
             f"A {robust.upper()} model leaks more than the natural one by {name}",
             _paired(chosen, robust, metric, seeds), _paired(chosen, "natural", metric, seeds),
             left_name=f"{robust.upper()} {name}", right_name=f"natural {name}")))
-    return out
+    return out if out_of_regime is None else [(cid, scope, report.not_testable(v, out_of_regime)) for cid, scope, v in out]
 
 
 def temperature_frame(runs, *, temperatures=TEMPERATURES, seed: int = 0) -> pd.DataFrame:

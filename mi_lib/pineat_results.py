@@ -2,7 +2,6 @@
 verdicts of claims C12–C16 and Observation 1, and the geometry of the examples a run traced for two points."""
 from __future__ import annotations
 
-import dataclasses
 import itertools
 
 import numpy as np
@@ -119,16 +118,8 @@ def out_of_regime(regime: pd.DataFrame, base: str) -> str | None:
     if rows.empty or rows["in regime"].all():
         return None
     r = rows[~rows["in regime"]].iloc[0]
-    gap = r["robust gap (adv-train − adv-test)"]
-    why = ("it collapsed" if r["collapsed"] else "it does not fit its training set" if not r["fits training set"]
-           else "its adv-train accuracy is not far above adv-test")
-    return (f"the Original model (seed {r['seed']}) is outside the papers' regime (train accuracy {100 * r['train_acc']:.1f}%, "
-            f"adv-train − adv-test {100 * gap:.1f} pp: {why}), so it does not leak as the paper's does and there is no leakage "
-            "for PINEAT to cut")
-
-
-def _untestable(v: report.Verdict, reason: str) -> report.Verdict:
-    return dataclasses.replace(v, verdict=report.NOT_TESTABLE, detail=f"{reason}. Measured: {v.detail}")
+    return (f"the Original model (seed {r['seed']}) is outside the papers' regime ({report.regime_reason(r)}), so it does not "
+            "leak as the paper's does and there is no leakage for PINEAT to cut")
 
 
 def table1_claims(table: pd.DataFrame, *, dataset: str, regime: pd.DataFrame | None = None) -> list[tuple[str, str, report.Verdict]]:
@@ -158,7 +149,7 @@ def table1_claims(table: pd.DataFrame, *, dataset: str, regime: pd.DataFrame | N
             out.append(("O1", scope, _accuracy_order(table, base)))
     if regime is not None:
         reasons = {_base_scope(dataset, b): out_of_regime(regime, b) for b in table["base"].unique() if b != "-"}
-        out = [(cid, scope, _untestable(v, reasons[scope]) if reasons.get(scope) and cid != "C13" else v) for cid, scope, v in out]
+        out = [(cid, scope, report.not_testable(v, reasons[scope]) if reasons.get(scope) and cid != "C13" else v) for cid, scope, v in out]
     return out
 
 

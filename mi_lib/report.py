@@ -186,6 +186,31 @@ def regime_table(frame: pd.DataFrame, *, n_classes: int = 10, fit_threshold: flo
     return out
 
 
+def regime_reason(row: pd.Series) -> str:
+    """Why a row of :func:`regime_table` is outside the papers' regime, with its numbers."""
+    gap = row["robust gap (adv-train − adv-test)"]
+    why = ("it collapsed" if row["collapsed"] else "it does not fit its training set" if not row["fits training set"]
+           else "its adv-train accuracy is not far above adv-test")
+    return f"train accuracy {100 * row['train_acc']:.1f}%" + ("" if pd.isna(gap) else f", adv-train − adv-test {100 * gap:.1f} pp") + f": {why}"
+
+
+def out_of_regime(frame: pd.DataFrame, methods: Iterable[str], *, n_classes: int) -> str | None:
+    """Why the runs of ``methods`` in ``frame`` (:func:`runs_frame`) cannot test a claim about the papers' regime —
+    the first of them outside it, named — or None when all are in it. Such a model does not leak (or resist) as the
+    papers' do, so comparing it says nothing about their claims: its scope is :data:`NOT_TESTABLE`."""
+    regime = regime_table(frame[frame["method"].isin(list(methods))], n_classes=n_classes)
+    outside = regime[~regime["in regime"]]
+    if outside.empty:
+        return None
+    r = outside.iloc[0]
+    return f"the {METHOD_LABELS.get(r['method'], r['method'])} model (seed {r['seed']}) is outside the papers' regime ({regime_reason(r)})"
+
+
+def not_testable(v: Verdict, reason: str) -> Verdict:
+    """``v`` for a scope outside the papers' regime: verdict :data:`NOT_TESTABLE`, the reason first, the numbers kept."""
+    return dataclasses.replace(v, verdict=NOT_TESTABLE, detail=f"{reason}. Measured: {v.detail}")
+
+
 def advantage_ratio(frame: pd.DataFrame, *, robust: str = "pgd") -> np.ndarray:
     """Per seed: best advantage (max of IB, IA) of the ``robust`` model / best advantage of the natural model."""
     best, seeds = best_advantage(frame), common_seeds(frame, robust, "natural")
