@@ -80,16 +80,17 @@ CHAPTERS = [
     Chapter("yale_model_capacity", "model_capacity", {"dataset": "yale"}),
     Chapter("yale_targeted_attack", "targeted_attack", {"dataset": "yale"}),
     Chapter("yale_attack_eps", "attack_eps", {"dataset": "yale"}),
-    # Verifiable defences (CCS §6): in progress.
-    Chapter("yale_verifiable", "verifiable_defences", {"dataset": "yale"}, in_book=False),
-    Chapter("fmnist_verifiable", "verifiable_defences", {"dataset": "fmnist"}, in_book=False),
+    # Verifiable defences (CCS §6): IBP and DiffAI at the cpu tier; duality-based training until calibrated only at the
+    # smoke tier (tiers.UNCALIBRATED); PixelDP (App. E) in progress.
+    Chapter("yale_verifiable", "verifiable_defences", {"dataset": "yale"}),
+    Chapter("fmnist_verifiable", "verifiable_defences", {"dataset": "fmnist"}),
     Chapter("cifar10_jpeg_pixeldp", "pixeldp", {"dataset": "cifar10-jpeg"}, in_book=False),
-    # PINEAT (PRCV 2023): the PGD base on both datasets and the Dist base on Fashion-MNIST in the book; the rest in progress.
+    # PINEAT (PRCV 2023): the three bases on both datasets.
     Chapter("fmnist_pineat", "pineat", {"dataset": "fmnist", "pineat_seeds": 3}, {"dataset": "Fashion-MNIST", "bases": "PGD-based training and its n/m variants", "figure": ", Fig. 1"}),
-    Chapter("fmnist_pineat_other_bases", "pineat", {"dataset": "fmnist", "bases": ["dist"], "variants": [], "trace_figure": False},
-            {"dataset": "Fashion-MNIST", "bases": "Dist-based training", "figure": ""}),  # the Diff base joins when its runs land
-    Chapter("cifar10_jpeg_pineat", "pineat", {"dataset": "cifar10-jpeg", "variants": [], "trace_figure": False},
-            {"dataset": "the CIFAR-10 JPEG stand-in", "bases": "PGD-based training", "figure": ""}),
+    Chapter("fmnist_pineat_other_bases", "pineat", {"dataset": "fmnist", "bases": ["dist", "diff"], "variants": [], "trace_figure": False},
+            {"dataset": "Fashion-MNIST", "bases": "Dist- and Diff-based training", "figure": ""}),
+    Chapter("cifar10_jpeg_pineat", "pineat", {"dataset": "cifar10-jpeg", "bases": ["pgd", "dist", "diff"], "variants": [], "trace_figure": False},
+            {"dataset": "the CIFAR-10 JPEG stand-in", "bases": "PGD-, Dist- and Diff-based training", "figure": ""}),
     # Beyond the papers: modern membership-inference evaluation of the natural-vs-PGD runs (no new training).
     Chapter("yale_modern_evaluation", "modern_evaluation", {"dataset": "yale", "early_stopping": True, "weight_decays": [1e-4, 1e-3]},
             {"dataset": "Yale Face"}),

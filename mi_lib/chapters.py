@@ -287,28 +287,37 @@ def verifiable_table(frame: pd.DataFrame, *, dataset: str) -> pd.DataFrame:
 
 
 def verifiable_claims(frame: pd.DataFrame, *, dataset: str) -> list[tuple[str, str, report.Verdict]]:
-    """C8 (verifiable defences raise leakage) for every verifiable method in ``frame``, and C9 (provable, i.e.
-    duality-based, training does not raise leakage but costs clean accuracy; DLS) for the duality model, each against
-    the natural model with seeds paired: (claim id, scope, verdict). The best advantage of a verifiable model
-    includes strategy IV."""
+    """C8 (verifiable defences raise leakage; judged on Yale, where CCS §6 finds it — its Fashion-MNIST models barely
+    leak, IB 50.6–52.1%) for every verifiable method in ``frame``, and C9 (provable, i.e. duality-based, training
+    does not raise leakage but costs clean accuracy; DLS) for the duality model off Yale, each against the natural
+    model with seeds paired: (claim id, scope, verdict). The best advantage of a verifiable model includes strategy
+    IV. A collapsed model (test accuracy near chance) makes its scopes not testable; the papers' verifiable models
+    need not fit their training set (their Fashion-MNIST ones reach 75–90%), so fitting is not required here."""
     checks = []
     best = frame[["ib_advantage", "ia_advantage", "iv_advantage"]].max(axis=1)
     where = DISPLAY_NAMES[dataset]
+    regime = report.regime_table(frame, n_classes=N_CLASSES[dataset])
     for method in [m for m in frame["method"].unique() if m not in ("natural", *ROBUST_METHODS)]:
         seeds = report.common_seeds(frame, method, "natural")
         name = report.METHOD_LABELS.get(method, method)
-        scope = f"{where}, {name}"
-        checks.append(("C8", scope, report.verdict(f"{name}: best advantage (IB, IA, IV) > natural's (C8, {where})",
-                                                   report.paired(frame, method, best, seeds=seeds), report.paired(frame, "natural", best, seeds=seeds),
-                                                   left_name=method, right_name="natural")))
-        if method != "duality" or dataset == "yale":  # C9 is the DLS paper's finding on CIFAR-10/SVHN-like data, not on faces
-            continue
-        raises = report.verdict("raises", report.paired(frame, method, "ib", seeds=seeds), report.paired(frame, "natural", "ib", seeds=seeds),
-                                left_name=f"{method} IB", right_name="natural IB")
-        checks.append(("C9", f"{scope} (leakage)", report.negate(raises, f"{name}: IB not above natural's — provable training does not raise leakage (C9, {where})")))
-        checks.append(("C9", f"{scope} (accuracy)", report.verdict(f"{name}: lower clean test accuracy than natural (C9, {where})",
-                                                                   report.paired(frame, "natural", "test_acc", seeds=seeds),
-                                                                   report.paired(frame, method, "test_acc", seeds=seeds), left_name="natural", right_name=method)))
+        scope, found = f"{where}, {name}", []
+        if dataset == "yale":
+            found.append(("C8", scope, report.verdict(f"{name}: best advantage (IB, IA, IV) > natural's (C8, {where})",
+                                                      report.paired(frame, method, best, seeds=seeds), report.paired(frame, "natural", best, seeds=seeds),
+                                                      left_name=method, right_name="natural")))
+        elif method == "duality":  # C9 is the DLS paper's finding on CIFAR-10/SVHN-like data, not on faces
+            raises = report.verdict("raises", report.paired(frame, method, "ib", seeds=seeds), report.paired(frame, "natural", "ib", seeds=seeds),
+                                    left_name=f"{method} IB", right_name="natural IB")
+            found.append(("C9", f"{scope} (leakage)", report.negate(raises, f"{name}: IB not above natural's — provable training does not raise leakage (C9, {where})")))
+            found.append(("C9", f"{scope} (accuracy)", report.verdict(f"{name}: lower clean test accuracy than natural (C9, {where})",
+                                                                      report.paired(frame, "natural", "test_acc", seeds=seeds),
+                                                                      report.paired(frame, method, "test_acc", seeds=seeds), left_name="natural", right_name=method)))
+        collapsed = regime[(regime["method"] == method) & regime["collapsed"]]
+        if not collapsed.empty:
+            r = collapsed.iloc[0]
+            reason = f"the {name} model (seed {r['seed']}) collapsed (test accuracy {100 * r['test_acc']:.1f}%, chance {100 / N_CLASSES[dataset]:.1f}%)"
+            found = [(cid, sc, report.not_testable(v, reason)) for cid, sc, v in found]
+        checks += found
     return checks
 
 

@@ -21,12 +21,13 @@ VERIFIABLE_METHODS = ("ibp", "diffai", "duality")
 # PINEAT (PRCV 2023, spec §7): how each round uses its adversarial examples; "original" is the base method itself.
 STRATEGIES = ("original", "pineat", "advnat", "advran")
 OPTIMIZERS = ("adam", "sgd")
+INITS = ("tf", "torch")  # the plain CNNs' initialisation: the authors' TF code's, or PyTorch's defaults (their PyTorch code)
 VERIFIED_BOUNDS = ("ibp", "dual")  # IBP / Box, or Wong & Kolter's exact dual bound (mi_lib.dual_network)
 TIERS = ("smoke", "cpu", "paper", "custom")
 
 
 HASHED_IF_CHANGED = ("dist_coeff", "trades_beta", "adv_fraction", "removal_round", "ibp_kappa", "strategy", "pineat_n", "pineat_m",
-                     "dual_projections", "grad_clip", "verified_bound", "shadow", "pixeldp_l2", "noise_draws")
+                     "dual_projections", "grad_clip", "verified_bound", "shadow", "pixeldp_l2", "noise_draws", "init")
 
 
 class ConfigError(ValueError):
@@ -133,6 +134,8 @@ class ExperimentConfig:
     shadow: int = 0  # LiRA: k >= 1 trains shadow model k on a random half of the seed's target members + non-members
     pixeldp_l2: float = 0.1  # PixelDP: the l2 budget L its noise layer certifies (σ from it, DP ε = 1, δ = 0.05; App. E)
     noise_draws: int = 100  # PixelDP: noise draws averaged per prediction (the authors: 500)
+    init: str = "tf"  # plain CNNs: "tf" (He-normal convolutions, the authors' TF code; spec §2) or "torch" (PyTorch's defaults,
+    # as the authors' PyTorch code for DiffAI and duality-based training built its nets); the WRN keeps its own
 
     def __post_init__(self) -> None:
         set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731  (frozen)
@@ -158,6 +161,7 @@ class ExperimentConfig:
         set_("dual_projections", _positive("dual_projections", self.dual_projections, allow_zero=True))
         set_("grad_clip", _positive("grad_clip", self.grad_clip, kind=float, allow_zero=True))
         _choice("verified_bound", self.verified_bound, VERIFIED_BOUNDS)
+        _choice("init", self.init, INITS)
         set_("shadow", _positive("shadow", self.shadow, allow_zero=True))
         set_("pixeldp_l2", _positive("pixeldp_l2", self.pixeldp_l2, kind=float))
         set_("noise_draws", _positive("noise_draws", self.noise_draws))

@@ -37,6 +37,9 @@ def _linear(layer: nn.Module, v: torch.Tensor, *, bias: bool) -> torch.Tensor:
     return layer(v)  # Flatten, ZeroPad2d: linear, no bias
 
 
+EXACT_BOUND_MEMORY = 6 * 2**30  # bytes one layer's generators may take (this machine: 24 GiB)
+
+
 class _Zonotope:
     """Centre (B, *s) and generator groups, each (B, R, *s); ``exact`` groups are summed, projected ones medianed."""
 
@@ -49,7 +52,14 @@ class _Zonotope:
             out = _linear(layer, g.reshape(b * r, *g.shape[2:]), bias=False)
             return out.reshape(b, r, *out.shape[1:])
 
-        return _Zonotope(_linear(layer, self.centre, bias=True), [(push(g), exact) for g, exact in self.groups])
+        centre = _linear(layer, self.centre, bias=True)
+        rows = sum(g.shape[0] * g.shape[1] for g, _ in self.groups)
+        needed = rows * centre[0].numel() * centre.element_size()
+        if needed > EXACT_BOUND_MEMORY:  # an exact bound on a wide net with many unstable units: fail clearly, not by the OOM killer
+            raise MemoryError(f"the dual bound needs ~{needed / 2**30:.1f} GiB for one layer's generators ({rows} generator rows x "
+                              f"{centre[0].numel()} units; limit {EXACT_BOUND_MEMORY / 2**30:.0f} GiB): bound fewer points at a time, "
+                              "use a narrower net, or estimate with projections")
+        return _Zonotope(centre, [(push(g), exact) for g, exact in self.groups])
 
     def radius(self, spec: torch.Tensor | None = None) -> torch.Tensor:
         """Σ_g |c·G_g| for every unit (spec None: c = each unit's indicator) or for each row c of ``spec`` (B, S, *s)."""

@@ -39,7 +39,7 @@ class PlainCNN(nn.Module):
     """
 
     def __init__(self, *, in_shape: tuple[int, int, int], channels: list[int], strides: list[int], n_classes: int, hidden: int = 200,
-                 stride2_kernel: int = 3, square: bool = False):
+                 stride2_kernel: int = 3, square: bool = False, init: str = "tf"):
         super().__init__()
         layers, c_in = [], in_shape[0]
         if square and in_shape[1] != in_shape[2]:  # zero-pad the short side (the duality variant pads Yale to 192x192)
@@ -54,24 +54,25 @@ class PlainCNN(nn.Module):
         with torch.no_grad():
             flat = self.features(torch.zeros(1, *in_shape)).shape[1]
         self.classifier = nn.Sequential(nn.Linear(flat, hidden), nn.ReLU(), nn.Linear(hidden, n_classes))
-        _init_tf_style(self)
+        if init == "tf":  # else PyTorch's default initialisation, as built
+            _init_tf_style(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.classifier(self.features(x))
 
 
-def fmnist_cnn(*, width: float = 1.0, in_shape=(1, 28, 28), n_classes: int = 10, dual: bool = False) -> PlainCNN:
+def fmnist_cnn(*, width: float = 1.0, in_shape=(1, 28, 28), n_classes: int = 10, dual: bool = False, init: str = "tf") -> PlainCNN:
     """CCS Table 13 FMNIST CNN: conv 256, 256, 256(s2), 512, 512, 512(s2); FC 200; FC 10 (× width)."""
     channels = [_scaled(c, width) for c in (256, 256, 256, 512, 512, 512)]
     return PlainCNN(in_shape=in_shape, channels=channels, strides=[1, 1, 2, 1, 1, 2], n_classes=n_classes,
-                    stride2_kernel=4 if dual else 3, square=dual)
+                    stride2_kernel=4 if dual else 3, square=dual, init=init)
 
 
-def yale_cnn(*, width: float = 1.0, in_shape=(1, 192, 168), n_classes: int = 38, dual: bool = False) -> PlainCNN:
+def yale_cnn(*, width: float = 1.0, in_shape=(1, 192, 168), n_classes: int = 38, dual: bool = False, init: str = "tf") -> PlainCNN:
     """CCS Table 13 Yale CNN: conv 8, 8(s2), 16, 16(s2), 32, 32(s2), 64, 64(s2); FC 200; FC 38 (× width)."""
     channels = [_scaled(c, width) for c in (8, 8, 16, 16, 32, 32, 64, 64)]
     return PlainCNN(in_shape=in_shape, channels=channels, strides=[1, 2] * 4, n_classes=n_classes,
-                    stride2_kernel=4 if dual else 3, square=dual)
+                    stride2_kernel=4 if dual else 3, square=dual, init=init)
 
 
 class PerImageStandardize(nn.Module):
@@ -135,5 +136,5 @@ def build_model(config: ExperimentConfig, *, in_shape: tuple[int, int, int], n_c
         factory = fmnist_cnn if config.model.startswith("fmnist_cnn") else yale_cnn
         # channels_last speeds up the plain CNNs on CPU (measured 1.2x); it slows the WRN, which keeps NCHW.
         return factory(width=config.width, in_shape=in_shape, n_classes=n_classes,
-                       dual=config.model.endswith("_dual")).to(memory_format=torch.channels_last)
+                       dual=config.model.endswith("_dual"), init=config.init).to(memory_format=torch.channels_last)
     return WideResNet(depth=config.depth, widen=config.width, in_channels=in_shape[0], n_classes=n_classes)

@@ -89,3 +89,10 @@ def test_duality_presets_use_the_dual_variant_and_validate_the_bound():
         config.replace(verified_bound="lp")
     with pytest.raises(ConfigError, match="dual_projections: must be >= 0"):
         config.replace(dual_projections=-1)
+
+
+def test_an_exact_bound_too_large_for_memory_fails_clearly(monkeypatch):
+    model, (x, y) = padded_net(0), batch(6, seed=2)
+    monkeypatch.setattr(dual_network, "EXACT_BOUND_MEMORY", 1000)  # bytes: the first layer's generators exceed it
+    with pytest.raises(MemoryError, match="GiB for one layer's generators.*fewer points at a time"):
+        dual_network.margin_lower_bounds(model, x[..., :6], y, eps=0.05)

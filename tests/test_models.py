@@ -1,7 +1,9 @@
 import pytest
 import torch
 
-from mi_lib.models import PerImageStandardize, WideResNet, fmnist_cnn, yale_cnn
+from mi_lib.config import ConfigError
+from mi_lib.models import PerImageStandardize, WideResNet, build_model, fmnist_cnn, yale_cnn
+from mi_lib.tiers import preset
 
 
 @pytest.mark.parametrize("factory, shape, classes", [(fmnist_cnn, (1, 28, 28), 10), (yale_cnn, (1, 192, 168), 38), (yale_cnn, (1, 48, 42), 38)])
@@ -31,3 +33,15 @@ def test_per_image_standardisation_is_scale_free():
     layer = PerImageStandardize()
     assert torch.allclose(layer(x), layer(255 * x), atol=1e-5)
     assert torch.allclose(layer(x).flatten(1).mean(1), torch.zeros(3), atol=1e-6)
+
+
+def test_init_follows_the_authors_code_per_method():
+    """TF init (He-normal convolutions, zero biases) for the authors' TF methods; PyTorch's defaults (non-zero biases,
+    smaller weights) for DiffAI and duality, whose Box / dual bounds at init are far tighter then."""
+    tf = build_model(preset("yale", "cpu", method="ibp"), in_shape=(1, 48, 42), n_classes=38)
+    torch_init = build_model(preset("yale", "cpu", method="diffai"), in_shape=(1, 48, 42), n_classes=38)
+    conv_tf, conv_torch = tf.features[0], torch_init.features[0]
+    assert (conv_tf.bias == 0).all() and (conv_torch.bias != 0).any()
+    assert conv_torch.weight.abs().max() <= 1 / conv_torch.weight[0].numel() ** 0.5 + 1e-6  # kaiming-uniform bound 1/sqrt(fan_in)
+    with pytest.raises(ConfigError, match="init: unknown value 'he'.*accepted values: tf, torch"):
+        preset("yale", "cpu", method="diffai", init="he")
