@@ -108,6 +108,8 @@ def test_verifiable_claims_include_iv_and_the_accuracy_cost():
     assert [(c, v.verdict) for c, _, v in chapters.verifiable_claims(duality, dataset="fmnist")] == [
         ("C9", "holds"), ("C9", "holds")]  # IB not above natural; accuracy drops (C8 is judged on Yale)
     assert [c for c, _, _ in chapters.verifiable_claims(duality, dataset="yale")] == ["C8"]  # C9 is about CIFAR-10/FMNIST-like data
+    assert "IBP) **4.17×**" in chapters.verifiable_ratio(pd.DataFrame(rows), dataset="yale")  # IV's 0.50 / natural IB's 0.12
+    assert "The abstract's ratio for Yale: **4.5×**" in chapters.verifiable_ratio(pd.DataFrame(rows), dataset="yale")
     collapsed = pd.DataFrame([rows[0], {**rows[1], "test_acc": 0.026}])
     [(cid, _, v)] = chapters.verifiable_claims(collapsed, dataset="yale")
     assert cid == "C8" and v.verdict == report.NOT_TESTABLE and "collapsed (test accuracy 2.6%, chance 2.6%)" in v.detail
