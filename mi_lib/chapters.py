@@ -294,7 +294,7 @@ def verifiable_claims(frame: pd.DataFrame, *, dataset: str) -> list[tuple[str, s
     IV. A collapsed model (test accuracy near chance) makes its scopes not testable; the papers' verifiable models
     need not fit their training set (their Fashion-MNIST ones do not), so fitting is not required here."""
     checks = []
-    best = frame[["ib_advantage", "ia_advantage", "iv_advantage"]].max(axis=1)
+    best = report.best_advantage(frame, report.VERIFIED_ADVANTAGES)
     where = DISPLAY_NAMES[dataset]
     regime = report.regime_table(frame, n_classes=N_CLASSES[dataset])
     for method in [m for m in frame["method"].unique() if m not in ("natural", *ROBUST_METHODS)]:
@@ -324,11 +324,8 @@ def verifiable_claims(frame: pd.DataFrame, *, dataset: str) -> list[tuple[str, s
 def verifiable_ratio(frame: pd.DataFrame, *, dataset: str) -> str:
     """Markdown: the best advantage ratio of a verifiable model over the natural one (the best of IB, IA and IV; mean
     over the seeds both have), beside the abstract's Yale ratio where the paper gives one."""
-    best = frame[["ib_advantage", "ia_advantage", "iv_advantage"]].max(axis=1)
-    ratios = {}
-    for method in [m for m in frame["method"].unique() if m in VERIFIABLE_METHODS]:
-        seeds = report.common_seeds(frame, method, "natural")
-        ratios[method] = float(np.mean(report.paired(frame, method, best, seeds=seeds) / report.paired(frame, "natural", best, seeds=seeds)))
+    ratios = {m: float(np.mean(report.advantage_ratio(frame, robust=m, columns=report.VERIFIED_ADVANTAGES)))
+              for m in frame["method"].unique() if m in VERIFIABLE_METHODS}
     if not ratios:
         return "No verifiable model on this page."
     top = max(ratios, key=ratios.get)

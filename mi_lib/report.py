@@ -62,9 +62,14 @@ def signals_frame(signals_by_method: dict[str, dict[str, np.ndarray]]) -> pd.Dat
     ])
 
 
-def best_advantage(frame: pd.DataFrame) -> pd.Series:
-    """max(IB advantage, IA advantage) per row: the strongest of the two attacks."""
-    return frame[["ib_advantage", "ia_advantage"]].max(axis=1)
+ORACLE_ADVANTAGES = ("ib_advantage", "ia_advantage")  # the papers' two attacks
+VERIFIED_ADVANTAGES = (*ORACLE_ADVANTAGES, "iv_advantage")  # and strategy IV, for verifiable models
+
+
+def best_advantage(frame: pd.DataFrame, columns: Sequence[str] = ORACLE_ADVANTAGES) -> pd.Series:
+    """The largest of ``columns`` per row (NaN skipped): by default max(IB advantage, IA advantage), the strongest of
+    the two attacks; :data:`VERIFIED_ADVANTAGES` adds IV."""
+    return frame[list(columns)].max(axis=1)
 
 
 def mean_spread(frame: pd.DataFrame, *, by: Sequence[str] = ("method",), columns: Sequence[str] = COLUMNS) -> pd.DataFrame:
@@ -211,9 +216,10 @@ def not_testable(v: Verdict, reason: str) -> Verdict:
     return dataclasses.replace(v, verdict=NOT_TESTABLE, detail=f"{reason}. Measured: {v.detail}")
 
 
-def advantage_ratio(frame: pd.DataFrame, *, robust: str = "pgd") -> np.ndarray:
-    """Per seed: best advantage (max of IB, IA) of the ``robust`` model / best advantage of the natural model."""
-    best, seeds = best_advantage(frame), common_seeds(frame, robust, "natural")
+def advantage_ratio(frame: pd.DataFrame, *, robust: str = "pgd", columns: Sequence[str] = ORACLE_ADVANTAGES) -> np.ndarray:
+    """Per seed: best advantage (the largest of ``columns``; by default IB, IA) of the ``robust`` model / best advantage
+    of the natural model."""
+    best, seeds = best_advantage(frame, columns), common_seeds(frame, robust, "natural")
     return paired(frame, robust, best, seeds=seeds) / paired(frame, "natural", best, seeds=seeds)
 
 

@@ -15,6 +15,7 @@ Yale and CIFAR-10 ``cpu`` presets are provisional until their chapters calibrate
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from typing import Any
 
 from .config import ConfigError, ExperimentConfig
@@ -120,8 +121,7 @@ METHOD_SETTINGS.update({
 # DiffAI and duality-based training: the authors trained them with PyTorch code, whose nets start from PyTorch's default
 # initialisation; with the TF code's He init the Box and dual bounds of the untrained nets are hundreds of times looser
 # (the Yale cpu net's Box loss at ε 0.0006: ~2,400 against ~8), and training killed the net (DEVELOPERS.md).
-for _key in [k for k in METHOD_SETTINGS if k[2] in ("diffai", "duality")] + [(d, t, m) for d in ("yale", "fmnist") for t in ("smoke", "cpu")
-                                                                             for m in ("diffai", "duality")]:
+for _key in itertools.product(("yale", "fmnist"), ("smoke", "cpu", "paper"), ("diffai", "duality")):
     METHOD_SETTINGS[_key] = {**METHOD_SETTINGS.get(_key, {}), "init": "torch"}
 # PixelDP (CCS App. E; the authors' released CIFAR-10 model): predictions average 500 noise draws at the paper tier,
 # 100 at the cpu tier (the config's default), 4 at the smoke tier.
