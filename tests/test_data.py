@@ -103,3 +103,29 @@ def test_cifar10_jpeg_stand_in_decodes_with_its_own_name(data_dir):
     assert d.x_train.shape == (50000, 3, 32, 32) and d.x_test.shape == (10000, 3, 32, 32)
     assert np.bincount(d.y_test).tolist() == [1000] * 10
     assert abs(d.x_train[:, 0].mean() / 255 - 0.4913) < 1e-3  # decoded R mean (shared/data README)
+
+
+def test_no_yale_faces_or_weights_are_tracked():
+    """Extended Yale B is for research use and not ours to redistribute: the repository may hold what our models output
+    on the faces (confidences, labels, metrics), never the faces, models trained on them, or traced training images."""
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    listed = subprocess.run(["git", "ls-files"], cwd=root, capture_output=True, text=True)
+    if listed.returncode != 0:
+        pytest.skip("not a git checkout")
+    tracked = listed.stdout.split()
+    assert tracked, "git ls-files listed nothing"
+    faces = {(192 // k, 168 // k) for k in (1, 2, 4, 8)}
+    for path in tracked:
+        lower = path.lower()
+        assert not any(part in lower for part in ("croppedyale", "extended-yale-b", ".pgm")), path
+        if "/yale-" not in lower:
+            continue
+        assert Path(path).name not in ("model.pt", "trace.npz"), path
+        if path.endswith(".npz"):
+            with np.load(root / path) as arrays:
+                for key in arrays.files:
+                    shape = arrays[key].shape
+                    assert len(shape) < 3 and shape[-2:] not in faces, f"{path}:{key} has an image-like shape {shape}"
