@@ -80,11 +80,10 @@ CHAPTERS = [
     Chapter("yale_model_capacity", "model_capacity", {"dataset": "yale"}),
     Chapter("yale_targeted_attack", "targeted_attack", {"dataset": "yale"}),
     Chapter("yale_attack_eps", "attack_eps", {"dataset": "yale"}),
-    # Verifiable defences (CCS §6): IBP and DiffAI at the cpu tier; duality-based training until calibrated only at the
-    # smoke tier (tiers.UNCALIBRATED); PixelDP (App. E) in progress.
+    # Verifiable defences (CCS §6) and the PixelDP noise layer (App. E).
     Chapter("yale_verifiable", "verifiable_defences", {"dataset": "yale"}),
     Chapter("fmnist_verifiable", "verifiable_defences", {"dataset": "fmnist"}),
-    Chapter("cifar10_jpeg_pixeldp", "pixeldp", {"dataset": "cifar10-jpeg"}, in_book=False),
+    Chapter("cifar10_jpeg_pixeldp", "pixeldp", {"dataset": "cifar10-jpeg"}),
     # PINEAT (PRCV 2023): the three bases on both datasets.
     Chapter("fmnist_pineat", "pineat", {"dataset": "fmnist", "pineat_seeds": 3}, {"dataset": "Fashion-MNIST", "bases": "PGD-based training and its n/m variants", "figure": ", Fig. 1"}),
     Chapter("fmnist_pineat_other_bases", "pineat", {"dataset": "fmnist", "bases": ["dist", "diff"], "variants": [], "trace_figure": False},
