@@ -83,6 +83,7 @@ CHAPTERS = [
     # Verifiable defences (CCS §6) and the PixelDP noise layer (App. E).
     Chapter("yale_verifiable", "verifiable_defences", {"dataset": "yale"}),
     Chapter("fmnist_verifiable", "verifiable_defences", {"dataset": "fmnist"}),
+    Chapter("cifar10_jpeg_provable", "verifiable_defences", {"dataset": "cifar10-jpeg", "methods": ["natural", "duality"], "eps": "2/255"}),
     Chapter("cifar10_jpeg_pixeldp", "pixeldp", {"dataset": "cifar10-jpeg"}),
     # PINEAT (PRCV 2023): the three bases on both datasets.
     Chapter("fmnist_pineat", "pineat", {"dataset": "fmnist", "pineat_seeds": 3}, {"dataset": "Fashion-MNIST", "bases": "PGD-based training and its n/m variants", "figure": ", Fig. 1"}),

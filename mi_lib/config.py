@@ -13,7 +13,8 @@ from fractions import Fraction
 from typing import Any
 
 DATASETS = ("fmnist", "yale", "cifar10", "cifar10-jpeg")
-MODELS = ("fmnist_cnn", "yale_cnn", "wrn", "fmnist_cnn_dual", "yale_cnn_dual")  # *_dual: 4x4 stride-2 convs (spec §2)
+MODELS = ("fmnist_cnn", "yale_cnn", "wrn", "fmnist_cnn_dual", "yale_cnn_dual", "small_cnn_dual")  # *_dual: 4x4 stride-2 convs
+# (spec §2); small_cnn_dual: Wong & Kolter's two-conv net (the DLS provable SVHN model), any dataset
 METHODS = ("natural", "pgd", "dist", "diff", "ibp", "diffai", "duality", "pixeldp")  # paper names: natural, PGD-, Dist- and
 # Diff-based (TRADES) training; the verifiable defences of CCS §6: interval bound propagation (IBP), DiffAI's Box domain and
 # Wong & Kolter's duality-based convex relaxation; and PixelDP's noise layer (CCS App. E)
@@ -27,7 +28,8 @@ TIERS = ("smoke", "cpu", "paper", "custom")
 
 
 HASHED_IF_CHANGED = ("dist_coeff", "trades_beta", "adv_fraction", "removal_round", "ibp_kappa", "strategy", "pineat_n", "pineat_m",
-                     "dual_projections", "grad_clip", "verified_bound", "shadow", "pixeldp_l2", "noise_draws", "init")
+                     "dual_projections", "grad_clip", "verified_bound", "shadow", "pixeldp_l2", "noise_draws", "init",
+                     "box_weight_ramp")
 
 
 class ConfigError(ValueError):
@@ -136,6 +138,7 @@ class ExperimentConfig:
     noise_draws: int = 100  # PixelDP: noise draws averaged per prediction (the authors: 500)
     init: str = "tf"  # plain CNNs: "tf" (He-normal convolutions, the authors' TF code; spec §2) or "torch" (PyTorch's defaults,
     # as the authors' PyTorch code for DiffAI and duality-based training built its nets); the WRN keeps its own
+    box_weight_ramp: bool = False  # DiffAI: ramp the Box term's weight with ε (0 → 0.2), as IBP ramps κ (the authors: fixed 0.2)
 
     def __post_init__(self) -> None:
         set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731  (frozen)
@@ -172,7 +175,7 @@ class ExperimentConfig:
             raise ConfigError(f"pineat_n, pineat_m: {self.strategy} is defined for 1/1 only, got {self.pineat_n}/{self.pineat_m}")
         if self.method in VERIFIABLE_METHODS and self.model == "wrn":
             raise ConfigError(f"model: the verifiable methods ({', '.join(VERIFIABLE_METHODS)}) need a plain CNN "
-                              f"(fmnist_cnn, yale_cnn, fmnist_cnn_dual, yale_cnn_dual), got {self.model!r}")
+                              f"({', '.join(m for m in MODELS if m != 'wrn')}), got {self.model!r}")
         if self.adv_fraction != 1.0 and self.method != "pgd":
             raise ConfigError(f"adv_fraction: only PGD-based training mixes clean and adversarial members (method 'pgd'); "
                               f"got {self.adv_fraction} with method {self.method!r}")
@@ -188,6 +191,7 @@ class ExperimentConfig:
             )
         set_("lr_schedule", schedule)
         set_("augment", bool(self.augment))
+        set_("box_weight_ramp", bool(self.box_weight_ramp))
 
     # ----------------------------------------------------------------- derived values
     @property

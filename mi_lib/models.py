@@ -75,6 +75,15 @@ def yale_cnn(*, width: float = 1.0, in_shape=(1, 192, 168), n_classes: int = 38,
                     stride2_kernel=4 if dual else 3, square=dual, init=init)
 
 
+def small_cnn(*, width: float = 1.0, in_shape=(1, 28, 28), n_classes: int = 10, init: str = "torch") -> PlainCNN:
+    """Wong & Kolter's small CNN (their MNIST net; the DLS paper's provable SVHN model, spec §2): conv 16 and 32, both
+    4x4 stride 2, padding 1 (× width); FC 100; the class layer. The input is zero-padded to a square, as the CCS
+    duality variants."""
+    channels = [_scaled(c, width) for c in (16, 32)]
+    return PlainCNN(in_shape=in_shape, channels=channels, strides=[2, 2], n_classes=n_classes, hidden=100,
+                    stride2_kernel=4, square=True, init=init)
+
+
 class PerImageStandardize(nn.Module):
     """TF's per_image_standardization: (x - mean) / max(std, 1/sqrt(n)) per image (Madry's WRN first op)."""
 
@@ -132,6 +141,8 @@ class WideResNet(nn.Module):
 def build_model(config: ExperimentConfig, *, in_shape: tuple[int, int, int], n_classes: int) -> nn.Module:
     """The model named by ``config.model`` at ``config.width``, initialised from ``config.seed``."""
     torch.manual_seed(config.seed)
+    if config.model == "small_cnn_dual":
+        return small_cnn(width=config.width, in_shape=in_shape, n_classes=n_classes, init=config.init).to(memory_format=torch.channels_last)
     if config.model != "wrn":
         factory = fmnist_cnn if config.model.startswith("fmnist_cnn") else yale_cnn
         # channels_last speeds up the plain CNNs on CPU (measured 1.2x); it slows the WRN, which keeps NCHW.

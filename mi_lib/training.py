@@ -97,8 +97,11 @@ def ibp_train_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: f
 
 
 def diffai_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, config: ExperimentConfig, generator: torch.Generator) -> torch.Tensor:
-    """DiffAI with the Box domain (Mirman et al.; spec §3.4): the Box loss at the current (ramped) radius."""
-    return bounds.box_loss(model, x, y, eps=eps) if eps > 0 else F.cross_entropy(model(x), y)
+    """DiffAI with the Box domain (Mirman et al.; spec §3.4): the Box loss at the current (ramped) radius; with
+    ``config.box_weight_ramp`` the Box term's weight grows with the radius, from 0 to the authors' 0.2."""
+    if eps <= 0:
+        return F.cross_entropy(model(x), y)
+    return bounds.box_loss(model, x, y, eps=eps, weight=0.2 * (eps / config.eps if config.box_weight_ramp else 1.0))
 
 
 def duality_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, config: ExperimentConfig, generator: torch.Generator) -> torch.Tensor:

@@ -170,7 +170,7 @@ attack_metrics.drop(columns="seed").groupby(["method", "attack"], sort=False).me
 
 # %%
 if chapters.has_dls_rows(dataset):
-    display(chapters.dls_table1_comparison(frame, attack_metrics, dataset=dataset))
+    display(chapters.dls_comparison(frame, attack_metrics, dataset=dataset))
 else:
     display(Markdown(f"The DLS paper has no {chapters.DISPLAY_NAMES[dataset]} rows; the curves still show the attack's trade-off."))
 fig = plotting.precision_recall_curves(signals, kind="benign", title="precision–recall, benign inputs (IB)")

@@ -118,3 +118,19 @@ def test_dual_bound_at_eps_zero_is_the_clean_margin():
     model, (x, y) = net(), batch(4)
     with torch.no_grad():
         assert torch.allclose(bounds.dual_margin_lower_bounds(model, x, y, eps=0.0), margins_of(model(x), y), atol=1e-4)
+
+
+def test_box_weight_ramp_scales_the_box_term_with_the_radius():
+    """DiffAI's Box term at weight 0.2 · ε_t/ε with ``box_weight_ramp`` (the Yale cpu tier), the authors' fixed 0.2 without."""
+    from mi_lib.tiers import preset
+    from mi_lib.training import diffai_loss
+
+    model, (x, y) = net(0), batch(8, seed=1)
+    config = preset("fmnist", "smoke", method="diffai", eps=0.1)
+    ramped = config.replace(box_weight_ramp=True)
+    g = torch.Generator().manual_seed(0)
+    full = diffai_loss(model, x, y, eps=0.1, config=config, generator=g)
+    assert float(diffai_loss(model, x, y, eps=0.1, config=ramped, generator=g)) == pytest.approx(float(full))  # at ε the same loss
+    expected = bounds.box_loss(model, x, y, eps=0.02, weight=0.2 * 0.02 / 0.1)
+    assert float(diffai_loss(model, x, y, eps=0.02, config=ramped, generator=g)) == pytest.approx(float(expected))
+    assert ramped.train_id() != config.train_id()

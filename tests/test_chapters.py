@@ -91,10 +91,16 @@ def test_dls_table1_comparison_puts_ours_beside_the_paper():
     f = frame(0.92, 0.57, 0.97, 0.68, 0.645)
     metrics = pd.DataFrame([{"method": m, "seed": 0, "attack": a, "accuracy": 0.6, "precision": 0.55, "recall": 0.9, "KL": 0.2, "AUPRC": 0.6}
                             for m in ("natural", "pgd") for a in ("IB", "IA")])
-    table = chapters.dls_table1_comparison(f, metrics, dataset="cifar10-jpeg")
+    table = chapters.dls_comparison(f, metrics, dataset="cifar10-jpeg")
     assert table.loc[("adv-train", "paper"), "inf. acc"] == "74.86%"
     assert table.loc[("nat-train", "reproduced"), "KL"] == "0.20"
     assert chapters.has_dls_rows("cifar10") and not chapters.has_dls_rows("yale")
+    provable = metrics.replace({"method": {"pgd": "duality"}})
+    f3 = f.replace({"method": {"pgd": "duality"}})
+    table3 = chapters.dls_comparison(f3, provable, dataset="cifar10-jpeg", table="dls_table3")
+    assert table3.loc[("pro-train", "paper"), "train"] == "68.57%" and table3.loc[("pro-train", "reproduced"), "recall"] == "90.00%"
+    analogue = chapters.dls_comparison(f3, provable, dataset="fmnist", table="dls_table3")  # no paper rows for Fashion-MNIST
+    assert list(analogue.index) == [("nat-train", "reproduced"), ("pro-train", "reproduced")]
 
 
 def test_verifiable_claims_include_iv_and_the_accuracy_cost():
@@ -108,6 +114,8 @@ def test_verifiable_claims_include_iv_and_the_accuracy_cost():
     assert [(c, v.verdict) for c, _, v in chapters.verifiable_claims(duality, dataset="fmnist")] == [
         ("C9", "holds"), ("C9", "holds")]  # IB not above natural; accuracy drops (C8 is judged on Yale)
     assert [c for c, _, _ in chapters.verifiable_claims(duality, dataset="yale")] == ["C8"]  # C9 is about CIFAR-10/FMNIST-like data
+    unfit = duality.assign(train_acc=[0.63, 0.9])  # a natural model that does not fit its training set tests nothing
+    assert {v.verdict for _, _, v in chapters.verifiable_claims(unfit, dataset="cifar10-jpeg")} == {"not testable"}
     assert "IBP) **4.17×**" in chapters.verifiable_ratio(pd.DataFrame(rows), dataset="yale")  # IV's 0.50 / natural IB's 0.12
     assert "The abstract's ratio for Yale: **4.5×**" in chapters.verifiable_ratio(pd.DataFrame(rows), dataset="yale")
     collapsed = pd.DataFrame([rows[0], {**rows[1], "test_acc": 0.026}])

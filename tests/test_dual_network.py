@@ -77,12 +77,16 @@ def test_duality_presets_use_the_dual_variant_and_validate_the_bound():
     from mi_lib.models import build_model
     from mi_lib.tiers import preset
 
-    config = preset("yale", "cpu", method="duality")
-    assert config.model == "yale_cnn_dual" and config.verified_bound == "dual" and config.grad_clip == 1.0
-    model = build_model(config, in_shape=(1, 48, 42), n_classes=38)
+    assert preset("yale", "paper", method="duality").model == "yale_cnn_dual"  # the CCS net's duality variant
+    config = preset("yale", "paper", method="duality")
+    assert config.verified_bound == "dual" and config.grad_clip == 1.0 and config.dual_projections == 50
+    model = build_model(config.replace(width=1.0), in_shape=(1, 48, 42), n_classes=38)
     kinds = [type(m).__name__ for m in bounds.layers(model)]
     assert kinds[0] == "ZeroPad2d" and model(torch.rand(2, 1, 48, 42)).shape == (2, 38)
     assert [c.kernel_size for c in model.modules() if isinstance(c, nn.Conv2d) and c.stride == (2, 2)] == [(4, 4)] * 4
+    small = build_model(preset("yale", "cpu", method="duality"), in_shape=(1, 24, 21), n_classes=38)  # the cpu tier's net
+    assert [(c.out_channels, c.kernel_size, c.stride) for c in small.modules() if isinstance(c, nn.Conv2d)] == [(16, (4, 4), (2, 2)), (32, (4, 4), (2, 2))]
+    assert preset("cifar10-jpeg", "cpu", method="duality").eps == pytest.approx(2 / 255)  # DLS Table III's provable models
     assert config.replace(verified_bound="ibp").train_id() == config.train_id()
     assert config.replace(verified_bound="ibp").run_id() != config.run_id()
     with pytest.raises(ConfigError, match="verified_bound: unknown value 'lp'"):

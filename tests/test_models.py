@@ -39,7 +39,8 @@ def test_init_follows_the_authors_code_per_method():
     """TF init (He-normal convolutions, zero biases) for the authors' TF methods; PyTorch's defaults (non-zero biases,
     smaller weights) for DiffAI and duality, whose Box / dual bounds at init are far tighter then."""
     tf = build_model(preset("yale", "cpu", method="ibp"), in_shape=(1, 48, 42), n_classes=38)
-    torch_init = build_model(preset("yale", "cpu", method="diffai"), in_shape=(1, 48, 42), n_classes=38)
+    torch_init = build_model(preset("yale", "paper", method="diffai", width=1.0), in_shape=(1, 48, 42), n_classes=38)
+    assert preset("yale", "cpu", method="diffai").init == "tf"  # the cpu tier's Yale DiffAI: IBP's schedule, the Box weight ramped
     conv_tf, conv_torch = tf.features[0], torch_init.features[0]
     assert (conv_tf.bias == 0).all() and (conv_torch.bias != 0).any()
     assert conv_torch.weight.abs().max() <= 1 / conv_torch.weight[0].numel() ** 0.5 + 1e-6  # kaiming-uniform bound 1/sqrt(fan_in)
