@@ -77,8 +77,8 @@ def test_duality_presets_use_the_dual_variant_and_validate_the_bound():
     from mi_lib.models import build_model
     from mi_lib.tiers import preset
 
-    assert preset("yale", "paper", method="duality").model == "yale_cnn_dual"  # the CCS net's duality variant
     config = preset("yale", "paper", method="duality")
+    assert config.model == "yale_cnn_dual"  # the CCS net's duality variant
     assert config.verified_bound == "dual" and config.grad_clip == 1.0 and config.dual_projections == 50
     model = build_model(config.replace(width=1.0), in_shape=(1, 48, 42), n_classes=38)
     kinds = [type(m).__name__ for m in bounds.layers(model)]
