@@ -95,9 +95,22 @@ def grade(name: str, notebook: Path) -> int:
     """Run assignment ``name``'s checker on ``notebook``; returns pytest's exit code (0: every check passed)."""
     if name not in names():
         raise ValueError(f"assignment: unknown value {name!r}; accepted values: {', '.join(names())}")
+    _readable_notebook(Path(notebook))
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(CHECKS / f"test_{name}.py"),
                f"--notebook={Path(notebook).resolve()}", "--rootdir", str(CHECKS)]
     return subprocess.run(command, cwd=REPO_ROOT).returncode
+
+
+def _readable_notebook(path: Path) -> None:
+    """Raise ValueError (one line) unless ``path`` is a Jupyter notebook that can be read."""
+    import nbformat
+
+    if not path.is_file():
+        raise ValueError(f"notebook: {path} does not exist; give the path of the .ipynb file to grade")
+    try:
+        nbformat.read(path, as_version=4)
+    except Exception as err:  # not JSON, not a notebook, unreadable
+        raise ValueError(f"notebook: {path} is not a readable Jupyter notebook (.ipynb): {type(err).__name__}") from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -114,7 +127,11 @@ def main(argv: list[str] | None = None) -> int:
             student, solution = build(name, args.out)
             print(f"{name}: {student} | {solution}")
         return 0
-    return grade(args.name, args.notebook)
+    try:
+        return grade(args.name, args.notebook)
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -27,6 +27,8 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 SOURCES = REPO_ROOT / "notebooks"
 TARGETS = {"cpu": REPO_ROOT / "book", "smoke": REPO_ROOT / "tests" / "notebooks"}
 SOURCE_KEY = "mi_lib_source_sha256"
+PARAMETERS_KEY = "mi_lib_parameters"  # a rerun's own parameters (absent on the book's copies)
+FAILED_DIR = REPO_ROOT / "_build" / "failed"  # notebooks whose execution failed, with their traceback
 
 
 @dataclasses.dataclass(frozen=True)
@@ -108,15 +110,17 @@ def chapters() -> list[Chapter]:
     return CHAPTERS
 
 
-def source_hash(chapter: Chapter) -> str:
+def source_hash(chapter: Chapter, parameters: dict[str, Any] | None = None) -> str:
     """SHA256 of the chapter (source, parameters, labels) and of everything it computes with (``mi_lib`` code
     and reference data), so a library change marks every executed copy stale until it is re-executed (from
     cached runs: seconds). This file is left out: what it holds for a chapter (parameters, labels) is hashed
     above, and listing a chapter in the book changes no other chapter — except the summary pages, which hash the
-    list of chapters in the book with the verdict records they read."""
+    list of chapters in the book with the verdict records they read. A rerun's ``parameters`` enter the hash too."""
     library = Path(__file__).resolve().parent
     h = hashlib.sha256(chapter.path.read_bytes())
     h.update(json.dumps([chapter.parameters, chapter.labels], sort_keys=True).encode())
+    if parameters:  # a rerun's own parameters: its copy is never current as the book's page
+        h.update(json.dumps(parameters, sort_keys=True, default=str).encode())
     for path in sorted([*library.rglob("*.py"), *library.rglob("*.json")]):
         if path.resolve() != Path(__file__).resolve():
             h.update(path.relative_to(library).as_posix().encode() + b"\0" + path.read_bytes())
@@ -165,23 +169,64 @@ def _fill_labels(nb: Any, labels: dict[str, str]) -> None:
                 cell.source = cell.source.replace("{{" + key + "}}", value)
 
 
-def execute(chapter: Chapter, *, tier: str, output: Path | None = None, parameters: dict[str, Any] | None = None) -> Path:
-    """Execute ``chapter`` with papermill at ``tier`` (plus ``parameters``) into ``output`` (default: the tier's copy)."""
+class RerunError(ValueError):
+    """A rerun that would write where the book's own copies or verdict records live."""
+
+
+def _tracked(path: Path) -> bool:
+    """Whether ``path`` lies where the book keeps its executed copies (``book/``, ``tests/notebooks/``)."""
+    path = path.resolve()
+    return any(path.is_relative_to(folder.resolve()) for folder in TARGETS.values())
+
+
+def execute(chapter: Chapter, *, tier: str, output: Path | None = None, parameters: dict[str, Any] | None = None,
+            failed_dir: Path | None = None) -> Path:
+    """Execute ``chapter`` with papermill at ``tier`` (plus ``parameters``) into ``output`` (default: the tier's copy).
+
+    The book's own execution (no ``parameters``, the tier's copy) writes ``book/`` or ``tests/notebooks/`` and the
+    chapter's verdict records. A rerun with ``parameters`` must name an ``output`` outside those folders, records no
+    verdict, and its copy is stamped with its parameters (so it is stale as a book page). Parameters are validated
+    before any kernel starts (:mod:`mi_lib.parameters`). A failing execution keeps its notebook in ``failed_dir``.
+    """
     import jupytext
     import nbformat
     import papermill
 
-    output = output or target_for(chapter, tier)
+    from .parameters import declared, validate
+
+    parameters = dict(parameters or {})
+    validate(chapter.path, parameters, chapter=chapter.name)
+    own = target_for(chapter, tier) if tier in TARGETS else None
+    if parameters and output is None:
+        raise RerunError(f"-o: a rerun with parameters ({', '.join(parameters)}) writes only where you say; add "
+                         f"-o OUT.ipynb outside book/ and tests/notebooks/")
+    output = Path(output or own or "")
+    if output == Path(""):
+        raise RerunError(f"-o: tier {tier!r} has no executed copy in the book; add -o OUT.ipynb")
+    if _tracked(output) and (parameters or own is None or output.resolve() != own.resolve()):
+        raise RerunError(f"-o: {output} is one of the book's executed copies; write a rerun elsewhere (e.g. -o /tmp/{chapter.name}.ipynb)")
+    book_copy = own is not None and output.resolve() == own.resolve()
+    injected = {**chapter.parameters, "tier": tier, **parameters}
+    if book_copy and "chapter" in declared(chapter.path):  # only the book's own page records its verdicts
+        injected["chapter"] = chapter.name
     output.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         src_nb = Path(tmp) / f"{chapter.name}.ipynb"
         jupytext.write(jupytext.read(chapter.path), src_nb)
-        papermill.execute_notebook(str(src_nb), str(src_nb), parameters={**chapter.parameters, "tier": tier, "chapter": chapter.name, **(parameters or {})},
-                                   cwd=str(REPO_ROOT), progress_bar=False, kernel_name="python3")
+        try:
+            papermill.execute_notebook(str(src_nb), str(src_nb), parameters=injected, cwd=str(REPO_ROOT), progress_bar=False,
+                                       kernel_name="python3")
+        except papermill.PapermillExecutionError:
+            if failed_dir is not None:
+                failed_dir.mkdir(parents=True, exist_ok=True)
+                src_nb.replace(failed_dir / src_nb.name)
+            raise
         nb = nbformat.read(src_nb, as_version=4)
     _strip_volatile(nb)
     _fill_labels(nb, chapter.labels)
-    nb.metadata[SOURCE_KEY] = source_hash(chapter)
+    nb.metadata[SOURCE_KEY] = source_hash(chapter, parameters)
+    if parameters:
+        nb.metadata[PARAMETERS_KEY] = parameters
     nbformat.write(nb, output)
     return output
 
@@ -192,15 +237,26 @@ def _parse_value(text: str) -> Any:
     return yaml.safe_load(text)
 
 
+def _fail(message: str, code: int = 2) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return code
+
+
 def main(argv: list[str] | None = None) -> int:
+    from .config import ConfigError
+    from .tiers import TIER_NAMES
+
     parser = argparse.ArgumentParser(prog="python -m mi_lib.book")
     sub = parser.add_subparsers(dest="command", required=True)
-    ex = sub.add_parser("execute", help="execute notebooks (default: the stale ones) at a tier")
+    ex = sub.add_parser("execute", help="the book's own execution: chapters (default: the stale ones) into their copies at a tier")
     ex.add_argument("names", nargs="*", help="chapter names (see mi_lib.book.CHAPTERS); default: every stale one")
     ex.add_argument("--tier", default="cpu", choices=sorted(TARGETS))
     ex.add_argument("--all", action="store_true", help="re-execute every notebook, stale or not")
-    ex.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"))
-    ex.add_argument("-o", "--output", type=Path, help="output notebook (only with one name)")
+    nb = sub.add_parser("notebook", help="execute one chapter, with papermill parameters into -o OUT.ipynb")
+    nb.add_argument("name", help="a chapter name (see mi_lib.book.CHAPTERS)")
+    nb.add_argument("--tier", default="cpu", choices=TIER_NAMES)
+    nb.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"))
+    nb.add_argument("-o", "--output", type=Path, help="output notebook (needed with -p: a rerun never replaces the book's copy)")
     st = sub.add_parser("stale", help="list notebooks whose executed copy is missing or out of date")
     st.add_argument("--tier", default="cpu", choices=sorted(TARGETS))
     args = parser.parse_args(argv)
@@ -210,17 +266,33 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(names) if names else f"all {args.tier} notebooks are up to date")
         return 1 if names else 0
     by_name = {c.name: c for c in chapters()}
-    unknown = [n for n in args.names if n not in by_name]
+    names = [args.name] if args.command == "notebook" else args.names
+    unknown = [n for n in names if n not in by_name]
     if unknown:
-        parser.error(f"unknown chapter(s) {unknown}; accepted: {', '.join(by_name)}")
-    chosen = [by_name[n] for n in args.names] or (chapters() if args.all else stale(args.tier))
+        return _fail(f"unknown chapter {unknown[0]!r}; accepted: {', '.join(by_name)}")
+    chosen = [by_name[n] for n in names] or (chapters() if args.all else stale(args.tier))
     chosen.sort(key=lambda c: c.summary)  # summary pages last: they read what the others record
-    if args.output and len(chosen) != 1:
-        parser.error("--output needs exactly one notebook name")
-    parameters = {name: _parse_value(value) for name, value in args.parameter}
+    parameters = {name: _parse_value(value) for name, value in getattr(args, "parameter", [])}
+    output = getattr(args, "output", None)
+    import papermill
+
+    from .parameters import validate
+
+    try:  # every parameter checked before anything runs
+        for chapter in chosen:
+            validate(chapter.path, parameters, chapter=chapter.name)
+    except ConfigError as err:
+        return _fail(str(err))
     for chapter in chosen:
         print(f"executing {chapter.name} ({chapter.source}.py) at tier {args.tier} {parameters or ''}", flush=True)
-        print(f"  -> {execute(chapter, tier=args.tier, output=args.output, parameters=parameters)}", flush=True)
+        try:
+            path = execute(chapter, tier=args.tier, output=output, parameters=parameters, failed_dir=FAILED_DIR)
+        except (ConfigError, RerunError) as err:
+            return _fail(str(err))
+        except papermill.PapermillExecutionError as err:
+            return _fail(f"{chapter.name} failed in cell {err.exec_count}: {err.ename}: {err.evalue} "
+                         f"(the notebook with its traceback: {FAILED_DIR / (chapter.name + '.ipynb')})", code=1)
+        print(f"  -> {path}", flush=True)
     return 0
 
 

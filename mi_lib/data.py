@@ -132,6 +132,26 @@ def _missing(name: str, searched: list[Path], detail: str = "") -> DataError:
     return DataError(f"{DISPLAY_NAMES[name]} not found{detail} (searched: {where}). To get it: {REMEDIES[name]}.")
 
 
+def _read_npz(path: Path, name: str, keys: tuple[str, ...] | None = None, *, remedy: str | None = None) -> dict[str, np.ndarray]:
+    """The arrays of the ``.npz`` at ``path`` (``keys``, default all); a truncated, corrupt or incomplete file raises
+    :class:`DataError` naming the file, what is wrong and the remedy. Never unpickles (``allow_pickle=False``)."""
+    remedy = remedy or REMEDIES[name]
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            missing = sorted(set(keys or ()) - set(z.files))
+            if missing:
+                raise DataError(f"{path}: incomplete, it lacks the array(s) {', '.join(missing)}. Replace it: {remedy}.")
+            arrays = {k: z[k] for k in (keys or z.files)}
+    except DataError:
+        raise
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, KeyError) as err:
+        raise DataError(f"{path}: truncated or corrupt, not a readable .npz ({type(err).__name__}: {err}). Replace it: {remedy}.") from None
+    broken = [k for k, v in arrays.items() if not isinstance(v, np.ndarray)]  # numpy hands back raw bytes for a damaged member
+    if broken:
+        raise DataError(f"{path}: truncated or corrupt, {', '.join(broken)} is not an array. Replace it: {remedy}.")
+    return arrays
+
+
 def _file_digest(path: Path, algorithm: str) -> str:
     h = hashlib.new(algorithm)
     with open(path, "rb") as f:
@@ -173,6 +193,10 @@ def _read_idx(path: Path) -> np.ndarray:
 def _load_fmnist(dirs: list[Path]) -> ImageData:
     layouts = [("fashion-mnist", "raw"), ("FashionMNIST", "raw")]
     folder = next((d.joinpath(*l) for d in dirs for l in layouts if all(d.joinpath(*l, f).exists() for f in FMNIST_MD5)), None)
+    partial = next((d.joinpath(*l) for d in dirs for l in layouts if any(d.joinpath(*l, f).exists() for f in FMNIST_MD5)), None)
+    if folder is None and partial is not None:  # some of the four files are there: name the missing ones
+        missing = [f for f in FMNIST_MD5 if not (partial / f).exists()]
+        raise DataError(f"Fashion-MNIST: {partial} lacks {', '.join(missing)}. To get them: {REMEDIES['fmnist']}.")
     if folder is None:
         folder = _download_torchvision("fmnist", dirs)
     for fname, md5 in FMNIST_MD5.items():
@@ -207,8 +231,8 @@ def _load_yale(dirs: list[Path]) -> ImageData:
     for d in dirs:
         npz = d / "extended-yale-b-cropped" / "extended-yale-b-cropped.npz"
         if npz.exists():
-            with np.load(npz) as z:
-                x, y = z["x"], z["y"]
+            arrays = _read_npz(npz, "yale", ("x", "y"))
+            x, y = arrays["x"], arrays["y"]
             break
         for archive in (d / "CroppedYale", d / "CroppedYale.zip"):
             if archive.exists():
@@ -235,7 +259,10 @@ def _read_cropped_yale(archive: Path) -> tuple[np.ndarray, np.ndarray]:
     if archive.is_dir():
         files = {str(p.relative_to(archive)): p.read_bytes for p in archive.rglob("*.pgm")}
     else:
-        zf = zipfile.ZipFile(archive)
+        try:
+            zf = zipfile.ZipFile(archive)
+        except (zipfile.BadZipFile, OSError) as err:
+            raise DataError(f"{archive}: truncated or corrupt zip ({err}). Replace it: {REMEDIES['yale']}.") from None
         files = {n: (lambda n=n: zf.read(n)) for n in zf.namelist() if n.endswith(".pgm")}
     names = sorted((n for n in files if _YALE_NAME.search(n)), key=lambda n: (n.split("/")[-2:-1], Path(n).name))
     subjects = sorted({int(_YALE_NAME.search(n).group(1)) for n in names})
@@ -283,8 +310,9 @@ def _load_cifar10(dirs: list[Path]) -> ImageData:
     try:  # torchvision verifies the batches' MD5s
         train = torchvision.datasets.CIFAR10(str(root), train=True, download=False)
         test = torchvision.datasets.CIFAR10(str(root), train=False, download=False)
-    except RuntimeError as err:
-        raise _missing("cifar10", dirs, f": {err}") from err
+    except RuntimeError as err:  # torchvision: "Dataset not found or corrupted"
+        raise DataError(f"{root / 'cifar-10-batches-py'}: a batch file is missing, truncated or fails its MD5 ({err}). "
+                        f"Replace the folder: {REMEDIES['cifar10']}.") from None
     to_nchw = lambda a: np.ascontiguousarray(a.transpose(0, 3, 1, 2))  # noqa: E731
     return ImageData("cifar10", to_nchw(train.data), np.array(train.targets), to_nchw(test.data), np.array(test.targets))
 
@@ -295,8 +323,7 @@ def _load_cifar10_jpeg(dirs: list[Path]) -> ImageData:
     path = next((d / "cifar10-jpeg" / "cifar10-jpeg.npz" for d in dirs if (d / "cifar10-jpeg" / "cifar10-jpeg.npz").exists()), None)
     if path is None:
         raise _missing("cifar10-jpeg", dirs)
-    with np.load(path) as z:
-        arrays = {k: z[k] for k in ("train_jpeg", "train_offsets", "y_train", "test_jpeg", "test_offsets", "y_test")}
+    arrays = _read_npz(path, "cifar10-jpeg", ("train_jpeg", "train_offsets", "y_train", "test_jpeg", "test_offsets", "y_test"))
     for key, expected in CIFAR_JPEG_SHA256.items():
         _check("cifar10-jpeg", key, hashlib.sha256(arrays[key].tobytes()).hexdigest(), expected)
 
@@ -333,8 +360,8 @@ def load_released_yale_outputs(model: str, *, data_dir: str | os.PathLike | None
             "copy `*/Yale/output_results/*.npz` from the GitHub repository inspire-group/privacy-vs-robustness into "
             "MI_DATA_DIR/pvr-yale-outputs/ under the names natural, pgd, dist, diff, duality, diffai, ibp."
         )
-    with np.load(path) as z:
-        return {k: z[k] for k in z.files}
+    return _read_npz(path, "yale", remedy="copy it again from the GitHub repository inspire-group/privacy-vs-robustness "
+                     f"(*/Yale/output_results/*.npz) into MI_DATA_DIR/pvr-yale-outputs/{model}.npz")
 
 
 # --------------------------------------------------------------------------- membership split

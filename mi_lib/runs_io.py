@@ -9,6 +9,7 @@ import hashlib
 import io
 import json
 import os
+import pickle
 import tempfile
 import warnings
 from pathlib import Path
@@ -65,8 +66,18 @@ def save_checkpoint(path: Path, payload: dict[str, Any]) -> None:
 
 
 def load_checkpoint(path: Path) -> dict[str, Any] | None:
+    """The checkpoint at ``path``, loaded with ``weights_only=True``: tensors, numbers, strings and containers only,
+    never code. A file that holds anything else (a pickle payload), or fails its checksum, is refused with a
+    warning and treated as missing."""
     data = verified_read(path)
-    return None if data is None else torch.load(io.BytesIO(data), weights_only=False)
+    if data is None:
+        return None
+    try:
+        return torch.load(io.BytesIO(data), weights_only=True)
+    except pickle.UnpicklingError as err:
+        warnings.warn(f"{path}: refused, it holds objects other than weights ({str(err).splitlines()[0]}); "
+                      "ignoring it and recomputing", CorruptArtifact, stacklevel=2)
+        return None
 
 
 def save_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:

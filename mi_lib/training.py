@@ -6,6 +6,7 @@ training uses the authors' l-inf WRM adversary (§3.2); Diff-based training is T
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import time
 from pathlib import Path
@@ -116,6 +117,13 @@ METHOD_LOSSES: dict[str, LossFn] = {"natural": natural_loss, "pgd": pgd_loss, "d
                                     "ibp": ibp_train_loss, "diffai": diffai_loss, "duality": duality_loss, "pixeldp": pixeldp_loss}
 
 
+def training_precision(config: ExperimentConfig, device: torch.device | str) -> contextlib.AbstractContextManager:
+    """The arithmetic of training's forward passes (model and training attack): bfloat16 autocast for
+    ``precision="bf16"`` (convolutions and matrix products in bf16; losses, softmax and the weights stay float32),
+    else a no-op. Back-propagation and the optimiser step run outside it; evaluation never uses it."""
+    return torch.autocast(device_type=torch.device(device).type, dtype=torch.bfloat16, enabled=config.precision == "bf16")
+
+
 def eps_at(config: ExperimentConfig, iteration: int) -> float:
     """Training eps at ``iteration``: 0 during the warm-up, then a linear ramp to ``config.eps``."""
     if iteration < config.eps_warmup_iters:
@@ -201,6 +209,7 @@ def train(
     state = TrainingState()
     saved = load_checkpoint(checkpoint)
     if saved is not None:
+        _check_threads(saved, checkpoint)
         model.load_state_dict(saved["model"])
         optimizer.load_state_dict(saved["optimizer"])
         state = TrainingState(**saved["state"])
@@ -235,7 +244,8 @@ def train(
                 trace.add(idx, adversarial_examples, second_examples, epoch=epoch + 1)
             else:
                 extra = {"adv_mask": adversarial[idx]} if adversarial is not None else {}
-                loss = loss_fn(model, x, y, eps=eps, config=config, generator=generator, **extra)
+                with training_precision(config, device):
+                    loss = loss_fn(model, x, y, eps=eps, config=config, generator=generator, **extra)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 if config.grad_clip:
@@ -249,10 +259,25 @@ def train(
         if snapshot_every and (state.epoch % snapshot_every == 0 or state.epoch == total):
             save_checkpoint(snapshot_path(checkpoint, state.epoch), {"model": model.state_dict(), "epoch": state.epoch})
         state.trace = trace.state() if trace is not None else None
-        save_checkpoint(checkpoint, {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "state": dataclasses.asdict(state)})
+        save_checkpoint(checkpoint, {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "state": dataclasses.asdict(state),
+                                     "threads": torch.get_num_threads()})
         bar.set_postfix(loss=f"{loss_sum / n:.3f}")
     model.eval()
     return state
+
+
+class ResumeError(RuntimeError):
+    """A checkpoint that cannot be resumed here without changing the run's numbers."""
+
+
+def _check_threads(saved: dict, checkpoint: Path) -> None:
+    """Refuse to resume under another thread count: CPU results are bit-identical only at the same count, so a run
+    resumed under another would mix two trajectories under one run id. (Checkpoints written before the count was
+    recorded carry none and resume as before.)"""
+    threads, here = saved.get("threads"), torch.get_num_threads()
+    if threads is not None and threads != here:
+        raise ResumeError(f"threads: {checkpoint} was trained with {threads} threads and this process has {here}; resume with "
+                          f"torch.set_num_threads({threads}) (or OMP_NUM_THREADS={threads}), or delete the checkpoint to retrain")
 
 
 def snapshot_path(checkpoint: Path, epoch: int) -> Path:
