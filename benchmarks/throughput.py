@@ -1,10 +1,17 @@
-"""Throughput of natural training, PGD-10 adversarial training and the evaluation attack (PGD-20), for each
-model preset, with mi_lib's code beside a plain reference loop (same model and batch, untuned: NCHW
-layout, textbook PGD that back-propagates into the weights too). Prints images/s and the ratio.
+"""Training and attack throughput of each model preset, measured side by side in one run.
 
-Run: ./run bench [--seconds 3] [--models fmnist,yale,cifar10]
-Note: the malloc settings of ./run apply to both columns; compare with and without them by running this
-file directly with plain `python`.
+For each preset (the model and batch of a tier), images/s of
+* PGD-10 adversarial training: a plain reference loop (float32, NCHW, textbook PGD whose steps back-propagate into
+  the weights too) against mi_lib's training step as a tier runs it (``training.pgd_loss`` under
+  ``training.training_precision``), in float32 and in bfloat16 autocast; and where mi_lib's step spends its time
+  (the 10 attack steps against the weight update);
+* PGD-20 evaluation (always float32 in mi_lib): the reference against ``attacks.pgd_linf``.
+Ratios are taken within the run, so they hold for this machine; the header says whether its CPU computes bf16
+natively (without AVX512-BF16 or AMX, bf16 is emulated and far slower than float32).
+
+Run: ./run bench [--seconds 3] [--models fmnist,fmnist-long,yale,cifar10] [--precisions fp32,bf16]
+Note: the malloc settings of ./run apply to both columns; compare with and without them by running this file
+directly with plain `python`.
 """
 from __future__ import annotations
 
@@ -17,8 +24,11 @@ from torch.nn import functional as F
 from mi_lib.attacks import pgd_linf
 from mi_lib.models import build_model
 from mi_lib.tiers import preset
+from mi_lib.training import adversary, training_precision
 
 SHAPES = {"fmnist": ((1, 28, 28), 10), "yale": ((1, 48, 42), 38), "cifar10": ((3, 32, 32), 10)}
+PRESETS = {"fmnist": ("fmnist", "cpu"), "fmnist-long": ("fmnist", "long"), "yale": ("yale", "cpu"), "cifar10": ("cifar10", "cpu"),
+           "cifar10-long": ("cifar10", "long")}
 
 
 def reference_pgd(model, x, y, eps, step, steps, random_start):
@@ -36,55 +46,95 @@ def reference_pgd(model, x, y, eps, step, steps, random_start):
 
 
 def measure(fn, batch: int, seconds: float) -> float:
-    fn()  # warm-up
+    """Images/s of ``fn`` (one batch per call) over at least ``seconds`` (and at least two calls), after a warm-up call."""
+    fn()
     start, n = time.perf_counter(), 0
-    while time.perf_counter() - start < seconds:
+    while time.perf_counter() - start < seconds or n < 2 * batch:
         fn()
         n += batch
     return n / (time.perf_counter() - start)
 
 
-def bench(dataset: str, seconds: float) -> None:
-    config = preset(dataset, "cpu", method="pgd")
+def cpu_bf16_native() -> bool:
+    """Whether this CPU has bf16 arithmetic (AVX512-BF16 or AMX), from /proc/cpuinfo's flags."""
+    try:
+        flags = open("/proc/cpuinfo").read()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def bench(name: str, seconds: float, precisions: list[str]) -> None:
+    dataset, tier = PRESETS[name]
     in_shape, classes = SHAPES[dataset]
-    batch = config.batch_size
+    base = preset(dataset, tier, method="pgd")
+    batch = base.batch_size
     x, y = torch.rand(batch, *in_shape), torch.randint(0, classes, (batch,))
-    g = torch.Generator().manual_seed(0)
-    ours = build_model(config, in_shape=in_shape, n_classes=classes)
-    plain = build_model(config, in_shape=in_shape, n_classes=classes).to(memory_format=torch.contiguous_format)
-    opt_ours, opt_plain = torch.optim.Adam(ours.parameters(), 1e-4), torch.optim.Adam(plain.parameters(), 1e-4)
-    eps, steps, step = config.eps, 10, 2.5 * config.eps / 10
+    plain = build_model(base, in_shape=in_shape, n_classes=classes).to(memory_format=torch.contiguous_format)
+    opt_plain = torch.optim.Adam(plain.parameters(), 1e-4)
+    eps, steps, step = base.eps, 10, 2.5 * base.eps / 10
+    label = f"{name}: {base.model} width {base.width:g}" + (f" depth {base.depth}" if base.model == "wrn" else "") + f", batch {batch}"
+    print(f"\n{label}", flush=True)
 
-    def train_step(model, opt, inputs):
-        opt.zero_grad()
-        F.cross_entropy(model(inputs), y).backward()
-        opt.step()
+    def plain_train():
+        x_adv = reference_pgd(plain, x, y, eps, step, steps, True)
+        opt_plain.zero_grad()
+        F.cross_entropy(plain(x_adv), y).backward()
+        opt_plain.step()
 
-    cases = {
-        "natural training": (lambda: train_step(ours, opt_ours, x), lambda: train_step(plain, opt_plain, x)),
-        "PGD-10 training": (
-            lambda: train_step(ours, opt_ours, pgd_linf(ours, x, y, eps=eps, step_size=step, steps=steps, random_start=True, generator=g)),
-            lambda: train_step(plain, opt_plain, reference_pgd(plain, x, y, eps, step, steps, True)),
-        ),
-        "PGD-20 evaluation": (
-            lambda: pgd_linf(ours, x, y, eps=eps, step_size=config.eval_step_size, steps=20, random_start=False),
-            lambda: reference_pgd(plain, x, y, eps, config.eval_step_size, 20, False),
-        ),
-    }
-    label = f"{dataset} {config.model} width {config.width:g}" + (f" depth {config.depth}" if config.model == "wrn" else "")
-    for name, (fast, slow) in cases.items():
-        a, b = measure(fast, batch, seconds), measure(slow, batch, seconds)
-        print(f"{label:32s} {name:18s} mi_lib {a:8.1f} img/s   reference {b:8.1f} img/s   ratio {a / b:5.2f}x", flush=True)
+    reference = measure(plain_train, batch, seconds)
+    print(f"  PGD-10 training   reference (fp32, NCHW, textbook PGD)  {reference:8.1f} img/s", flush=True)
+    rates = {}
+    for precision in precisions:
+        config = base.replace(precision=precision)
+        model = build_model(config, in_shape=in_shape, n_classes=classes)
+        opt = torch.optim.Adam(model.parameters(), 1e-4)
+        g = torch.Generator().manual_seed(0)
+
+        def attack():
+            with training_precision(config, "cpu"):
+                return adversary(model, x, y, eps=eps, config=config, generator=g)
+
+        x_adv = attack()
+
+        def update():
+            with training_precision(config, "cpu"):
+                loss = F.cross_entropy(model(x_adv), y)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+
+        def train_step():
+            nonlocal x_adv
+            x_adv = attack()
+            update()
+
+        rates[precision] = measure(train_step, batch, seconds)
+        t_attack, t_update = batch / measure(attack, batch, seconds / 2), batch / measure(update, batch, seconds / 2)
+        share = t_attack / (t_attack + t_update)
+        print(f"  PGD-10 training   mi_lib {precision}                          {rates[precision]:8.1f} img/s   "
+              f"{rates[precision] / reference:5.2f}x reference   (attack {share:4.0%} of a step, update {1 - share:4.0%})", flush=True)
+    if "fp32" in rates and "bf16" in rates:
+        print(f"  PGD-10 training   mi_lib bf16 / mi_lib fp32: {rates['bf16'] / rates['fp32']:5.2f}x", flush=True)
+    ours = build_model(base, in_shape=in_shape, n_classes=classes)
+    a = measure(lambda: pgd_linf(ours, x, y, eps=eps, step_size=base.eval_step_size, steps=20, random_start=False), batch, seconds)
+    b = measure(lambda: reference_pgd(plain, x, y, eps, base.eval_step_size, 20, False), batch, seconds)
+    print(f"  PGD-20 evaluation mi_lib fp32 {a:8.1f} img/s   reference {b:8.1f} img/s   {a / b:5.2f}x", flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=3.0)
-    parser.add_argument("--models", default="fmnist,yale,cifar10")
+    parser.add_argument("--models", default="fmnist,fmnist-long,yale,cifar10", help=f"any of {', '.join(PRESETS)}")
+    parser.add_argument("--precisions", default="fp32,bf16")
     args = parser.parse_args()
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, batch = the cpu preset's")
-    for dataset in args.models.split(","):
-        bench(dataset, args.seconds)
+    native = cpu_bf16_native()
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, CPU capability {torch.backends.cpu.get_cpu_capability()}, "
+          f"bf16 {'native (AVX512-BF16/AMX)' if native else 'emulated (no AVX512-BF16/AMX: expect bf16 far slower than fp32)'}")
+    for name in args.models.split(","):
+        if name not in PRESETS:
+            raise SystemExit(f"error: --models: unknown preset {name!r}; accepted: {', '.join(PRESETS)}")
+        bench(name, args.seconds, args.precisions.split(","))
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from .config import ExperimentConfig, parse_eps
 from .data import MembershipSplit, membership_split
 from .metrics import true_label_confidence as true_label_conf
 from .models import build_model
-from .runs import cache_root, resolve_device, run_dir, run_experiment, summarize
+from .runs import cache_root, checkpoint_path, resolve_device, run_dir, run_experiment, summarize
 from .runs_io import load_arrays, load_checkpoint, save_arrays, save_checkpoint
 from .signals import compute_signals, softmax_outputs
 from .training import snapshot_path, train
@@ -40,7 +40,7 @@ def trained_model(config: ExperimentConfig, *, split: MembershipSplit | None = N
     if saved is not None and saved.get("train_id") == config.train_id():
         model.load_state_dict(saved["model"])
     else:
-        train(config, model, split, checkpoint=cache_root() / "checkpoints" / f"{config.train_id()}.pt", device=device, progress=progress)
+        train(config, model, split, checkpoint=checkpoint_path(config), device=device, progress=progress)
         save_checkpoint(weights, {"model": model.state_dict(), "train_id": config.train_id()})
     return model.to(device).eval(), split
 

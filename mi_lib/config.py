@@ -24,12 +24,13 @@ STRATEGIES = ("original", "pineat", "advnat", "advran")
 OPTIMIZERS = ("adam", "sgd")
 INITS = ("tf", "torch")  # the plain CNNs' initialisation: the authors' TF code's, or PyTorch's defaults (their PyTorch code)
 VERIFIED_BOUNDS = ("ibp", "dual")  # IBP / Box, or Wong & Kolter's exact dual bound (mi_lib.dual_network)
-TIERS = ("smoke", "cpu", "paper", "custom")
+TIERS = ("smoke", "cpu", "long", "paper", "custom")
+PRECISIONS = ("fp32", "bf16")  # training arithmetic: float32, or bfloat16 autocast with float32 weights (evaluation: float32)
 
 
 HASHED_IF_CHANGED = ("dist_coeff", "trades_beta", "adv_fraction", "removal_round", "ibp_kappa", "strategy", "pineat_n", "pineat_m",
                      "dual_projections", "grad_clip", "verified_bound", "shadow", "pixeldp_l2", "noise_draws", "init",
-                     "box_weight_ramp")
+                     "box_weight_ramp", "precision")
 
 
 class ConfigError(ValueError):
@@ -139,6 +140,8 @@ class ExperimentConfig:
     init: str = "tf"  # plain CNNs: "tf" (He-normal convolutions, the authors' TF code; spec §2) or "torch" (PyTorch's defaults,
     # as the authors' PyTorch code for DiffAI and duality-based training built its nets); the WRN keeps its own
     box_weight_ramp: bool = False  # DiffAI: ramp the Box term's weight with ε (0 → 0.2), as IBP ramps κ (the authors: fixed 0.2)
+    precision: str = "fp32"  # training forward passes (model and training attack) in "bf16" autocast; weights, optimiser and
+    # every evaluation (signals, evaluation PGD, bounds) stay float32
 
     def __post_init__(self) -> None:
         set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731  (frozen)
@@ -165,6 +168,7 @@ class ExperimentConfig:
         set_("grad_clip", _positive("grad_clip", self.grad_clip, kind=float, allow_zero=True))
         _choice("verified_bound", self.verified_bound, VERIFIED_BOUNDS)
         _choice("init", self.init, INITS)
+        _choice("precision", self.precision, PRECISIONS)
         set_("shadow", _positive("shadow", self.shadow, allow_zero=True))
         set_("pixeldp_l2", _positive("pixeldp_l2", self.pixeldp_l2, kind=float))
         set_("noise_draws", _positive("noise_draws", self.noise_draws))

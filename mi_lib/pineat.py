@@ -18,7 +18,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from .config import ExperimentConfig
-from .training import adversary, trades_objective
+from .training import adversary, trades_objective, training_precision
 
 
 def base_objective(model: nn.Module, x: torch.Tensor, y: torch.Tensor, x_pert: torch.Tensor, *, config: ExperimentConfig) -> torch.Tensor:
@@ -64,7 +64,8 @@ def round_update(model: nn.Module, optimizer: torch.optim.Optimizer, x: torch.Te
     examples generated with the current weights, then n adversarial updates, then m second-kind updates). Returns
     the mean loss of the round (detached), the n adversarial examples and the m second-kind examples."""
     n, m = config.pineat_n, config.pineat_m
-    adversarial = [adversary(model, x, y, eps=eps, config=config, generator=generator) for _ in range(n)]
+    with training_precision(config, x.device):
+        adversarial = [adversary(model, x, y, eps=eps, config=config, generator=generator) for _ in range(n)]
     ball = None if config.method == "dist" else eps
     if config.strategy == "pineat":
         second = reverse_symmetry_examples(x, adversarial, m=m, eps=ball, generator=generator)
@@ -75,7 +76,8 @@ def round_update(model: nn.Module, optimizer: torch.optim.Optimizer, x: torch.Te
         second = [_uniform_in_ball(x, radius, ball, generator)]
     losses = []
     for x_pert in adversarial + second:
-        loss = base_objective(model, x, y, x_pert.detach(), config=config)
+        with training_precision(config, x.device):
+            loss = base_objective(model, x, y, x_pert.detach(), config=config)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()

@@ -86,6 +86,17 @@ class RunResult:
         return self.summary[key]
 
 
+def checkpoint_path(config: ExperimentConfig) -> Path:
+    """Where ``config``'s training checkpoint lives: the user cache, except at the ``long`` tier, whose runs take hours
+    and outlive a session: their checkpoints sit beside the results (``results/long/checkpoints/``) so an unfinished run
+    is committed and resumed by the next session. (No Yale run has a long tier: Yale weights never enter git.)"""
+    if config.tier == "long":
+        if config.dataset == "yale":
+            raise ValueError("tier: Yale Face has no long tier (its weights never enter git); accepted tiers: smoke, cpu, paper")
+        return results_root(config.tier) / config.tier / "checkpoints" / f"{config.dataset}-{config.train_id()}.pt"
+    return cache_root() / "checkpoints" / f"{config.train_id()}.pt"
+
+
 def run_dir(config: ExperimentConfig) -> Path:
     return results_root(config.tier) / config.tier / config.run_id()
 
@@ -122,7 +133,7 @@ def run_experiment(
     device = resolve_device(device)
     split = split or membership_split(config)
     model = build_model(config, in_shape=tuple(split.x_members.shape[1:]), n_classes=split.n_classes)
-    state = train(config, model, split, checkpoint=cache_root() / "checkpoints" / f"{config.train_id()}.pt", device=device, progress=progress)
+    state = train(config, model, split, checkpoint=checkpoint_path(config), device=device, progress=progress)
     scored, attacked = model, None
     if config.method == "pixeldp":  # the prediction averages noise draws; the evaluation PGD sees one draw per step
         from .pixeldp import predictors

@@ -25,7 +25,7 @@ _COMMON_YALE = dict(dataset="yale", model="yale_cnn", eps="8/255", train_steps=1
                     dist_coeff=1.5)  # the authors' Dist-based ascent coefficient for Yale (spec §3.2)
 _COMMON_CIFAR = dict(model="wrn", eps="8/255", train_steps=10, train_step_ratio=0.25, augment=True)  # step 2/255
 
-TIER_NAMES = ("smoke", "cpu", "paper")
+TIER_NAMES = ("smoke", "cpu", "long", "paper")
 PRESETS: dict[str, dict[str, dict[str, Any]]] = {
     "fmnist": {
         # Spec §3.1: Adam 1e-4, 80,001 iterations of batch 100 (~133 epochs), lr /10 at 50k and /100 at 65k.
@@ -35,6 +35,10 @@ PRESETS: dict[str, dict[str, dict[str, Any]]] = {
                     lr_schedule=((0.75, 0.1),), n_members=2000, n_nonmembers=2000),
         "smoke": dict(_COMMON_FMNIST, width=0.0625, epochs=2, batch_size=50, optimizer="adam", lr=1e-3,
                       n_members=200, n_nonmembers=100, eval_steps=5),
+        # The papers' regime on 2 cores, hours per model (issue probe: 10,000 members, ¼ width, 40 epochs: natural
+        # test 87.6%, PGD adv-train − adv-test 22 pp). float32: see the note on precision below. Non-members: the whole test split.
+        "long": dict(_COMMON_FMNIST, width=0.25, epochs=40, batch_size=100, optimizer="adam", lr=1e-3,
+                     lr_schedule=((0.75, 0.1),), n_members=10000, n_nonmembers=10000),
     },
     "yale": {
         # Spec §3.1: Adam 1e-4, batch 20, 20,001 iterations (~210 epochs), eps ramp over 1,000 iterations.
@@ -56,6 +60,9 @@ PRESETS: dict[str, dict[str, dict[str, Any]]] = {
                     weight_decay=2e-4, lr_schedule=((0.5, 0.1), (0.75, 0.01)), n_members=2000, n_nonmembers=2000),
         "smoke": dict(_COMMON_CIFAR, depth=10, width=1, epochs=2, batch_size=64, optimizer="sgd", lr=0.05,
                       n_members=200, n_nonmembers=100, eval_steps=5),
+        # Provisional, the starting point of the long tier's pilot map (natural first): a wider WRN-16-2 on 10,000 members.
+        "long": dict(_COMMON_CIFAR, depth=16, width=2, epochs=60, batch_size=128, optimizer="sgd", lr=0.1,
+                     weight_decay=2e-4, lr_schedule=((0.5, 0.1), (0.75, 0.01)), n_members=10000, n_nonmembers=10000),
     },
 }
 PRESETS["cifar10-jpeg"] = PRESETS["cifar10"]
@@ -131,7 +138,8 @@ METHOD_SETTINGS.update({
     ("cifar10", "smoke", "duality"): dict(_SMALL_DUAL, width=0.5, eps="2/255", optimizer="adam", lr=1e-3, weight_decay=0.0, dual_projections=5),
 })
 for _tier in TIER_NAMES:
-    METHOD_SETTINGS[("cifar10-jpeg", _tier, "duality")] = METHOD_SETTINGS[("cifar10", _tier, "duality")]
+    if ("cifar10", _tier, "duality") in METHOD_SETTINGS:
+        METHOD_SETTINGS[("cifar10-jpeg", _tier, "duality")] = METHOD_SETTINGS[("cifar10", _tier, "duality")]
 # DiffAI and duality-based training: the authors trained them with PyTorch code, whose nets start from PyTorch's default
 # initialisation; with the TF code's He init the Box and dual bounds of the untrained nets are hundreds of times looser
 # (the Yale cpu net's Box loss at ε 0.0006: ~2,400 against ~8), and training killed the net (DEVELOPERS.md). Except the
@@ -151,7 +159,15 @@ PILOT_POINTS = {
     + [{"width": 0.0625, "epochs": 30, "n_members": n} for n in (5000, 10000)]
     + [{"width": 0.25, "epochs": 60, "n_members": 1000}],
     "paper": [{"n_members": n} for n in (5000, 20000, 60000)],
+    # The long tier's map (issue: the papers' regime on Fashion-MNIST), in the campaign's order: the probe's point
+    # first, then more members (the natural model's leakage), then more epochs (the robust model's fit).
+    "long": [{"n_members": 10000, "width": 0.25, "epochs": 40}, {"n_members": 20000, "width": 0.25, "epochs": 40},
+             {"n_members": 10000, "width": 0.25, "epochs": 80}],
 }
+# Training arithmetic of the long tier: float32 (the config's default). bfloat16 autocast (config ``precision="bf16"``) pays only where the
+# hardware computes bf16: measured on this project's 2-core AMD EPYC (AVX2, no AVX512-BF16), a bf16 convolution ran
+# 40x and a PGD-10 training step 12x slower than float32 (benchmarks: ./run bench), so a bf16 run resumed on such a
+# machine would crawl. GPU runs use bf16 (MI_DEVICE=cuda with precision="bf16").
 
 
 def preset(dataset: str, tier: str, *, method: str = "natural", **overrides: Any) -> ExperimentConfig:
@@ -164,6 +180,9 @@ def preset(dataset: str, tier: str, *, method: str = "natural", **overrides: Any
         raise ConfigError(f"dataset: unknown value {dataset!r}; accepted values: {', '.join(PRESETS)}")
     if tier not in TIER_NAMES:
         raise ConfigError(f"tier: unknown value {tier!r}; accepted values: {', '.join(TIER_NAMES)}")
+    if tier not in PRESETS[dataset]:
+        raise ConfigError(f"tier: {tier!r} has no preset for {dataset} (its cpu tier is already in the papers' regime); "
+                          f"accepted values for {dataset}: {', '.join(t for t in TIER_NAMES if t in PRESETS[dataset])}")
     fields = {f.name for f in dataclasses.fields(ExperimentConfig)}
     unknown = sorted(set(overrides) - fields)
     if unknown:
@@ -189,7 +208,7 @@ def overview(datasets: tuple[str, ...] = ("yale", "fmnist", "cifar10")) -> "pd.D
 
     rows = {}
     for dataset in datasets:
-        for tier in TIER_NAMES:
+        for tier in (t for t in TIER_NAMES if t in PRESETS[dataset]):
             c = preset(dataset, tier, method="pgd")
             net = f"WRN-{c.depth}-{c.width:g}" if c.model == "wrn" else f"{c.model} × {c.width:g} width"
             rows[(dataset, tier)] = {

@@ -1,0 +1,31 @@
+"""The benchmark scripts run (tiny settings; their numbers are not checked: speed lives in benchmarks, not tests)."""
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from mi_lib import book
+
+
+def test_gpu_check_measures_a_training_step_on_the_cpu():
+    sys.path.insert(0, str(book.REPO_ROOT / "benchmarks"))
+    try:
+        import gpu_check
+    finally:
+        sys.path.pop(0)
+    rate, batch = gpu_check.throughput("fmnist", "fp32", "cpu", 0.0, tier="smoke")
+    assert rate > 0 and batch == 50
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="the refusal is for machines without CUDA")
+def test_gpu_check_without_cuda_is_one_line():
+    result = subprocess.run([sys.executable, "benchmarks/gpu_check.py"], cwd=book.REPO_ROOT, capture_output=True, text=True)
+    assert result.returncode == 2 and result.stderr.strip().startswith("error: --device cuda: no CUDA device here")
+
+
+def test_bench_runs_one_preset_briefly():
+    result = subprocess.run([sys.executable, "benchmarks/throughput.py", "--models", "fmnist", "--seconds", "0", "--precisions", "fp32"],
+                            cwd=book.REPO_ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "PGD-10 training   mi_lib fp32" in result.stdout and "attack" in result.stdout and "PGD-20 evaluation" in result.stdout

@@ -1,0 +1,53 @@
+"""The long tier: presets, where its checkpoints live, the campaign's plan, and the precision knob."""
+import pytest
+import torch
+
+from mi_lib import campaign, runs, training
+from mi_lib.config import ConfigError, ExperimentConfig
+from mi_lib.tiers import PILOT_POINTS, preset
+
+from test_runs import tiny_config, tiny_split
+
+
+def test_long_tier_has_presets_for_fmnist_and_cifar_but_not_yale():
+    assert preset("fmnist", "long", method="pgd").n_members == 10000
+    assert preset("cifar10-jpeg", "long").model == "wrn"
+    with pytest.raises(ConfigError, match="tier: 'long' has no preset for yale .*accepted values for yale: smoke, cpu, paper"):
+        preset("yale", "long")
+
+
+def test_long_checkpoints_sit_beside_the_results_and_never_for_yale(tmp_path, monkeypatch):
+    monkeypatch.setenv("MI_RESULTS_DIR", str(tmp_path))
+    config = preset("fmnist", "long", method="pgd")
+    assert runs.checkpoint_path(config) == tmp_path / "long" / "checkpoints" / f"fmnist-{config.train_id()}.pt"
+    assert runs.checkpoint_path(preset("fmnist", "cpu")).parent == runs.cache_root() / "checkpoints"
+    with pytest.raises(ValueError, match="Yale Face has no long tier"):
+        runs.checkpoint_path(ExperimentConfig(dataset="yale", model="yale_cnn", method="natural", eps=0.03, tier="long"))
+
+
+def test_the_campaign_runs_every_natural_point_before_the_robust_ones():
+    order = campaign.plan("fmnist")
+    assert [m for _, m, _ in order] == ["natural"] * len(PILOT_POINTS["long"]) + ["pgd"] * len(PILOT_POINTS["long"])
+    assert [p for p, _, _ in order[: len(PILOT_POINTS["long"])]] == PILOT_POINTS["long"]
+
+
+def test_precision_is_validated_and_renames_only_runs_that_set_it():
+    assert preset("fmnist", "cpu").run_id() == preset("fmnist", "cpu", precision="fp32").run_id()
+    assert preset("fmnist", "cpu", precision="bf16").train_id() != preset("fmnist", "cpu").train_id()
+    with pytest.raises(ConfigError, match="precision: unknown value 'fp16'; accepted values: fp32, bf16"):
+        preset("fmnist", "cpu", precision="fp16")
+
+
+def test_bf16_autocasts_training_only_and_keeps_float32_weights(tmp_path):
+    config = tiny_config(precision="bf16", epochs=1)
+    layer = torch.nn.Linear(4, 2)
+    with training.training_precision(config, "cpu"):
+        assert layer(torch.rand(3, 4)).dtype == torch.bfloat16
+    with training.training_precision(tiny_config(), "cpu"):
+        assert layer(torch.rand(3, 4)).dtype == torch.float32
+    from mi_lib.models import build_model
+
+    model = build_model(config, in_shape=(1, 12, 12), n_classes=4)
+    state = training.train(config, model, tiny_split(), checkpoint=tmp_path / "bf16.pt", progress=False)
+    assert state.epoch == 1 and all(p.dtype == torch.float32 for p in model.parameters())
+    assert model(torch.rand(2, 1, 12, 12)).dtype == torch.float32  # evaluation: float32
