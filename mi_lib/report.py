@@ -124,10 +124,18 @@ class Verdict:
         return {"claim": self.claim, "verdict": self.verdict, "numbers": self.detail}
 
 
+MIN_RUNS = 3  # the fewest paired runs (seeds) on which a verdict may say holds / does not hold
+
+
 def verdict(claim: str, left: Sequence[float], right: Sequence[float], *, left_name: str, right_name: str, as_percent: bool = True,
             paired_over: str = "seeds") -> Verdict:
-    """Judge "left > right" on paired per-seed values with the module's rule (``paired_over`` names what is paired
-    when it is not seeds, e.g. the points of a sensitivity analysis)."""
+    """Judge "left > right" on paired per-seed values (``paired_over`` names what is paired when it is not seeds, e.g.
+    the points of a sensitivity analysis).
+
+    **holds** when the one-sided 95% lower bound of the mean difference (Student t over the pairs) is above 0, **does
+    not hold** when the upper bound is at or below 0, and **inconclusive** otherwise: the bound straddles 0, or there
+    are fewer than :data:`MIN_RUNS` pairs (one run is a sign, not evidence). The detail says which, with the numbers.
+    """
     from scipy import stats
 
     left, right = np.asarray(left, dtype=float), np.asarray(right, dtype=float)
@@ -135,20 +143,30 @@ def verdict(claim: str, left: Sequence[float], right: Sequence[float], *, left_n
         raise ValueError("left and right need the same, non-zero number of paired seeds")
     diff = left - right
     n = diff.size
-    if n == 1:
-        low = high = float(diff[0])
+    scale, unit = (100, "%") if as_percent else (1, "")
+    show = lambda v: f"{scale * v.mean():.2f}{unit}" + (f" ± {scale * v.std(ddof=1):.2f}" if v.size > 1 else "")  # noqa: E731
+    if n < MIN_RUNS:
+        outcome = "inconclusive"
+        spread = (f"{'one run' if n == 1 else f'{n} {paired_over}'}: fewer than {MIN_RUNS} {paired_over}, so the sign of the "
+                  "difference is not evidence either way")
     else:
         half_width = stats.t.ppf(0.95, n - 1) * diff.std(ddof=1) / np.sqrt(n)
         low, high = diff.mean() - half_width, diff.mean() + half_width
-    outcome = "holds" if low > 0 else "does not hold" if high <= 0 else "inconclusive"
-    scale, unit = (100, "%") if as_percent else (1, "")
-    show = lambda v: f"{scale * v.mean():.2f}{unit}" + (f" ± {scale * v.std(ddof=1):.2f}" if v.size > 1 else "")  # noqa: E731
-    if n == 1:
-        spread = "one model, no seed spread to compare with"
-    else:
+        outcome = "holds" if low > 0 else "does not hold" if high <= 0 else "inconclusive"
         spread = f"{n} {paired_over}, 95% one-sided bounds of the mean difference [{scale * low:+.2f}, {scale * high:+.2f}]{unit and ' pp'}"
+        if outcome == "inconclusive":
+            spread += ": the bounds straddle 0"
     detail = f"{left_name} {show(left)} vs {right_name} {show(right)}; {left_name} − {right_name} > 0 in {(diff > 0).sum()}/{n} ({spread})"
     return Verdict(claim=claim, verdict=outcome, left=tuple(left), right=tuple(right), detail=detail)
+
+
+def on_runs(claim: str, outcome: str, *, runs: int, detail: str, left: tuple = (), right: tuple = ()) -> Verdict:
+    """A verdict reached by a rule of its own (a bound, an ordering, a correlation) on ``runs`` independent runs: kept
+    when there are at least :data:`MIN_RUNS` of them, else **inconclusive**, the rule's outcome named in the detail."""
+    if runs < MIN_RUNS and outcome in ("holds", "does not hold"):
+        detail = f"{detail} ({'one run' if runs == 1 else f'{runs} runs'}: the numbers point to '{outcome}', but fewer than {MIN_RUNS} runs are not evidence)"
+        outcome = "inconclusive"
+    return Verdict(claim=claim, verdict=outcome, left=left, right=right, detail=detail)
 
 
 def negate(v: Verdict, claim: str) -> Verdict:

@@ -2,11 +2,13 @@
 from this repository's results, scope by scope (a dataset and a method), and the chapter that shows them.
 
 Chapters whose verdicts are not recomputed here record them when executed (:func:`record`); the scoreboard reads
-those records for the chapters in the book. A claim's overall status: **holds** when every scope that checks it holds, **does not hold** when none does,
-**mixed** otherwise (with the count), and **not yet reproduced** when no chapter checks it yet. A scope whose models
-sit outside the papers' regime (verdict **not testable**, e.g. an Original model that does not fit its training set
-and so has no leakage for a defence to cut) is named beside the status but not counted. Verdicts come from
-:func:`mi_lib.report.verdict` (seed-paired, one-sided 95% bound), never from typed text.
+those records for the chapters in the book. A claim's overall status (:func:`status`): **holds** when every scope that
+checks it holds, **does not hold** when every one does not, **inconclusive** when every one is, **mixed** otherwise
+(with the counts), **not yet reproduced** when no chapter checks it yet. A scope whose models sit outside the papers'
+regime (verdict **not testable**, e.g. an Original model that does not fit its training set and so has no leakage for
+a defence to cut) is named in the status ("holds where testable; 2 scopes not testable"), and a claim with no testable
+scope is **not testable**. Verdicts come from :func:`mi_lib.report.verdict` (seed-paired, one-sided 95% bound, at least
+three seeds for holds / does not hold), never from typed text.
 """
 from __future__ import annotations
 
@@ -55,23 +57,30 @@ def checks(tier: str = "cpu") -> pd.DataFrame:
                         columns=["claim_id", "scope", "models", "chapter", "verdict", "numbers"])
 
 
-STATUSES = ("holds", "does not hold", "mixed", "not yet reproduced")
+STATUSES = ("holds", "does not hold", "mixed", "inconclusive", "not testable", "not yet reproduced")
+
+
+def _scopes(n: int) -> str:
+    return f"{n} scope{'s' * (n != 1)}"
 
 
 def status(verdicts: pd.Series) -> str:
-    """A claim's overall status from its scopes' verdicts (see the module docstring). Scopes whose models sit
-    outside the papers' regime (verdict ``not testable``) are named but not counted."""
-    untestable = int((verdicts == report.NOT_TESTABLE).sum())
-    note = f"; {untestable} scope{'s' * (untestable > 1)} not testable at this tier" if untestable else ""
-    verdicts = verdicts[verdicts != report.NOT_TESTABLE]
+    """A claim's overall status from its scopes' verdicts (see the module docstring): **holds** / **does not hold**
+    when every testable scope does (``where testable`` when some scopes are not testable), **inconclusive** when every
+    testable scope is, **mixed** otherwise, **not testable** when no scope is, **not yet reproduced** when none exists."""
     if verdicts.empty:
-        return "not yet reproduced" + note
-    holds = int((verdicts == "holds").sum())
-    if holds == len(verdicts):
-        return "holds" + note
-    if holds == 0 and (verdicts == "does not hold").all():
-        return "does not hold" + note
-    return f"mixed: holds in {holds} of {len(verdicts)} scopes" + note
+        return "not yet reproduced"
+    untestable = int((verdicts == report.NOT_TESTABLE).sum())
+    testable = verdicts[verdicts != report.NOT_TESTABLE]
+    if testable.empty:
+        return f"not testable at this tier ({_scopes(untestable)})"
+    where = f" where testable; {_scopes(untestable)} not testable at this tier" if untestable else ""
+    counts = {k: int((testable == k).sum()) for k in ("holds", "does not hold", "inconclusive")}
+    for kind, n in counts.items():
+        if n == len(testable):
+            return kind + where
+    parts = ", ".join(f"{k} in {n}" for k, n in counts.items() if n)
+    return f"mixed: {parts} of {_scopes(len(testable))}" + (f"; {_scopes(untestable)} not testable at this tier" if untestable else "")
 
 
 def summary(found: pd.DataFrame, *, models: str | None = None) -> pd.DataFrame:
@@ -117,24 +126,40 @@ def to_html(table: pd.DataFrame) -> str:
     return table.to_html(index=False, escape=False)
 
 
-def status_sentence(board_table: pd.DataFrame, *, tier: str) -> str:
+def status_sentence(board_table: pd.DataFrame, *, tier: str, found: pd.DataFrame | None = None) -> str:
     """Sentences counting the claims by their status on our models at ``tier`` (from :func:`board`): the papers'
-    claims (C…, O…, F…) and, apart, this project's own checks (P…)."""
+    claims (C…, O…, F…) and, apart, this project's own checks (P…); with ``found`` (:func:`checks`), the papers'
+    scopes by verdict too. A claim that holds only where testable is counted apart from one that holds everywhere."""
     column = board_table[f"our models ({tier} tier)"]
     kinds = column.str.extract(f"^({'|'.join(STATUSES)})", expand=False)
+    partial = column.str.contains(" where testable", regex=False)
     papers = ~board_table["id"].str.startswith("P")  # C…, and the PINEAT observations O…, F…
 
     def counts(mask):
-        return {k: int((kinds[mask] == k).sum()) for k in STATUSES}
+        out = {k: int(((kinds[mask] == k) & ~partial[mask]).sum()) for k in STATUSES}
+        out["holds where testable"] = int(((kinds[mask] == "holds") & partial[mask]).sum())
+        out["does not hold where testable"] = int(((kinds[mask] == "does not hold") & partial[mask]).sum())
+        return out
 
     c = counts(papers)
-    text = (f"Of the papers' {int(papers.sum())} claims, on our models at the `{tier}` tier: **{c['holds']} hold**, "
-            f"**{c['does not hold']} do not hold**, **{c['mixed']} are mixed** (they hold in some datasets or "
-            f"methods, not all) and **{c['not yet reproduced']} are not yet reproduced**.")
+    text = (f"Of the papers' {int(papers.sum())} claims, on our models at the `{tier}` tier: **{c['holds']} hold** in every scope "
+            f"that checks them, **{c['holds where testable']} hold where testable** (other scopes not testable at this tier), "
+            f"**{c['does not hold'] + c['does not hold where testable']} do not hold**, **{c['mixed']} are mixed**, "
+            f"**{c['inconclusive']} are inconclusive** (too few seeds, or an effect within the seed spread), "
+            f"**{c['not testable']} are not testable** at this tier (its models miss the papers' regime) and "
+            f"**{c['not yet reproduced']} are not yet reproduced**.")
+    if found is not None:
+        mine = found[(found["models"] == f"ours ({tier} tier)") & ~found["claim_id"].str.startswith("P")]
+        v = mine["verdict"].value_counts()
+        text += (f" Scope by scope (a dataset and a method): {int(v.get('holds', 0))} hold, {int(v.get('does not hold', 0))} do not "
+                 f"hold, {int(v.get('inconclusive', 0))} are inconclusive and {int(v.get(report.NOT_TESTABLE, 0))} are not testable; "
+                 f"a verdict says holds or does not hold only on at least {report.MIN_RUNS} seeds.")
     if (~papers).any():
         p = counts(~papers)
-        text += (f" This project's own checks beyond the papers ({int((~papers).sum())}, ids P…): {p['holds']} hold, "
-                 f"{p['does not hold']} do not hold, {p['mixed']} are mixed, {p['not yet reproduced']} are not yet checked.")
+        text += (f" This project's own checks beyond the papers ({int((~papers).sum())}, ids P…): "
+                 f"{p['holds'] + p['holds where testable']} hold, {p['does not hold'] + p['does not hold where testable']} do not hold, "
+                 f"{p['mixed']} are mixed, {p['inconclusive']} are inconclusive, {p['not testable']} are not testable, "
+                 f"{p['not yet reproduced']} are not yet checked.")
     return text
 
 

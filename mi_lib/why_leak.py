@@ -73,9 +73,9 @@ def dynamics_claim(frame: pd.DataFrame) -> report.Verdict:
     outcome = "holds" if wider and rho > 0.5 else "does not hold" if (not wider or not rho > 0) else "inconclusive"
     detail = (f"at the end, adv-train − adv-test {100 * last['adv-train − adv-test']:.2f} pp vs train − test "
               f"{100 * last['train − test']:.2f} pp; Spearman correlation of the MI accuracy with the robust gap over "
-              f"{len(frame)} snapshots: {rho:.2f} (one model: no seed spread)")
-    return report.Verdict(claim="Robust gap widens while the clean gap stays small, and MI accuracy follows it (C10)",
-                          verdict=outcome, left=(rho,), right=(0.5,), detail=detail)
+              f"{len(frame)} snapshots: {rho:.2f}")
+    return report.on_runs("Robust gap widens while the clean gap stays small, and MI accuracy follows it (C10)", outcome, runs=1,
+                          detail=detail, left=(rho,), right=(0.5,))
 
 
 def mixed_label(value: float) -> str:
@@ -128,18 +128,28 @@ def secure_split(signals: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
             "secure test": test_loss[secure], "insecure test": test_loss[~secure]}
 
 
-def secure_claim(losses: dict[str, np.ndarray]) -> report.Verdict:
-    """C11: insecure test points have large loss, secure ones look like training points. Holds when the insecure
-    points' median loss exceeds the secure points' and the secure points' median lies closer (in log-loss) to the
-    training points' median than the insecure points' does."""
-    log_median = {k: float(np.log10(max(np.median(v), 1e-12))) if v.size else float("nan") for k, v in losses.items()}
+def _c11_holds(losses: dict[str, np.ndarray]) -> bool:
+    log_median = {k: float(np.log10(max(np.median(v), 1e-12))) for k, v in losses.items()}
     larger = log_median["insecure test"] > log_median["secure test"]
-    closer = abs(log_median["secure test"] - log_median["train"]) < abs(log_median["insecure test"] - log_median["train"])
-    outcome = "holds" if larger and closer else "does not hold"
-    detail = ("median loss (log10): " + ", ".join(f"{k} {v:.2f} ({losses[k].size} points)" for k, v in log_median.items())
-              + "; one model, no seed spread")
-    return report.Verdict(claim="Insecure test points have large loss; secure ones look like training points (C11)",
-                          verdict=outcome, left=(log_median["insecure test"],), right=(log_median["secure test"],), detail=detail)
+    return larger and abs(log_median["secure test"] - log_median["train"]) < abs(log_median["insecure test"] - log_median["train"])
+
+
+def secure_claim(losses: dict[str, np.ndarray], *, n_boot: int = 1000, seed: int = 0) -> report.Verdict:
+    """C11: insecure test points have large loss, secure ones look like training points. Per sample of points: the
+    insecure points' median loss exceeds the secure points', and the secure points' median lies closer (in log-loss)
+    to the training points' median than the insecure points' does. The claim is about points of one model, so the
+    spread is a bootstrap over points (each group resampled): **holds** when the condition holds in at least 95% of
+    ``n_boot`` resamples, **does not hold** in at most 5%, **inconclusive** otherwise."""
+    claim = "Insecure test points have large loss; secure ones look like training points (C11)"
+    log_median = {k: float(np.log10(max(np.median(v), 1e-12))) if v.size else float("nan") for k, v in losses.items()}
+    described = "median loss (log10): " + ", ".join(f"{k} {v:.2f} ({losses[k].size} points)" for k, v in log_median.items())
+    if any(v.size == 0 for v in losses.values()):
+        return report.Verdict(claim=claim, verdict="inconclusive", left=(), right=(), detail=described + "; a group is empty")
+    rng = np.random.default_rng(seed)
+    share = np.mean([_c11_holds({k: rng.choice(v, v.size) for k, v in losses.items()}) for _ in range(n_boot)])
+    outcome = "holds" if share >= 0.95 else "does not hold" if share <= 0.05 else "inconclusive"
+    return report.Verdict(claim=claim, verdict=outcome, left=(log_median["insecure test"],), right=(log_median["secure test"],),
+                          detail=f"{described}; the condition holds in {100 * share:.1f}% of {n_boot} bootstrap resamples of the points")
 
 
 def eps_sweep_frame(sweeps: dict[str, dict[str, np.ndarray]]) -> pd.DataFrame:

@@ -24,12 +24,15 @@
 # "Fashion-MNIST, PGD"). In each scope, "a > b" is judged on the per-seed differences, pairing models
 # trained with the same seed: it **holds** when the one-sided 95% confidence bound of the mean
 # difference is above zero, **does not hold** when the opposite bound is at or below zero, and is
-# **inconclusive** when the effect lies within the seed spread. A scope with a single model (one seed,
-# or the authors' released models) is judged by the sign of its one difference. A claim's status
-# **holds** when every scope holds, **does not hold** when none does, and is **mixed** otherwise;
-# claims no chapter checks yet are listed as **not yet reproduced**, not hidden. A scope whose models sit
-# outside the papers' regime (e.g. an Original model that does not fit its training set, so there is no
-# leakage for a defence to cut) is **not testable** at that tier: named beside the status, not counted.
+# **inconclusive** when the effect lies within the seed spread, or when fewer than three seeds back it
+# (one run, including the authors' single released models, is a sign, not evidence). Claims about the
+# points of one model (C11) use a bootstrap over the points instead, and say so. A claim's status
+# **holds** when every testable scope holds, **does not hold** when every one does not, **inconclusive**
+# when every one is, and is **mixed** otherwise; claims no chapter checks yet are listed as **not yet
+# reproduced**, not hidden. A scope whose models sit outside the papers' regime (e.g. an Original model
+# that does not fit its training set, so there is no leakage for a defence to cut) is **not testable** at
+# that tier: its claim's status says "where testable" and names it, and a claim with no testable scope
+# is **not testable**.
 
 # %% tags=["parameters"]
 tier = "cpu"  # whose results the scoreboard reads: smoke | cpu | paper
@@ -50,7 +53,9 @@ found = scoreboard.checks(tier)
 # Yale models run through our attack (they exist only for Yale Face; see the first chapter).
 
 # %%
-display(HTML(scoreboard.to_html(scoreboard.board(found, tier=tier))))
+board = scoreboard.board(found, tier=tier)
+display(Markdown(scoreboard.status_sentence(board, tier=tier, found=found)))
+display(HTML(scoreboard.to_html(board)))
 
 # %% [markdown]
 # ## Every scope's verdict, with its numbers

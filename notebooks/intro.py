@@ -39,14 +39,17 @@ from mi_lib import scoreboard, tiers
 
 found = scoreboard.checks(tier)
 board = scoreboard.board(found, tier=tier)
-display(Markdown("## What the papers claim, and what we found\n\n" + scoreboard.status_sentence(board, tier=tier)))
+display(Markdown("## What the papers claim, and what we found\n\n" + scoreboard.status_sentence(board, tier=tier, found=found)))
 display(HTML(scoreboard.to_html(board.drop(columns=["source", "paper"]))))
 
 # %% [markdown]
 # The [claims scoreboard](claims_scoreboard.ipynb) has the paper's numbers behind each claim and
-# every verdict with its own numbers. A verdict is computed, never typed: **holds** when the effect is
-# beyond the seed spread in every scope (dataset and method) that checks it, **does not hold** when it
-# fails in every scope, **mixed** otherwise.
+# every verdict with its own numbers. A verdict is computed, never typed. In each scope (a dataset and a
+# method) it **holds** when the one-sided 95% bound of the effect, over at least three seeds, is on the
+# claim's side of zero, **does not hold** when it is on the other side, and is **inconclusive** otherwise
+# (fewer than three seeds, or an effect within the seed spread); a scope whose models miss the papers'
+# regime is **not testable**. A claim holds when every testable scope holds, and says so when some
+# scopes are not testable.
 #
 # ## The attack
 #

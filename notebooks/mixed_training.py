@@ -74,7 +74,8 @@ paper.table("ccs_table5")
 # ## The claim (C4)
 #
 # Leakage grows with r when the best advantage (the larger of IB's and IA's) rises at every step of r
-# and r = 1 leaks more than r = 0 beyond the seed spread.
+# and r = 1 leaks more than r = 0 by the one-sided 95% bound over at least three seeds; with fewer seeds
+# the verdict is inconclusive whatever the trend looks like.
 
 # %%
 verdicts = [why_leak.trend_claim(frame, factor="r", method="mixed PGD", label=why_leak.mixed_label,

@@ -57,7 +57,8 @@ fig = plotting.factor_plot(frame, factor="width ×", title="leakage vs model cap
 # ## The claim (C6)
 #
 # The robust model's leakage grows with capacity when its best advantage rises at every step of width
-# and the widest model leaks more than the narrowest beyond the seed spread.
+# and the widest model leaks more than the narrowest by the one-sided 95% bound over at least three seeds;
+# with fewer seeds the verdict is inconclusive whatever the trend looks like.
 
 # %%
 verdicts = [why_leak.trend_claim(frame, factor="width ×", method="pgd",

@@ -81,7 +81,8 @@ paper.table("dls_table2")
 # ## The claim (C5)
 #
 # Leakage grows with the training ε when the PGD model's best advantage (the larger of IB's and IA's)
-# rises at every step of ε and the largest ε leaks more than the smallest beyond the seed spread.
+# rises at every step of ε and the largest ε leaks more than the smallest by the one-sided 95% bound over
+# at least three seeds; with fewer seeds the verdict is inconclusive whatever the trend looks like.
 
 # %%
 verdicts = [why_leak.trend_claim(frame, factor="eps", method="pgd", label=why_leak.eps_label,

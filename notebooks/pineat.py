@@ -110,8 +110,8 @@ pineat_results.cross_entropy_thresholding(found).round(4)
 # %% [markdown]
 # ## Claims C12–C14 and Observation 1
 #
-# Per base method: PINEAT-1/1 leaks less than Original (C12; P_MAX, paired by seed; one seed is judged
-# by the sign of its difference), trains in about half the time (C13), keeps R_test within the paper's
+# Per base method: PINEAT-1/1 leaks less than Original (C12; P_MAX, paired by seed; fewer than three
+# seeds give *inconclusive*), trains in about half the time (C13), keeps R_test within the paper's
 # largest drop (C14), and ranks between AdvNat-1/1 and the others in A_test (Observation 1, O1 on the
 # scoreboard). Where the Original model sits outside the papers' regime (the table above), it does not
 # leak as the paper's does: C12, C14 and O1 are then marked *not testable*, their numbers still shown; the

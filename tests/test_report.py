@@ -10,8 +10,15 @@ def test_verdict_rule():
     assert judge([0.40, 0.50, 0.45], [0.50, 0.60, 0.55]) == "does not hold"
     assert judge([0.60, 0.50, 0.55], [0.50, 0.60, 0.55]) == "inconclusive"  # seeds disagree
     assert judge([0.502, 0.52, 0.513], [0.50, 0.50, 0.50]) == "inconclusive"  # all positive, but within the spread
-    assert judge([0.6], [0.5]) == "holds" and judge([0.5], [0.5]) == "does not hold"  # one model: the sign
-    assert "no seed spread" in report.verdict("c", [0.6], [0.5], left_name="a", right_name="b").detail
+    assert judge([0.6], [0.5]) == judge([0.5], [0.5]) == judge([0.6, 0.7], [0.5, 0.5]) == "inconclusive"  # fewer than 3 seeds
+    assert "one run: fewer than 3 seeds" in report.verdict("c", [0.6], [0.5], left_name="a", right_name="b").detail
+    assert "the bounds straddle 0" in report.verdict("c", [0.60, 0.50, 0.55], [0.50, 0.60, 0.55], left_name="a", right_name="b").detail
+
+
+def test_a_rule_of_its_own_needs_three_runs_too():
+    assert report.on_runs("c", "holds", runs=1, detail="d").verdict == "inconclusive"
+    assert "the numbers point to 'does not hold'" in report.on_runs("c", "does not hold", runs=2, detail="d").detail
+    assert report.on_runs("c", "holds", runs=3, detail="d").verdict == "holds"
     with pytest.raises(ValueError):
         report.verdict("c", [0.5, 0.6], [0.5], left_name="a", right_name="b")
 
@@ -35,12 +42,14 @@ def test_paper_tables_are_internally_consistent():
 def test_trend_verdict():
     from mi_lib.report import trend_verdict
 
-    rising = trend_verdict("grows", [1, 2, 3], [[0.1, 0.12], [0.2, 0.21], [0.3, 0.33]], x_name="r", value_name="adv")
+    rising = trend_verdict("grows", [1, 2, 3], [[0.1, 0.12, 0.11], [0.2, 0.21, 0.2], [0.3, 0.33, 0.31]], x_name="r", value_name="adv")
     assert rising.verdict == "holds" and "rises at every step" in rising.detail
-    dip = trend_verdict("grows", [1, 2, 3], [[0.1, 0.12], [0.05, 0.06], [0.3, 0.33]], x_name="r", value_name="adv")
+    dip = trend_verdict("grows", [1, 2, 3], [[0.1, 0.12, 0.11], [0.05, 0.06, 0.05], [0.3, 0.33, 0.31]], x_name="r", value_name="adv")
     assert dip.verdict == "inconclusive" and "not monotone" in dip.detail
-    falling = trend_verdict("grows", [1, 2], [[0.3], [0.2]], x_name="r", value_name="adv")
+    falling = trend_verdict("grows", [1, 2], [[0.3, 0.31, 0.32], [0.2, 0.21, 0.2]], x_name="r", value_name="adv")
     assert falling.verdict == "does not hold"
+    one_seed = trend_verdict("grows", [1, 2, 3], [[0.1], [0.2], [0.3]], x_name="r", value_name="adv")
+    assert one_seed.verdict == "inconclusive" and "one run" in one_seed.detail
 
 
 def test_verdict_names_what_it_pairs():
@@ -53,7 +62,7 @@ def test_verdict_names_what_it_pairs():
 def test_negate_flips_holds_and_keeps_inconclusive():
     from mi_lib.report import negate, verdict
 
-    up = verdict("a > b", [0.3], [0.1], left_name="a", right_name="b")
+    up = verdict("a > b", [0.3, 0.31, 0.32], [0.1, 0.1, 0.1], left_name="a", right_name="b")
     assert up.verdict == "holds" and negate(up, "not a > b").verdict == "does not hold"
     unsure = verdict("a > b", [0.3, 0.1, 0.2], [0.2, 0.2, 0.2], left_name="a", right_name="b")
     assert negate(unsure, "x").verdict == unsure.verdict == "inconclusive"

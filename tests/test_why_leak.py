@@ -32,7 +32,8 @@ def test_targeted_frame_thresholds_min_and_mean():
     frame = why_leak.targeted_frame(s, targeted)
     assert frame.loc["targeted PGD, min over targets", "accuracy"] == pytest.approx(1.0)
     assert frame.loc["IB (benign)", "accuracy"] == pytest.approx(1.0)
-    assert why_leak.targeted_claim(frame, model="x").verdict == "does not hold"  # equal, not better
+    claim = why_leak.targeted_claim(frame, model="x")  # equal, not better; and one model is not evidence either way
+    assert claim.verdict == "inconclusive" and "one run" in claim.detail
 
 
 def test_secure_split_and_claim():
@@ -49,7 +50,8 @@ def test_unknown_eps_claim_uses_the_window_around_the_training_eps():
     sweep["conf_test"][1:4] = [[0.1, 0.2, 0.3]] * 3  # the attack separates better near the training eps
     frame = why_leak.eps_sweep_frame({"pgd": sweep})
     assert frame.set_index("attack_eps").loc[0.1, "IA"] == pytest.approx(1.0)
-    assert why_leak.unknown_eps_claim(frame, model="pgd", train_eps=0.1).verdict == "holds"
+    claim = why_leak.unknown_eps_claim(frame, model="pgd", train_eps=0.1)
+    assert claim.verdict == "inconclusive" and "worst IA in the range 100.00% vs IB" in claim.detail  # one model: a sign
 
 
 def test_dynamics_claim():
@@ -57,12 +59,13 @@ def test_dynamics_claim():
     rising = {"epoch": epochs, "train_acc": np.linspace(0.5, 1, 5), "test_acc": np.linspace(0.5, 0.95, 5),
               "adv_train_acc": np.linspace(0.2, 0.9, 5), "adv_test_acc": np.linspace(0.2, 0.4, 5),
               "ib": np.linspace(0.5, 0.6, 5), "ia": np.linspace(0.5, 0.7, 5)}
-    assert why_leak.dynamics_claim(why_leak.dynamics_frame(rising)).verdict == "holds"
+    claim = why_leak.dynamics_claim(why_leak.dynamics_frame(rising))  # one model: its rule's outcome, inconclusive
+    assert claim.verdict == "inconclusive" and "the numbers point to 'holds'" in claim.detail
     flat = {**rising, "adv_train_acc": np.linspace(0.2, 0.3, 5), "adv_test_acc": np.linspace(0.2, 0.3, 5)}
-    assert why_leak.dynamics_claim(why_leak.dynamics_frame(flat)).verdict == "does not hold"
+    assert "the numbers point to 'does not hold'" in why_leak.dynamics_claim(why_leak.dynamics_frame(flat)).detail
 
 
 def test_trend_claim_on_a_factor_frame():
-    rows = [{"method": "pgd", "seed": s, "r": r, "best_advantage": 0.1 * r + 0.01 * s} for r in (0, 0.5, 1) for s in (0, 1)]
+    rows = [{"method": "pgd", "seed": s, "r": r, "best_advantage": 0.1 * r + 0.01 * s} for r in (0, 0.5, 1) for s in (0, 1, 2)]
     assert why_leak.trend_claim(pd.DataFrame(rows), factor="r", method="pgd", claim="grows").verdict == "holds"
     assert why_leak.mixed_label(0.75) == "3/4" and why_leak.eps_label(8 / 255) == "8/255"
