@@ -244,8 +244,12 @@ def advantage_ratio(frame: pd.DataFrame, *, robust: str = "pgd", columns: Sequen
 def attack_metrics_frame(models: Iterable[tuple[str, int, dict[str, np.ndarray]]]) -> pd.DataFrame:
     """Per (method, seed, signals) and attack (IB, IA): the DLS Table I columns (precision, recall, KL, AUPRC)
     and threshold-free metrics (ROC AUC, TPR at 1% and 0.1% FPR). KL is KL(members || non-members) of the
-    loss histograms (spec §4.3 choices)."""
-    from .metrics import cross_entropy_loss, inference_results, loss_kl_divergence
+    loss histograms (spec §4.3 choices). The threshold-free metrics rank points by the log-odds of the same input
+    (:func:`mi_lib.nonoracle.log_odds`), which orders confidences that float32 rounded to 1 by the other classes' mass:
+    on the confidence itself those points tie and TPR at low FPR reads 0 (the modern-evaluation chapters use the same
+    score, so their numbers agree)."""
+    from .metrics import cross_entropy_loss, inference_results, loss_kl_divergence, roc_auc, roc_curve, tpr_at_fpr
+    from .nonoracle import log_odds
 
     rows = []
     for method, seed, signals in models:
@@ -254,11 +258,14 @@ def attack_metrics_frame(models: Iterable[tuple[str, int, dict[str, np.ndarray]]
             result = results[attack.lower()]
             kl = loss_kl_divergence(cross_entropy_loss(signals[f"output_train_{kind}"], signals["train_label"]),
                                     cross_entropy_loss(signals[f"output_test_{kind}"], signals["test_label"]))
+            members = log_odds(signals[f"output_train_{kind}"], signals["train_label"])
+            nonmembers = log_odds(signals[f"output_test_{kind}"], signals["test_label"])
+            curve = roc_curve(members, nonmembers)
             rows.append({
                 "method": method, "seed": seed, "attack": attack,
                 "accuracy": result.accuracy, "precision": result.precision, "recall": result.recall,
-                "KL": kl["members_vs_nonmembers"], "AUPRC": result.auprc, "AUC": result.auc,
-                "TPR@1%FPR": result.tpr_at_1pct_fpr, "TPR@0.1%FPR": result.tpr_at_01pct_fpr,
+                "KL": kl["members_vs_nonmembers"], "AUPRC": result.auprc, "AUC": roc_auc(members, nonmembers),
+                "TPR@1%FPR": tpr_at_fpr(curve, 0.01), "TPR@0.1%FPR": tpr_at_fpr(curve, 0.001),
             })
     return pd.DataFrame(rows)
 

@@ -66,3 +66,24 @@ def test_negate_flips_holds_and_keeps_inconclusive():
     assert up.verdict == "holds" and negate(up, "not a > b").verdict == "does not hold"
     unsure = verdict("a > b", [0.3, 0.1, 0.2], [0.2, 0.2, 0.2], left_name="a", right_name="b")
     assert negate(unsure, "x").verdict == unsure.verdict == "inconclusive"
+
+
+def test_low_fpr_metrics_survive_float32_saturation_and_match_the_modern_evaluation():
+    from mi_lib.nonoracle import log_odds, low_fpr
+
+    rng = np.random.default_rng(0)
+
+    def probs(rest_mass):  # confidence that rounds to 1 in float32, the rest spread over two other classes
+        p = np.zeros((len(rest_mass), 3), np.float32)
+        p[:, 1], p[:, 2] = rest_mass / 2, rest_mass / 2
+        p[:, 0] = 1 - rest_mass
+        return p
+
+    members, nonmembers = probs(10 ** rng.uniform(-14, -9, 400)), probs(10 ** rng.uniform(-12, -8, 400))
+    assert (members[:, 0] == 1).all() and (nonmembers[:, 0] == 1).all()  # the confidences tie
+    labels = np.zeros(400, np.int64)
+    signals = {"output_train_benign": members, "output_test_benign": nonmembers, "output_train_adversarial": members,
+               "output_test_adversarial": nonmembers, "train_label": labels, "test_label": labels}
+    row = report.attack_metrics_frame([("m", 0, signals)]).iloc[0]
+    modern = low_fpr(log_odds(members, labels), log_odds(nonmembers, labels), n_boot=2)
+    assert row["TPR@1%FPR"] == modern["tpr@0.01"] > 0.05 and row["AUC"] == modern["auc"]
