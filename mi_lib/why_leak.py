@@ -27,14 +27,35 @@ def factor_table(frame: pd.DataFrame, *, factor: str, label=str) -> pd.DataFrame
     return table.rename(columns={**report.COLUMN_LABELS, "best_advantage": "best adv."}).round(4)
 
 
-def trend_claim(frame: pd.DataFrame, *, factor: str, method: str, claim: str, label=str) -> report.Verdict:
-    """``claim`` ("leakage grows with the factor") for ``method``: its best advantage (max of IB and IA) along the
-    factor's values, seeds paired (:func:`mi_lib.report.trend_verdict`)."""
+def trend_claim(frame: pd.DataFrame, *, factor: str, method: str, claim: str, label=str, column: str = "best_advantage") -> report.Verdict:
+    """``claim`` ("leakage grows with the factor") for ``method``: its ``column`` (default the best advantage, max of IB
+    and IA) along the factor's values, seeds paired (:func:`mi_lib.report.trend_verdict`)."""
     sub = frame[frame["method"] == method]
     values = sorted(sub[factor].unique())
     seeds = sorted(set.intersection(*(set(sub.loc[sub[factor] == v, "seed"]) for v in values)))
-    matrix = np.array([[sub.loc[(sub[factor] == v) & (sub["seed"] == s), "best_advantage"].iloc[0] for s in seeds] for v in values])
-    return report.trend_verdict(claim, [label(v) for v in values], matrix, x_name=factor, value_name=f"{method} best advantage")
+    matrix = np.array([[sub.loc[(sub[factor] == v) & (sub["seed"] == s), column].iloc[0] for s in seeds] for v in values])
+    return report.trend_verdict(claim, [label(v) for v in values], matrix, x_name=factor, value_name=f"{method} {column.replace('_', ' ')}")
+
+
+def trend_claims(frame: pd.DataFrame, *, factor: str, method: str, claim: str, label=str,
+                 regime: pd.DataFrame | None = None) -> list[tuple[str, report.Verdict]]:
+    """``claim`` judged on IB's and on IA's advantage separately, as the papers' tables report them (CCS Tables 5–6):
+    [("IB", verdict), ("IA", verdict)]. With ``regime`` (:func:`mi_lib.report.regime_table` of ``frame``'s rows, same
+    index), a trend that uses a model outside the papers' regime is :data:`~mi_lib.report.NOT_TESTABLE`, its numbers
+    kept."""
+    reason = None
+    if regime is not None:
+        used = regime.loc[frame.index[frame["method"] == method]]
+        outside = used[~used["in regime"]]
+        if not outside.empty:
+            r = outside.iloc[0]
+            reason = (f"the model at {factor} = {label(frame.loc[r.name, factor])} (seed {frame.loc[r.name, 'seed']}) is outside the "
+                      f"papers' regime ({report.regime_reason(r)})")
+    out = []
+    for attack, column in (("IB", "ib_advantage"), ("IA", "ia_advantage")):
+        v = trend_claim(frame, factor=factor, method=method, claim=f"{claim}, {attack}", label=label, column=column)
+        out.append((attack, report.not_testable(v, reason) if reason else v))
+    return out
 
 
 # Training budgets of the ε chapter, per dataset: the papers' ladder (CCS Table 6: 2/255, 4/255, 8/255) and its

@@ -59,7 +59,8 @@ frame = why_leak.factor_frame({r: runs_at(r) for r in values}, factor="r").assig
 why_leak.factor_table(frame, factor="r", label=why_leak.mixed_label)
 
 # %%
-report.regime_table(frame.assign(method=["natural" if r == 0 else "pgd" for r in frame["r"]])).assign(r=frame["r"].map(why_leak.mixed_label)).round(4)
+regime = report.regime_table(frame.assign(method=["natural" if r == 0 else "pgd" for r in frame["r"]]))
+regime.assign(r=frame["r"].map(why_leak.mixed_label)).round(4)
 
 # %%
 fig = plotting.factor_plot(frame, factor="r", label=why_leak.mixed_label, title="leakage vs the adversarially trained fraction r")
@@ -73,12 +74,13 @@ paper.table("ccs_table5")
 # %% [markdown]
 # ## The claim (C4)
 #
-# Leakage grows with r when the best advantage (the larger of IB's and IA's) rises at every step of r
-# and r = 1 leaks more than r = 0 by the one-sided 95% bound over at least three seeds; with fewer seeds
-# the verdict is inconclusive whatever the trend looks like.
+# Leakage grows with r, judged on IB's and on IA's advantage separately (the paper's table reports both):
+# the advantage rises at every step of r and r = 1 leaks more than r = 0 by the one-sided 95% bound over
+# at least three seeds; with fewer seeds the verdict is inconclusive whatever the trend looks like. A
+# trend that uses a model outside the papers' regime (the table above) is not testable.
 
 # %%
-verdicts = [why_leak.trend_claim(frame, factor="r", method="mixed PGD", label=why_leak.mixed_label,
-                                 claim=f"Leakage grows with the adversarially trained fraction r (C4, {chapters.DISPLAY_NAMES[dataset]})")]
-scoreboard.record([("C4", f"{chapters.DISPLAY_NAMES[dataset]}, PGD", v) for v in verdicts], chapter=chapter, tier=tier)
-report.verdict_frame(verdicts)
+verdicts = why_leak.trend_claims(frame, factor="r", method="mixed PGD", label=why_leak.mixed_label, regime=regime,
+                                 claim=f"Leakage grows with the adversarially trained fraction r (C4, {chapters.DISPLAY_NAMES[dataset]})")
+scoreboard.record([("C4", f"{chapters.DISPLAY_NAMES[dataset]}, PGD ({attack})", v) for attack, v in verdicts], chapter=chapter, tier=tier)
+report.verdict_frame(v for _, v in verdicts)

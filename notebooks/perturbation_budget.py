@@ -62,7 +62,8 @@ why_leak.factor_table(frame, factor="eps", label=why_leak.eps_label)
 # changes with ε. Is every robust model in the paper's regime?
 
 # %%
-report.regime_table(frame, n_classes=runs[every_eps[0]][0].signals["output_train_benign"].shape[1]).assign(eps=frame["eps"].map(why_leak.eps_label)).round(4)
+regime = report.regime_table(frame, n_classes=runs[every_eps[0]][0].signals["output_train_benign"].shape[1])
+regime.assign(eps=frame["eps"].map(why_leak.eps_label)).round(4)
 
 # %%
 fig = plotting.factor_plot(frame, factor="eps", label=why_leak.eps_label, title="leakage vs the training ε")
@@ -80,12 +81,14 @@ paper.table("dls_table2")
 # %% [markdown]
 # ## The claim (C5)
 #
-# Leakage grows with the training ε when the PGD model's best advantage (the larger of IB's and IA's)
-# rises at every step of ε and the largest ε leaks more than the smallest by the one-sided 95% bound over
-# at least three seeds; with fewer seeds the verdict is inconclusive whatever the trend looks like.
+# Leakage grows with the training ε, judged on the PGD model's IB and IA advantages separately (the
+# papers' tables report both): it rises at every step of ε and the largest ε leaks more than the smallest
+# by the one-sided 95% bound over at least three seeds; with fewer seeds the verdict is inconclusive
+# whatever the trend looks like. A trend that uses a model outside the papers' regime (the table above)
+# is not testable.
 
 # %%
-verdicts = [why_leak.trend_claim(frame, factor="eps", method="pgd", label=why_leak.eps_label,
-                                 claim=f"Leakage of the PGD model grows with the training ε (C5, {chapters.DISPLAY_NAMES[dataset]})")]
-scoreboard.record([("C5", f"{chapters.DISPLAY_NAMES[dataset]}, PGD", v) for v in verdicts], chapter=chapter, tier=tier)
-report.verdict_frame(verdicts)
+verdicts = why_leak.trend_claims(frame, factor="eps", method="pgd", label=why_leak.eps_label, regime=regime,
+                                 claim=f"Leakage of the PGD model grows with the training ε (C5, {chapters.DISPLAY_NAMES[dataset]})")
+scoreboard.record([("C5", f"{chapters.DISPLAY_NAMES[dataset]}, PGD ({attack})", v) for attack, v in verdicts], chapter=chapter, tier=tier)
+report.verdict_frame(v for _, v in verdicts)

@@ -69,3 +69,18 @@ def test_trend_claim_on_a_factor_frame():
     rows = [{"method": "pgd", "seed": s, "r": r, "best_advantage": 0.1 * r + 0.01 * s} for r in (0, 0.5, 1) for s in (0, 1, 2)]
     assert why_leak.trend_claim(pd.DataFrame(rows), factor="r", method="pgd", claim="grows").verdict == "holds"
     assert why_leak.mixed_label(0.75) == "3/4" and why_leak.eps_label(8 / 255) == "8/255"
+
+
+def test_trend_claims_judge_ib_and_ia_apart_and_respect_the_regime():
+    from mi_lib import report
+
+    rows = [{"method": "pgd", "seed": s, "r": r, "ib_advantage": 0.2 - 0.05 * r + 0.001 * s, "ia_advantage": 0.1 * r + 0.01 * s,
+             "best_advantage": 0.0} for r in (0, 0.5, 1) for s in (0, 1, 2)]
+    frame = pd.DataFrame(rows)
+    found = dict(why_leak.trend_claims(frame, factor="r", method="pgd", claim="grows"))
+    assert found["IB"].verdict == "does not hold" and found["IA"].verdict == "holds" and found["IA"].claim == "grows, IA"
+    regime = pd.DataFrame({"in regime": [True] * 8 + [False], "collapsed": False, "fits training set": False, "train_acc": 0.8,
+                           "robust gap (adv-train − adv-test)": 0.3, "seed": frame["seed"]}, index=frame.index)
+    untestable = dict(why_leak.trend_claims(frame, factor="r", method="pgd", claim="grows", regime=regime))
+    assert {v.verdict for v in untestable.values()} == {report.NOT_TESTABLE}
+    assert "the model at r = 1.0 (seed 2) is outside the papers' regime" in untestable["IA"].detail
