@@ -13,10 +13,27 @@ from .pineat import ADVERSARIAL, SECOND
 
 METHOD_LABELS = {"original": "Original", "advnat": "AdvNat-1/1", "advran": "AdvRan-1/1"}
 COLUMNS = ["A_train", "A_test", "R_train", "R_test", "P_Enat", "P_Eadv", "P_MAX"]
-# C13's "about half": the paper's PINEAT-1/1 / Original time ratios span 0.54–0.64; we accept 0.4–0.7.
+# C13's "about half": this project's acceptance band for the time ratio PINEAT-1/1 / Original, around the paper's
+# own ratios (:func:`paper_ratios`).
 HALF_TIME = (0.4, 0.7)
-# C14's "keeps robustness": the paper's largest R_test drop of PINEAT-1/1 below Original is 5.26 pp.
-R_TEST_TOLERANCE = 0.0526
+
+
+def _paper_pairs() -> list[tuple[dict, dict]]:
+    """(Original, PINEAT-1/1) rows of PINEAT Table 1 per (dataset, base), from the reference data."""
+    rows = paper.tables()["pineat_table1"]["rows"]
+    pick = lambda r0, m: next(r for r in rows if (r["dataset"], r["base"], r["method"]) == (r0["dataset"], r0["base"], m))  # noqa: E731
+    return [(r, pick(r, "pineat_1_1")) for r in rows if r["method"] == "original"]
+
+
+def paper_ratios() -> tuple[float, float]:
+    """The smallest and largest time ratio PINEAT-1/1 / Original in PINEAT Table 1."""
+    ratios = [p["time_h"] / o["time_h"] for o, p in _paper_pairs()]
+    return min(ratios), max(ratios)
+
+
+def r_test_tolerance() -> float:
+    """C14's "keeps robustness": the paper's own largest R_test drop of PINEAT-1/1 below Original (PINEAT Table 1)."""
+    return max(o["r_test"] - p["r_test"] for o, p in _paper_pairs())
 
 
 def method_label(config) -> str:
@@ -142,12 +159,12 @@ def table1_claims(table: pd.DataFrame, *, dataset: str, regime: pd.DataFrame | N
         pairs = int(min(timed.loc[(base, "PINEAT-1/1"), "seeds"], timed.loc[(base, "Original"), "seeds"]))
         out.append(("C13", scope, _bounded("PINEAT-1/1 needs about half the training time of Original", ratio, *HALF_TIME, runs=pairs,
                                            detail=f"time ratio PINEAT-1/1 / Original {ratio:.2f} (accepted as about half: "
-                                                  f"{HALF_TIME[0]}–{HALF_TIME[1]}; the paper's ratios are 0.54–0.64)")))
+                                                  f"{HALF_TIME[0]}–{HALF_TIME[1]}; the paper's ratios are {paper_ratios()[0]:.2f}–{paper_ratios()[1]:.2f})")))
         original, pineat = _paired(table, base, "Original", "PINEAT-1/1", "R_test")
         drop = float((original - pineat).mean())
-        out.append(("C14", scope, _bounded("PINEAT-1/1 keeps R_test close to Original", drop, -np.inf, R_TEST_TOLERANCE, runs=len(original),
+        out.append(("C14", scope, _bounded("PINEAT-1/1 keeps R_test close to Original", drop, -np.inf, r_test_tolerance(), runs=len(original),
                                            detail=f"R_test Original {100 * original.mean():.2f}% vs PINEAT-1/1 {100 * pineat.mean():.2f}%: "
-                                                  f"drop {100 * drop:+.2f} pp (accepted up to the paper's largest, {100 * R_TEST_TOLERANCE:.2f} pp)")))
+                                                  f"drop {100 * drop:+.2f} pp (accepted up to the paper's largest, {100 * r_test_tolerance():.2f} pp)")))
         if {"AdvNat-1/1", "AdvRan-1/1"} <= methods:
             out.append(("O1", scope, _accuracy_order(table, base)))
     if regime is not None:
@@ -219,34 +236,61 @@ def trace_projection(trace: dict[str, np.ndarray]) -> pd.DataFrame:
                          "epoch": np.concatenate([np.zeros(len(natural), int), trace["trace_epoch"]])})
 
 
-def _pairwise_cosines(deltas: np.ndarray) -> np.ndarray:
+def _unit(deltas: np.ndarray) -> np.ndarray:
     flat = deltas.reshape(len(deltas), -1).astype(np.float64)
-    unit = flat / np.maximum(np.linalg.norm(flat, axis=1, keepdims=True), 1e-12)
+    return flat / np.maximum(np.linalg.norm(flat, axis=1, keepdims=True), 1e-12)
+
+
+def _pairwise_cosines(deltas: np.ndarray) -> np.ndarray:
+    unit = _unit(deltas)
     return np.array([unit[i] @ unit[j] for i, j in itertools.combinations(range(len(unit)), 2)])
 
 
-def clustering(trace: dict[str, np.ndarray], *, eps: float, seed: int = 0) -> tuple[pd.DataFrame, report.Verdict]:
+def _within_minus_across(units: list[np.ndarray]) -> np.ndarray:
+    """Per point: mean cosine between its own perturbations of different rounds, minus the mean cosine between its
+    perturbations and the other points'."""
+    out = []
+    for i, u in enumerate(units):
+        gram = u @ u.T
+        within = gram[np.triu_indices(len(u), 1)].mean()
+        across = np.mean([(u @ v.T).mean() for j, v in enumerate(units) if j != i])
+        out.append(within - across)
+    return np.array(out)
+
+
+OTHER = "mean cosine, other points' perturbations"
+
+
+def clustering(trace: dict[str, np.ndarray], *, eps: float, seed: int = 0, n_boot: int = 1000) -> tuple[pd.DataFrame, report.Verdict]:
     """The key observation behind PINEAT (its Fig. 1): the adversarial examples generated for a training point over
-    training cluster in one region around it. Measured per watched point as the mean cosine similarity between the
-    perturbations x_adv − x of different rounds, against the same number of perturbations drawn uniformly in the
-    ε-ball (no preferred direction). **holds** when every point's mean exceeds the largest random-pair cosine."""
+    training cluster in one region around it. Measured per watched point as the mean cosine similarity between its
+    perturbations x_adv − x of different rounds, against the null of *other training points'* adversarial
+    perturbations (any adversarial perturbation shares some structure, so uniform noise would be beaten by any of
+    them; the table shows that baseline too). The claim is about the rounds of one run, so the spread is a bootstrap
+    over rounds: **holds** when every point's own perturbations are more alike than they are like the other points'
+    in at least 95% of ``n_boot`` resamples, **does not hold** in at most 5%, **inconclusive** otherwise."""
+    claim = "Adversarial examples of a training point cluster around it (Fig. 1)"
     rng = np.random.default_rng(seed)
-    rows = []
+    rows, units = [], []
     for point, x in enumerate(trace["trace_natural"]):
         chosen = (trace["trace_point"] == point) & (trace["trace_kind"] == ADVERSARIAL)
         deltas = trace["trace_example"][chosen] - x
+        units.append(_unit(deltas))
         random = rng.uniform(-eps, eps, deltas.shape)
         observed, baseline = _pairwise_cosines(deltas), _pairwise_cosines(random)
         enough = len(observed) > 0  # two rounds at least
         rows.append({"point": point, "adversarial examples": int(chosen.sum()), "mean cosine, adversarial": observed.mean() if enough else np.nan,
-                     "mean cosine, uniform random": baseline.mean() if enough else np.nan,
-                     "largest |cosine|, uniform random": np.abs(baseline).max() if enough else np.nan})
+                     "mean cosine, uniform random": baseline.mean() if enough else np.nan})
     table = pd.DataFrame(rows).set_index("point")
-    if table["mean cosine, adversarial"].isna().any():
-        return table, report.Verdict(claim="Adversarial examples of a training point cluster around it (Fig. 1)", verdict="inconclusive",
-                                     left=(), right=(), detail="fewer than two rounds traced per point: no pair of perturbations to compare")
-    holds = bool((table["mean cosine, adversarial"] > table["largest |cosine|, uniform random"]).all())
-    detail = "; ".join(f"point {p}: mean cosine {r['mean cosine, adversarial']:.3f} over {int(r['adversarial examples'])} perturbations vs "
-                       f"random ≤ {r['largest |cosine|, uniform random']:.3f}" for p, r in table.iterrows())
-    return table.round(4), report.Verdict(claim="Adversarial examples of a training point cluster around it (Fig. 1)",
-                                          verdict="holds" if holds else "does not hold", left=(), right=(), detail=detail)
+    if table["mean cosine, adversarial"].isna().any() or len(units) < 2:
+        return table, report.Verdict(claim=claim, verdict="inconclusive", left=(), right=(),
+                                     detail="fewer than two rounds traced per point, or one point: no pair of perturbations to compare")
+    table[OTHER] = [np.mean([(u @ v.T).mean() for j, v in enumerate(units) if j != i])
+                                                        for i, u in enumerate(units)]
+    boot = np.array([_within_minus_across([u[rng.integers(0, len(u), len(u))] for u in units]) for _ in range(n_boot)])
+    share = float((boot > 0).all(axis=1).mean())
+    outcome = "holds" if share >= 0.95 else "does not hold" if share <= 0.05 else "inconclusive"
+    detail = ("; ".join(f"point {p}: mean cosine {r['mean cosine, adversarial']:.3f} between its own {int(r['adversarial examples'])} "
+                        f"perturbations vs {r[OTHER]:.3f} with the other point's" for p, r in table.iterrows())
+              + f"; own > other in every point in {100 * share:.1f}% of {n_boot} bootstrap resamples of the rounds")
+    return table.round(4), report.Verdict(claim=claim, verdict=outcome, left=(), right=(), detail=detail)

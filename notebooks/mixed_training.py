@@ -17,10 +17,10 @@
 # Song, Shokri & Mittal {cite}`song2019privacy` train models in which only a fraction *r* of the
 # training set contributes the PGD loss and the rest the clean loss (CCS Eq. 8 with a per-point α). The
 # more of the training set the robust loss covers, the more the model's robustness is specific to its
-# training points, and the more it leaks: on CIFAR-10 (their Table 5) IA grows from the natural
-# model's 50.9% at r = 0 to 75.7% at r = 1. Here the fraction is a fixed random subset of the members
-# (drawn from the run's seed, spec §9.8); r = 0 is the natural model and r = 1 the PGD model of the
-# natural-vs-PGD chapter.
+# training points, and the more it leaks: on CIFAR-10 IA grows with r from the natural model's at
+# r = 0 to the PGD model's at r = 1 (their Table 5, shown below). Here the fraction is a fixed random
+# subset of the members (drawn from the run's seed); r = 0 is the natural model and r = 1 the PGD model
+# of the natural-vs-PGD chapter.
 
 # %% tags=["parameters"]
 dataset = "yale"  # yale | fmnist | cifar10 | cifar10-jpeg

@@ -144,8 +144,9 @@ if variants:
 # the point as a member. Every strategy run traces the examples it generates for two training points
 # (the first member of classes 0 and 1); below, PCA of the two points and all of their adversarial and
 # reverse-symmetry examples from the PINEAT-1/1 run on the first base. The clustering is measured as the
-# mean cosine similarity between the perturbations of different rounds, against perturbations drawn
-# uniformly in the ε-ball.
+# mean cosine similarity between a point's perturbations of different rounds, against its cosine with the
+# other traced point's adversarial perturbations (the null: adversarial, but not this point's); uniform
+# noise in the ε-ball is shown for reference. The spread is a bootstrap over the rounds.
 
 # %%
 if trace_figure:

@@ -57,7 +57,7 @@ report.regime_table(frame, n_classes=runs[0].signals["output_train_benign"].shap
 # ## Natural vs PixelDP, beside the paper
 #
 # Percent. The paper's rows: the released PixelDP model's IB (App. E) and the natural CIFAR-10 model's
-# IB (Table 4; the appendix's text quotes 55.85%, which is the Yale natural number — spec §5).
+# IB (Table 4; the appendix's text quotes the Yale natural model's number for it instead).
 
 # %%
 chapters.pixeldp_table(frame)

@@ -1,3 +1,4 @@
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -51,3 +52,25 @@ def test_the_variant_study_uses_the_seeds_every_variant_has():
     [c15] = [v for cid, _, v in pineat_results.variant_claims(table(), dataset="D", base="pgd") if cid == "C15"]
     # 0.58 < 0.60 < ... with n = 1 fixed, but on one seed per variant: a sign, not evidence
     assert c15.verdict == "inconclusive" and "PINEAT-1/2" in c15.detail and "one run" in c15.detail
+
+
+def _trace(directions, rounds=12, seed=0):
+    """A trace of two points whose perturbations scatter around ``directions[point]`` (flattened 4x4 images)."""
+    rng = np.random.default_rng(seed)
+    examples, points = [], []
+    for point, direction in enumerate(directions):
+        for _ in range(rounds):
+            examples.append(0.5 + 0.05 * np.sign(direction + 0.3 * rng.normal(size=16)).reshape(1, 4, 4))
+            points.append(point)
+    return {"trace_natural": np.full((2, 1, 4, 4), 0.5), "trace_point": np.array(points), "trace_kind": np.zeros(len(points), np.int64),
+            "trace_epoch": np.ones(len(points), np.int64), "trace_example": np.array(examples)}
+
+
+def test_clustering_is_judged_against_other_points_perturbations():
+    rng = np.random.default_rng(1)
+    a, b = rng.normal(size=16), rng.normal(size=16)
+    table, apart = pineat_results.clustering(_trace([a, b]), eps=0.05)
+    assert apart.verdict == "holds" and "bootstrap resamples of the rounds" in apart.detail
+    _, shared = pineat_results.clustering(_trace([a, a]), eps=0.05)  # both points pushed the same way: no point-specific cluster
+    assert shared.verdict != "holds"
+    assert (table["mean cosine, uniform random"].abs() < table["mean cosine, adversarial"]).all()
