@@ -158,6 +158,32 @@ def natural_vs_robust_claims(frame: pd.DataFrame, *, dataset: str) -> tuple[str,
     return text, report.verdict_frame(v for _, _, v in claim_checks(frame, dataset=dataset))
 
 
+CLAIM_SHORT = {"C1": "leaks more than the natural model", "C2": "leaks more through IA than IB"}
+
+
+def summary_box(frame: pd.DataFrame, *, dataset: str) -> str:
+    """HTML of the box a natural-vs-robust page opens with: the advantage ratio robust / natural, ours (mean over the
+    seeds both have) beside the paper's with the difference, then C1 and C2 per model with their verdicts, and, where a
+    model misses the papers' regime, one line saying which and why. Everything from ``frame`` and the reference data."""
+    import html
+
+    ratios = advantage_ratios(frame, dataset=dataset)
+    best = ratios["ours (mean)"].idxmax()
+    ours, theirs = ratios.loc[best, "ours (mean)"], ratios.loc[best, "paper"]
+    seeds = len(report.common_seeds(frame, next(m for m in robust_methods(frame) if report.METHOD_LABELS[m] == best), "natural"))
+    lines = [f"<p><b>Advantage ratio, robust / natural</b> ({html.escape(best)}): ours <b>{ours:.2f}×</b> "
+             f"({seeds} seed{'s' * (seeds != 1)}) against the paper's <b>{theirs:.2f}×</b> (Δ {ours - theirs:+.2f}×).</p>", "<ul>"]
+    for cid, scope, v in claim_checks(frame, dataset=dataset):
+        subject = scope.split(", ")[-1]
+        lines.append(f"<li>{cid}: the {html.escape(subject)} model {CLAIM_SHORT[cid] if subject != 'natural' else 'leaks more through IB than IA'}"
+                     f": <b>{v.verdict}</b></li>")
+    lines.append("</ul>")
+    reason = report.out_of_regime(frame, frame["method"].unique(), n_classes=N_CLASSES[dataset])
+    if reason:
+        lines.append(f"<p>Not the papers' regime: {html.escape(reason)}; the claims that use it are not testable here.</p>")
+    return ('<div class="admonition tip"><p class="admonition-title">In short</p>' + "".join(lines) + "</div>")
+
+
 def regime_comparison(frame: pd.DataFrame, *, config: ExperimentConfig, robust: str = "pgd") -> str:
     """Markdown: our models' regime against the paper's (generalisation gaps, robust gap, leakage, ratio) and the
     computed reason for a ratio below the paper's."""

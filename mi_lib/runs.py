@@ -164,7 +164,8 @@ def run_experiment(
         "n_nonmembers": int(len(split.y_nonmembers)),
         "train_time_s": state.train_time_s,
         "history": state.history,
-        "environment": {"torch": torch.__version__, "threads": torch.get_num_threads(), "device": str(device), "machine": platform.machine()},
+        "environment": {"torch": torch.__version__, "threads": torch.get_num_threads(), "device": str(device), "machine": platform.machine(),
+                        "cpu_capability": torch.backends.cpu.get_cpu_capability()},
         **summarize(signals),
     }
     save_json(directory / "result.json", summary)

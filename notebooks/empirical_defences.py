@@ -14,6 +14,44 @@
 # %% [markdown]
 # # {{dataset_name}}: natural vs {{robust}} adversarial training (CCS §5.1, {{paper_table}})
 #
+# Does adversarial training make a model leak more of its training set? The answer on this page first,
+# computed from the runs below; then the experiment, its setting and every number behind it.
+
+# %% tags=["parameters", "remove-cell"]
+dataset = "fmnist"  # fmnist | yale | cifar10 | cifar10-jpeg
+tier = "cpu"  # smoke | cpu | paper
+eps = None  # training and attack budget (l-inf, pixel units; "8/255" accepted); None: the paper's for the dataset
+methods = ["natural", "pgd", "dist", "diff"]  # any of natural, pgd, dist, diff (natural is always included)
+seeds = 3  # seeds (0, 1, ...) of the natural and PGD models
+other_seeds = 1  # seeds of the Dist- and Diff-based models
+n_members = None  # None: the tier's preset
+epochs = None  # None: the tier's preset
+progress = False  # training progress bars
+
+# %% tags=["remove-cell"]
+import pandas as pd
+from IPython.display import HTML, Markdown, display
+
+from mi_lib import chapters, plotting, report, tiers
+from mi_lib.config import parse_eps
+from mi_lib.experiments import run_grid
+
+pd.set_option("display.max_colwidth", None)  # verdicts carry their numbers in full
+
+eps = parse_eps(eps) if eps is not None else tiers.preset(dataset, tier).eps
+overrides = dict(eps=eps, n_members=n_members, epochs=epochs)
+methods = chapters.chapter_methods(methods)
+seeds_per_method = {m: seeds if m in ("natural", "pgd") else other_seeds for m in methods}
+config = tiers.preset(dataset, tier, **overrides)
+runs = [r for m in methods for r in run_grid(dataset, tier, methods=(m,), seeds=range(seeds_per_method[m]), progress=progress, **overrides)]
+frame = report.runs_frame(runs)
+
+# %% tags=["remove-input"]
+HTML(chapters.summary_box(frame, dataset=dataset))
+
+# %% [markdown]
+# ## The experiment
+#
 # Song, Shokri & Mittal (CCS 2019, {cite}`song2019privacy`) train the same network naturally and with
 # three empirical defences against adversarial examples: **PGD-based** adversarial training (Madry et
 # al. {cite}`madry2018towards`), **Dist-based** training (the distributional robustness of Sinha et al.
@@ -30,32 +68,7 @@
 # table. Every number below is computed from the runs' saved outputs; the paper's numbers come from
 # `mi_lib/reference/paper_tables.json`.
 
-# %% tags=["parameters"]
-dataset = "fmnist"  # fmnist | yale | cifar10 | cifar10-jpeg
-tier = "cpu"  # smoke | cpu | paper
-eps = None  # training and attack budget (l-inf, pixel units; "8/255" accepted); None: the paper's for the dataset
-methods = ["natural", "pgd", "dist", "diff"]  # any of natural, pgd, dist, diff (natural is always included)
-seeds = 3  # seeds (0, 1, ...) of the natural and PGD models
-other_seeds = 1  # seeds of the Dist- and Diff-based models
-n_members = None  # None: the tier's preset
-epochs = None  # None: the tier's preset
-progress = False  # training progress bars
-
-# %%
-import pandas as pd
-from IPython.display import Markdown, display
-
-from mi_lib import chapters, plotting, report, tiers
-from mi_lib.config import parse_eps
-from mi_lib.experiments import run_grid
-
-pd.set_option("display.max_colwidth", None)  # verdicts carry their numbers in full
-
-eps = parse_eps(eps) if eps is not None else tiers.preset(dataset, tier).eps
-overrides = dict(eps=eps, n_members=n_members, epochs=epochs)
-methods = chapters.chapter_methods(methods)
-seeds_per_method = {m: seeds if m in ("natural", "pgd") else other_seeds for m in methods}
-config = tiers.preset(dataset, tier, **overrides)
+# %% tags=["remove-input"]
 display(Markdown(chapters.DATASET_NOTES[dataset]))
 
 # %% [markdown]
@@ -80,8 +93,6 @@ changes
 # nothing. A changed parameter (say a new ε) is a new config, hence new models.
 
 # %%
-runs = [r for m in methods for r in run_grid(dataset, tier, methods=(m,), seeds=range(seeds_per_method[m]), progress=progress, **overrides)]
-frame = report.runs_frame(runs)
 display(Markdown(f"Training these {len(runs)} models from scratch took **{frame['train_time_s'].sum() / 60:.0f} min** of wall "
                  "time in total, plus each model's evaluation; per model, in seconds (measured when the run was "
                  "trained; other work on the machine inflates it):"))
