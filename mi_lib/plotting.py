@@ -9,6 +9,13 @@ import pandas as pd
 
 from .metrics import cross_entropy_loss
 
+try:  # in a notebook, draw figures at twice the pixel density (the inline default is 72 dpi), same size on the page
+    from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+    set_matplotlib_formats("retina")
+except ImportError:  # pragma: no cover - outside IPython
+    pass
+
 
 def loss_histograms(signals_by_model: Mapping[str, Mapping[str, np.ndarray]], *, kind: str = "benign", bins: int = 50,
                     max_loss: float | None = None, title_suffix: str = "") -> plt.Figure:

@@ -135,6 +135,9 @@ if variants:
     verdicts += variant_verdicts
     display(study)
     display(report.verdict_frame([v for _, _, v in variant_verdicts]).assign(scope=[s for _, s, _ in variant_verdicts]))
+else:
+    display(Markdown("This page runs no variant: the n/m variants are on the Fashion-MNIST PGD-based page "
+                     "([PINEAT on Fashion-MNIST](fmnist_pineat.html))."))
 
 # %% [markdown]
 # ## Fig. 1: where the adversarial examples of a training point lie
@@ -158,6 +161,9 @@ if trace_figure:
     verdicts.append(("F1", f"{chapters.DISPLAY_NAMES[dataset]}, {bases[0].upper()}-based PINEAT-1/1", cluster_verdict))
     display(cluster_table)
     display(report.verdict_frame([cluster_verdict]))
+else:
+    display(Markdown("This page draws no Fig. 1: the traced examples are shown on the Fashion-MNIST PGD-based page "
+                     "([PINEAT on Fashion-MNIST](fmnist_pineat.html))."))
 
 # %% [markdown]
 # ## Every verdict of this page
