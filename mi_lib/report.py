@@ -285,3 +285,21 @@ def trend_verdict(claim: str, xs: Sequence, values: np.ndarray, *, x_name: str, 
     path = ", ".join(f"{x}: {100 * m:.2f}%" for x, m in zip(xs, means))
     detail = f"{value_name} by {x_name} — {path}; {'rises at every step' if rising else 'not monotone'}; ends: {ends.detail}"
     return Verdict(claim=claim, verdict=outcome, left=tuple(values[-1]), right=tuple(values[0]), detail=detail)
+
+
+def precision_ab(fp32: Iterable[RunResult], bf16: Iterable[RunResult]) -> pd.DataFrame:
+    """The bf16 A/B check: per method and metric (test and adv-test accuracy, IB, IA), mean ± SD over the
+    seeds of float32 and of bfloat16 training, their difference, and whether the difference lies within the seed spread
+    (|Δ mean| <= 2 × the larger of the two SDs; "too few seeds" with fewer than 3 per side)."""
+    frames = {name: runs_frame(runs) for name, runs in (("fp32", fp32), ("bf16", bf16))}
+    rows = []
+    for method in sorted(set(frames["fp32"]["method"]) & set(frames["bf16"]["method"])):
+        for column in ("test_acc", "adv_test_acc", "ib", "ia"):
+            a, b = (frames[p].loc[frames[p]["method"] == method, column].to_numpy() for p in ("fp32", "bf16"))
+            spread = np.nanmax([a.std(ddof=1) if a.size > 1 else np.nan, b.std(ddof=1) if b.size > 1 else np.nan])
+            delta = b.mean() - a.mean()
+            within = "too few seeds" if min(a.size, b.size) < MIN_RUNS else ("yes" if abs(delta) <= 2 * spread else "no")
+            rows.append({"method": METHOD_LABELS.get(method, method), "metric": column, "fp32": _fmt(a.mean(), a.std(ddof=1) if a.size > 1 else np.nan),
+                         "bf16": _fmt(b.mean(), b.std(ddof=1) if b.size > 1 else np.nan), "Δ (pp)": round(100 * delta, 2),
+                         "seeds (fp32 / bf16)": f"{a.size} / {b.size}", "within the seed spread": within})
+    return pd.DataFrame(rows)

@@ -107,3 +107,24 @@ display(Markdown(
     + "The chapter runs three seeds of both models at that point within its 45-minute budget on a 2-core CPU."
 ))
 regime
+
+# %% [markdown]
+# ## bfloat16 training: does it change the science?
+#
+# Mixed precision (bfloat16 autocast in training's forward passes, float32 weights, optimiser and every
+# evaluation; config `precision="bf16"`) roughly doubles training throughput on hardware that computes
+# bf16 (GPUs; CPUs with AVX512-BF16 or AMX), and is far slower where bf16 is emulated. Before any tier
+# trains in bf16, the same Yale cpu-tier models are trained in both precisions, three seeds each: the
+# accuracies and the leakage must agree within the seed spread. Only runs that exist are shown; this page
+# never trains them.
+
+# %% tags=["hide-input"]
+from mi_lib.experiments import cached_runs
+
+ab_runs = {p: cached_runs("yale", "cpu", methods=("natural", "pgd"), max_seeds=3, precision=p) for p in ("fp32", "bf16")}
+if ab_runs["bf16"]:
+    display(report.precision_ab(ab_runs["fp32"], ab_runs["bf16"]))
+else:
+    display(Markdown(f"No bf16 run yet ({len(ab_runs['fp32'])} float32 runs are ready): the machines this book was built on "
+                     "emulate bf16 (no AVX512-BF16), where a bf16 training step runs about 12× slower than float32, so the "
+                     "A/B waits for a GPU session or a CPU that computes bf16 (`./run bench` says which a machine is)."))

@@ -87,3 +87,14 @@ def test_low_fpr_metrics_survive_float32_saturation_and_match_the_modern_evaluat
     row = report.attack_metrics_frame([("m", 0, signals)]).iloc[0]
     modern = low_fpr(log_odds(members, labels), log_odds(nonmembers, labels), n_boot=2)
     assert row["TPR@1%FPR"] == modern["tpr@0.01"] > 0.05 and row["AUC"] == modern["auc"]
+
+
+def test_precision_ab_compares_within_the_seed_spread():
+    from mi_lib.experiments import cached_runs
+
+    fp32 = cached_runs("yale", "cpu", methods=("natural", "pgd"), max_seeds=3)
+    assert len(fp32) == 6  # the committed float32 runs: 3 seeds each
+    same = report.precision_ab(fp32, fp32)
+    assert set(same["within the seed spread"]) == {"yes"} and (same["Δ (pp)"] == 0).all()
+    one = report.precision_ab(fp32, [r for r in fp32 if r.config.seed == 0])
+    assert set(one["within the seed spread"]) == {"too few seeds"} and set(one["seeds (fp32 / bf16)"]) == {"3 / 1"}
