@@ -10,6 +10,7 @@
 Run on a machine with CUDA: ``MI_DATA_DIR=... python benchmarks/gpu_check.py [--seconds 10] [--out FILE]``.
 ``--device cpu`` runs the same code on the CPU (a dry run of the script, slow and meaningless for part 2).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,15 +36,19 @@ def agreement(device: str, emit) -> None:
     from mi_lib.runs import run_experiment
 
     emit("== 1. CPU vs " + device + ": smoke-tier Fashion-MNIST, float32 ==")
-    emit(f"{'method':8s} {'device':6s} {'train':>7s} {'test':>7s} {'adv-train':>9s} {'adv-test':>8s} {'IB':>7s} {'IA':>7s}")
+    emit(
+        f"{'method':8s} {'device':6s} {'train':>7s} {'test':>7s} {'adv-train':>9s} {'adv-test':>8s} {'IB':>7s} {'IA':>7s}"
+    )
     for method in ("natural", "pgd"):
         config = preset("fmnist", "smoke", method=method)
         for dev in ("cpu", device):
             with tempfile.TemporaryDirectory() as tmp:  # a fresh cache: both train for real
                 os.environ["MI_CACHE_DIR"], os.environ["MI_RESULTS_DIR"] = tmp, tmp
                 r = run_experiment(config, device=dev, progress=False).summary
-            emit(f"{method:8s} {dev:6s} {r['train_acc']:7.4f} {r['test_acc']:7.4f} {r['adv_train_acc']:9.4f} {r['adv_test_acc']:8.4f} "
-                 f"{r['ib']['accuracy']:7.4f} {r['ia']['accuracy']:7.4f}")
+            emit(
+                f"{method:8s} {dev:6s} {r['train_acc']:7.4f} {r['test_acc']:7.4f} {r['adv_train_acc']:9.4f} {r['adv_test_acc']:8.4f} "
+                f"{r['ib']['accuracy']:7.4f} {r['ia']['accuracy']:7.4f}"
+            )
 
 
 def throughput(dataset: str, precision: str, device: str, seconds: float, *, tier: str = "paper") -> tuple[float, int]:
@@ -81,8 +86,11 @@ def throughput(dataset: str, precision: str, device: str, seconds: float, *, tie
 
 def projections(device: str, seconds: float, emit) -> None:
     """Part 2: paper-tier PGD-10 training throughput in fp32 and bf16, and the projected hours per model."""
-    reported = {row["dataset"]: row["time_h"] for _, row in paper.table("pineat_table1").iterrows()
-                if row["base"] == "pgd" and row["method"] == "original"}
+    reported = {
+        row["dataset"]: row["time_h"]
+        for _, row in paper.table("pineat_table1").iterrows()
+        if row["base"] == "pgd" and row["method"] == "original"
+    }
     emit(f"\n== 2. paper-tier PGD-10 training on {device} ==")
     emit(f"{'preset':36s} {'precision':9s} {'img/s':>8s} {'hours/model':>11s} {'PINEAT Table 1 (h)':>18s}")
     for dataset in ("fmnist", "yale", "cifar10"):
@@ -91,8 +99,10 @@ def projections(device: str, seconds: float, emit) -> None:
         for precision in ("fp32", "bf16"):
             rate, batch = throughput(dataset, precision, device, seconds)
             hours = TRAIN_SIZE[dataset] * config.epochs / rate / 3600
-            emit(f"{dataset + ' ' + net + f' (batch {batch})':36s} {precision:9s} {rate:8.1f} {hours:11.2f} "
-                 f"{reported.get(dataset, float('nan')):18.2f}")
+            emit(
+                f"{dataset + ' ' + net + f' (batch {batch})':36s} {precision:9s} {rate:8.1f} {hours:11.2f} "
+                f"{reported.get(dataset, float('nan')):18.2f}"
+            )
 
 
 def main() -> int:
@@ -103,7 +113,10 @@ def main() -> int:
     parser.add_argument("--skip-agreement", action="store_true")
     args = parser.parse_args()
     if args.device.startswith("cuda") and not torch.cuda.is_available():
-        print("error: --device cuda: no CUDA device here; run on a GPU machine or pass --device cpu for a dry run", file=sys.stderr)
+        print(
+            "error: --device cuda: no CUDA device here; run on a GPU machine or pass --device cpu for a dry run",
+            file=sys.stderr,
+        )
         return 2
     lines: list[str] = []
 

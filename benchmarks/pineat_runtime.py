@@ -6,6 +6,7 @@ of updates and the ratio to Original.
 
 Run: ./run bench-pineat [--dataset fmnist] [--bases pgd,dist,diff] [--rounds 12]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,7 +21,15 @@ from mi_lib.tiers import preset
 from mi_lib.training import METHOD_LOSSES
 
 SHAPES = {"fmnist": ((1, 28, 28), 10), "yale": ((1, 48, 42), 38), "cifar10": ((3, 32, 32), 10)}
-STRATEGIES = [("original", 1, 1), ("pineat", 1, 1), ("advnat", 1, 1), ("advran", 1, 1), ("pineat", 2, 1), ("pineat", 1, 2), ("pineat", 1, 3)]
+STRATEGIES = [
+    ("original", 1, 1),
+    ("pineat", 1, 1),
+    ("advnat", 1, 1),
+    ("advran", 1, 1),
+    ("pineat", 2, 1),
+    ("pineat", 1, 2),
+    ("pineat", 1, 3),
+]
 
 
 def seconds_per_update(config: ExperimentConfig, batches: list, in_shape, classes: int) -> float:
@@ -52,15 +61,28 @@ def main() -> None:
     for base in args.bases.split(","):
         config = preset(args.dataset, "cpu", method=base)
         g = torch.Generator().manual_seed(1)
-        batches = [(torch.rand(config.batch_size, *in_shape, generator=g), torch.randint(0, classes, (config.batch_size,), generator=g))
-                   for _ in range(args.rounds)]
+        batches = [
+            (
+                torch.rand(config.batch_size, *in_shape, generator=g),
+                torch.randint(0, classes, (config.batch_size,), generator=g),
+            )
+            for _ in range(args.rounds)
+        ]
         seconds_per_update(config, batches[:2], in_shape, classes)  # warm-up
         original = None
         for strategy, n, m in STRATEGIES:
-            per_update = seconds_per_update(config.replace(strategy=strategy, pineat_n=n, pineat_m=m), batches, in_shape, classes)
+            per_update = seconds_per_update(
+                config.replace(strategy=strategy, pineat_n=n, pineat_m=m), batches, in_shape, classes
+            )
             original = original or per_update
-            label = "Original" if strategy == "original" else f"{ {'pineat': 'PINEAT', 'advnat': 'AdvNat', 'advran': 'AdvRan'}[strategy]}-{n}/{m}"
-            print(f"  {base:5s} {label:12s} {1000 * per_update:8.2f} ms/update   {per_update / original:5.2f}x Original")
+            label = (
+                "Original"
+                if strategy == "original"
+                else f"{ {'pineat': 'PINEAT', 'advnat': 'AdvNat', 'advran': 'AdvRan'}[strategy] }-{n}/{m}"
+            )
+            print(
+                f"  {base:5s} {label:12s} {1000 * per_update:8.2f} ms/update   {per_update / original:5.2f}x Original"
+            )
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ Run: ./run bench [--seconds 3] [--models fmnist,fmnist-long,yale,cifar10] [--pre
 Note: the malloc settings of ./run apply to both columns; compare with and without them by running this file
 directly with plain `python`.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,8 +28,13 @@ from mi_lib.tiers import preset
 from mi_lib.training import adversary, training_precision
 
 SHAPES = {"fmnist": ((1, 28, 28), 10), "yale": ((1, 48, 42), 38), "cifar10": ((3, 32, 32), 10)}
-PRESETS = {"fmnist": ("fmnist", "cpu"), "fmnist-long": ("fmnist", "long"), "yale": ("yale", "cpu"), "cifar10": ("cifar10", "cpu"),
-           "cifar10-long": ("cifar10", "long")}
+PRESETS = {
+    "fmnist": ("fmnist", "cpu"),
+    "fmnist-long": ("fmnist", "long"),
+    "yale": ("yale", "cpu"),
+    "cifar10": ("cifar10", "cpu"),
+    "cifar10-long": ("cifar10", "long"),
+}
 
 
 def reference_pgd(model, x, y, eps, step, steps, random_start):
@@ -64,6 +70,39 @@ def cpu_bf16_native() -> bool:
     return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
+def _mi_lib_step(
+    config, x: torch.Tensor, y: torch.Tensor, in_shape, classes: int, seconds: float
+) -> tuple[float, float]:
+    """Images/s of mi_lib's PGD-10 training step as a tier runs it (``config``: its precision and memory format), and
+    the share of a step spent in the attack (the rest: the weight update)."""
+    model = build_model(config, in_shape=in_shape, n_classes=classes)
+    opt = torch.optim.Adam(model.parameters(), 1e-4)
+    g = torch.Generator().manual_seed(0)
+
+    def attack():
+        with training_precision(config, "cpu"):
+            return adversary(model, x, y, eps=config.eps, config=config, generator=g)
+
+    x_adv = attack()
+
+    def update():
+        with training_precision(config, "cpu"):
+            loss = F.cross_entropy(model(x_adv), y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+
+    def train_step():
+        nonlocal x_adv
+        x_adv = attack()
+        update()
+
+    batch = len(y)
+    rate = measure(train_step, batch, seconds)
+    t_attack, t_update = batch / measure(attack, batch, seconds / 2), batch / measure(update, batch, seconds / 2)
+    return rate, t_attack / (t_attack + t_update)
+
+
 def bench(name: str, seconds: float, precisions: list[str]) -> None:
     dataset, tier = PRESETS[name]
     in_shape, classes = SHAPES[dataset]
@@ -73,7 +112,11 @@ def bench(name: str, seconds: float, precisions: list[str]) -> None:
     plain = build_model(base, in_shape=in_shape, n_classes=classes).to(memory_format=torch.contiguous_format)
     opt_plain = torch.optim.Adam(plain.parameters(), 1e-4)
     eps, steps, step = base.eps, 10, 2.5 * base.eps / 10
-    label = f"{name}: {base.model} width {base.width:g}" + (f" depth {base.depth}" if base.model == "wrn" else "") + f", batch {batch}"
+    label = (
+        f"{name}: {base.model} width {base.width:g}"
+        + (f" depth {base.depth}" if base.model == "wrn" else "")
+        + f", batch {batch}"
+    )
     print(f"\n{label}", flush=True)
 
     def plain_train():
@@ -86,38 +129,20 @@ def bench(name: str, seconds: float, precisions: list[str]) -> None:
     print(f"  PGD-10 training   reference (fp32, NCHW, textbook PGD)  {reference:8.1f} img/s", flush=True)
     rates = {}
     for precision in precisions:
-        config = base.replace(precision=precision)
-        model = build_model(config, in_shape=in_shape, n_classes=classes)
-        opt = torch.optim.Adam(model.parameters(), 1e-4)
-        g = torch.Generator().manual_seed(0)
-
-        def attack():
-            with training_precision(config, "cpu"):
-                return adversary(model, x, y, eps=eps, config=config, generator=g)
-
-        x_adv = attack()
-
-        def update():
-            with training_precision(config, "cpu"):
-                loss = F.cross_entropy(model(x_adv), y)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-
-        def train_step():
-            nonlocal x_adv
-            x_adv = attack()
-            update()
-
-        rates[precision] = measure(train_step, batch, seconds)
-        t_attack, t_update = batch / measure(attack, batch, seconds / 2), batch / measure(update, batch, seconds / 2)
-        share = t_attack / (t_attack + t_update)
-        print(f"  PGD-10 training   mi_lib {precision}                          {rates[precision]:8.1f} img/s   "
-              f"{rates[precision] / reference:5.2f}x reference   (attack {share:4.0%} of a step, update {1 - share:4.0%})", flush=True)
+        rates[precision], share = _mi_lib_step(base.replace(precision=precision), x, y, in_shape, classes, seconds)
+        print(
+            f"  PGD-10 training   mi_lib {precision}                          {rates[precision]:8.1f} img/s   "
+            f"{rates[precision] / reference:5.2f}x reference   (attack {share:4.0%} of a step, update {1 - share:4.0%})",
+            flush=True,
+        )
     if "fp32" in rates and "bf16" in rates:
         print(f"  PGD-10 training   mi_lib bf16 / mi_lib fp32: {rates['bf16'] / rates['fp32']:5.2f}x", flush=True)
     ours = build_model(base, in_shape=in_shape, n_classes=classes)
-    a = measure(lambda: pgd_linf(ours, x, y, eps=eps, step_size=base.eval_step_size, steps=20, random_start=False), batch, seconds)
+    a = measure(
+        lambda: pgd_linf(ours, x, y, eps=eps, step_size=base.eval_step_size, steps=20, random_start=False),
+        batch,
+        seconds,
+    )
     b = measure(lambda: reference_pgd(plain, x, y, eps, base.eval_step_size, 20, False), batch, seconds)
     print(f"  PGD-20 evaluation mi_lib fp32 {a:8.1f} img/s   reference {b:8.1f} img/s   {a / b:5.2f}x", flush=True)
 
@@ -129,8 +154,10 @@ def main() -> None:
     parser.add_argument("--precisions", default="fp32,bf16")
     args = parser.parse_args()
     native = cpu_bf16_native()
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, CPU capability {torch.backends.cpu.get_cpu_capability()}, "
-          f"bf16 {'native (AVX512-BF16/AMX)' if native else 'emulated (no AVX512-BF16/AMX: expect bf16 far slower than fp32)'}")
+    print(
+        f"torch {torch.__version__}, {torch.get_num_threads()} threads, CPU capability {torch.backends.cpu.get_cpu_capability()}, "
+        f"bf16 {'native (AVX512-BF16/AMX)' if native else 'emulated (no AVX512-BF16/AMX: expect bf16 far slower than fp32)'}"
+    )
     for name in args.models.split(","):
         if name not in PRESETS:
             raise SystemExit(f"error: --models: unknown preset {name!r}; accepted: {', '.join(PRESETS)}")

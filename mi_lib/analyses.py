@@ -4,11 +4,13 @@ parameters (``results/<tier>/<run_id>/<name>-<hash>.npz``), so a chapter re-exec
 without the model; computing one needs the trained weights, which are retrained (seeded, hence identical) when
 the checkpoint is not on this machine.
 """
+
 from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -25,8 +27,13 @@ from .signals import compute_signals, softmax_outputs
 from .training import snapshot_path, train
 
 
-def trained_model(config: ExperimentConfig, *, split: MembershipSplit | None = None, device: str | torch.device | None = None,
-                  progress: bool = False) -> tuple[nn.Module, MembershipSplit]:
+def trained_model(
+    config: ExperimentConfig,
+    *,
+    split: MembershipSplit | None = None,
+    device: str | torch.device | None = None,
+    progress: bool = False,
+) -> tuple[nn.Module, MembershipSplit]:
     """The trained model of ``config`` (in eval mode) and its split. Runs the experiment if it has no result yet.
     The weights come from the run's ``model.pt`` (kept beside its results the first time an analysis needs them,
     so a committed run is analysed again without training), else from the training checkpoint, else from training
@@ -45,7 +52,9 @@ def trained_model(config: ExperimentConfig, *, split: MembershipSplit | None = N
     return model.to(device).eval(), split
 
 
-def cached_analysis(config: ExperimentConfig, name: str, params: dict[str, Any], compute: Callable[[], dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+def cached_analysis(
+    config: ExperimentConfig, name: str, params: dict[str, Any], compute: Callable[[], dict[str, np.ndarray]]
+) -> dict[str, np.ndarray]:
     """``compute()``'s arrays for (``config``, ``name``, ``params``), read from the run's folder when cached and
     intact, else computed and saved (atomically, with a checksum)."""
     key = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:12]
@@ -57,14 +66,18 @@ def cached_analysis(config: ExperimentConfig, name: str, params: dict[str, Any],
     return arrays
 
 
-def _confidences(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, steps: int, device: torch.device) -> tuple[np.ndarray, np.ndarray]:
+def _confidences(
+    model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, steps: int, device: torch.device
+) -> tuple[np.ndarray, np.ndarray]:
     """True-label confidence F_y and correctness on the evaluation PGD example at ``eps`` (step 2.5·eps/steps)."""
     _, adversarial = softmax_outputs(model, x, y, eps=eps, steps=steps, step_size=2.5 * eps / steps, device=device)
     labels = y.numpy()
     return true_label_conf(adversarial, labels), adversarial.argmax(1) == labels
 
 
-def attack_eps_sweep(config: ExperimentConfig, attack_eps: Sequence[float | str], *, device: str | None = None) -> dict[str, np.ndarray]:
+def attack_eps_sweep(
+    config: ExperimentConfig, attack_eps: Sequence[float | str], *, device: str | None = None
+) -> dict[str, np.ndarray]:
     """CCS Figs. 8–9: the evaluation PGD (``config.eval_steps`` steps of 2.5ε/steps, no random start) run at every
     ``attack_eps`` against the model trained with ``config``. Returns ``attack_eps`` (E,), ``conf_train`` (E, M),
     ``conf_test`` (E, N) (true-label confidences: IA's scores at that ε) and ``correct_train`` / ``correct_test``
@@ -74,10 +87,20 @@ def attack_eps_sweep(config: ExperimentConfig, attack_eps: Sequence[float | str]
     def compute() -> dict[str, np.ndarray]:
         dev = resolve_device(device)
         model, split = trained_model(config, device=dev)
-        rows = [(_confidences(model, split.x_members, split.y_members, eps=e, steps=config.eval_steps, device=dev),
-                 _confidences(model, split.x_nonmembers, split.y_nonmembers, eps=e, steps=config.eval_steps, device=dev)) for e in values]
-        return {"attack_eps": np.array(values), "conf_train": np.stack([r[0][0] for r in rows]), "correct_train": np.stack([r[0][1] for r in rows]),
-                "conf_test": np.stack([r[1][0] for r in rows]), "correct_test": np.stack([r[1][1] for r in rows])}
+        rows = [
+            (
+                _confidences(model, split.x_members, split.y_members, eps=e, steps=config.eval_steps, device=dev),
+                _confidences(model, split.x_nonmembers, split.y_nonmembers, eps=e, steps=config.eval_steps, device=dev),
+            )
+            for e in values
+        ]
+        return {
+            "attack_eps": np.array(values),
+            "conf_train": np.stack([r[0][0] for r in rows]),
+            "correct_train": np.stack([r[0][1] for r in rows]),
+            "conf_test": np.stack([r[1][0] for r in rows]),
+            "correct_test": np.stack([r[1][1] for r in rows]),
+        }
 
     return cached_analysis(config, "attack_eps_sweep", {"attack_eps": values, "steps": config.eval_steps}, compute)
 
@@ -91,8 +114,14 @@ def targeted_signals(config: ExperimentConfig, *, device: str | None = None) -> 
         dev = resolve_device(device)
         model, split = trained_model(config, device=dev)
         kw = dict(eps=config.eps, step_size=config.eval_step_size, steps=config.eval_steps, n_classes=split.n_classes)
-        return {"targeted_train": targeted_confidences(model, split.x_members.to(dev), split.y_members.to(dev), **kw).cpu().numpy(),
-                "targeted_test": targeted_confidences(model, split.x_nonmembers.to(dev), split.y_nonmembers.to(dev), **kw).cpu().numpy()}
+        return {
+            "targeted_train": targeted_confidences(model, split.x_members.to(dev), split.y_members.to(dev), **kw)
+            .cpu()
+            .numpy(),
+            "targeted_test": targeted_confidences(model, split.x_nonmembers.to(dev), split.y_nonmembers.to(dev), **kw)
+            .cpu()
+            .numpy(),
+        }
 
     return cached_analysis(config, "targeted", {"eps": config.eps, "steps": config.eval_steps}, compute)
 
@@ -100,7 +129,9 @@ def targeted_signals(config: ExperimentConfig, *, device: str | None = None) -> 
 DYNAMICS_COLUMNS = ("train_acc", "test_acc", "adv_train_acc", "adv_test_acc", "ib", "ia")
 
 
-def training_dynamics(config: ExperimentConfig, *, every: int, device: str | None = None, progress: bool = False) -> dict[str, np.ndarray]:
+def training_dynamics(
+    config: ExperimentConfig, *, every: int, device: str | None = None, progress: bool = False
+) -> dict[str, np.ndarray]:
     """DLS Fig. 3: train, test, adv-train and adv-test accuracy and the IB / IA inference accuracy of ``config``'s
     model after every ``every``-th epoch (and the last). Trains the run again with weight snapshots (a separate
     checkpoint; the same seed gives the same trajectory), evaluates each snapshot with the evaluation attack, and
@@ -119,7 +150,11 @@ def training_dynamics(config: ExperimentConfig, *, every: int, device: str | Non
         for epoch in epochs:
             model.load_state_dict(load_checkpoint(snapshot_path(checkpoint, epoch))["model"])
             model.eval()
-            summary = summarize(compute_signals(model, split, eps=config.eps, steps=config.eval_steps, step_size=config.eval_step_size, device=dev))
+            summary = summarize(
+                compute_signals(
+                    model, split, eps=config.eps, steps=config.eval_steps, step_size=config.eval_step_size, device=dev
+                )
+            )
             rows.append([summary[c] if c.endswith("acc") else summary[c]["accuracy"] for c in DYNAMICS_COLUMNS])
         table = np.array(rows, dtype=np.float64)
         return {"epoch": np.array(epochs), **{c: table[:, i] for i, c in enumerate(DYNAMICS_COLUMNS)}}
@@ -127,7 +162,9 @@ def training_dynamics(config: ExperimentConfig, *, every: int, device: str | Non
     return cached_analysis(config, "dynamics", {"every": every}, compute)
 
 
-def sensitivity(base: dict[str, np.ndarray], retrained: Sequence[dict[str, np.ndarray]], *, noise_seed: int = 0) -> dict[str, np.ndarray]:
+def sensitivity(
+    base: dict[str, np.ndarray], retrained: Sequence[dict[str, np.ndarray]], *, noise_seed: int = 0
+) -> dict[str, np.ndarray]:
     """CCS Fig. 2 (spec §4.4) from signals: the sensitivity of a removed training point is its true-label confidence
     in the model trained on it (``base``, removal_round 0) minus that in the model retrained without it (each of
     ``retrained``, removal_round >= 1). Returns ``removed`` (P,) sensitivities over every round, sorted ascending,
@@ -147,5 +184,9 @@ def sensitivity(base: dict[str, np.ndarray], retrained: Sequence[dict[str, np.nd
             raise ValueError("retrained signals do not come from the base run's members minus the removed ones")
         change = base_conf[kept] - true_label_conf(signals["output_train_benign"], signals["train_label"])
         noise.append(change[rng.choice(len(kept), size=len(index), replace=False)])
-    return {"removed": np.sort(np.concatenate(removed)), "noise": np.sort(np.concatenate(noise)),
-            "removed_index": np.concatenate(where), "removed_unsorted": np.concatenate(removed)}
+    return {
+        "removed": np.sort(np.concatenate(removed)),
+        "noise": np.sort(np.concatenate(noise)),
+        "removed_index": np.concatenate(where),
+        "removed_unsorted": np.concatenate(removed),
+    }

@@ -15,6 +15,7 @@ In a source:
 Command line: ``python -m mi_lib.assignments build [--out DIR]`` and
 ``python -m mi_lib.assignments grade NAME NOTEBOOK`` (``./run assignments``, ``./run grade``).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,7 +30,9 @@ ROOT = REPO_ROOT / "assignments"
 SOURCES = ROOT / "src"
 CHECKS = ROOT / "checks"
 DEFAULT_OUT = REPO_ROOT / "_build" / "assignments"
-SOLUTION = re.compile(r"^(?P<indent>[ \t]*)### BEGIN SOLUTION[^\n]*\n.*?^[ \t]*### END SOLUTION[^\n]*(\n|$)", re.M | re.S)
+SOLUTION = re.compile(
+    r"^(?P<indent>[ \t]*)### BEGIN SOLUTION[^\n]*\n.*?^[ \t]*### END SOLUTION[^\n]*(\n|$)", re.M | re.S
+)
 STUB = "{indent}# YOUR CODE HERE\n{indent}raise NotImplementedError()\n"
 ANSWER = re.compile(r"<!-- BEGIN SOLUTION -->.*?<!-- END SOLUTION -->", re.S)
 ANSWER_STUB = "*Your answer here.*"
@@ -47,7 +50,9 @@ def chapter_intro(name: str) -> str:
 
     chapter = next((c for c in CHAPTERS if c.name == name), None)
     if chapter is None:
-        raise ValueError(f"chapter-intro: unknown chapter {name!r}; accepted values: {', '.join(c.name for c in CHAPTERS)}")
+        raise ValueError(
+            f"chapter-intro: unknown chapter {name!r}; accepted values: {', '.join(c.name for c in CHAPTERS)}"
+        )
     text = next(c.source for c in jupytext.read(chapter.path).cells if c.cell_type == "markdown")
     for key, value in chapter.labels.items():
         text = text.replace("{{" + key + "}}", value)
@@ -96,8 +101,18 @@ def grade(name: str, notebook: Path) -> int:
     if name not in names():
         raise ValueError(f"assignment: unknown value {name!r}; accepted values: {', '.join(names())}")
     _readable_notebook(Path(notebook))
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(CHECKS / f"test_{name}.py"),
-               f"--notebook={Path(notebook).resolve()}", "--rootdir", str(CHECKS)]
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        str(CHECKS / f"test_{name}.py"),
+        f"--notebook={Path(notebook).resolve()}",
+        "--rootdir",
+        str(CHECKS),
+    ]
     return subprocess.run(command, cwd=REPO_ROOT).returncode
 
 
@@ -110,7 +125,9 @@ def _readable_notebook(path: Path) -> None:
     try:
         nbformat.read(path, as_version=4)
     except Exception as err:  # not JSON, not a notebook, unreadable
-        raise ValueError(f"notebook: {path} is not a readable Jupyter notebook (.ipynb): {type(err).__name__}") from None
+        raise ValueError(
+            f"notebook: {path} is not a readable Jupyter notebook (.ipynb): {type(err).__name__}"
+        ) from None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,8 +1,9 @@
 """l-inf projected gradient descent (Madry et al.; CCS'19 Eq. 10, spec §3.1 and §4.1)."""
+
 from __future__ import annotations
 
 import contextlib
-from typing import Iterator
+from collections.abc import Iterator
 
 import torch
 from torch import nn
@@ -43,7 +44,9 @@ def pgd_linf(
     x0 = x.detach()
     lower, upper = (x0 - eps).clamp_(0, 1), (x0 + eps).clamp_(0, 1)
     if random_start:
-        noise = torch.rand(x0.shape, generator=generator, dtype=x0.dtype).to(x0.device)  # CPU generator: same draws on any device
+        noise = torch.rand(x0.shape, generator=generator, dtype=x0.dtype).to(
+            x0.device
+        )  # CPU generator: same draws on any device
         x_adv = torch.max(torch.min(x0 + (2 * noise - 1) * eps, upper), lower)
     else:
         x_adv = x0.clone()
@@ -75,7 +78,15 @@ def wrm_linf(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, coeff: float
     return x_adv.detach()
 
 
-def pgd_kl(model: nn.Module, x: torch.Tensor, *, eps: float, step_size: float, steps: int, generator: torch.Generator | None = None) -> torch.Tensor:
+def pgd_kl(
+    model: nn.Module,
+    x: torch.Tensor,
+    *,
+    eps: float,
+    step_size: float,
+    steps: int,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
     """TRADES' inner maximisation (Zhang et al.; spec §3.3): l-inf PGD on KL(f(x) ‖ f(x_adv)).
 
     Starts at x + 0.001·N(0, 1) (drawn from ``generator``); no labels needed. x (B, C, H, W) in [0, 1].
@@ -98,7 +109,9 @@ def pgd_kl(model: nn.Module, x: torch.Tensor, *, eps: float, step_size: float, s
     return x_adv.detach()
 
 
-def pgd_linf_targeted(model: nn.Module, x: torch.Tensor, target: torch.Tensor, *, eps: float, step_size: float, steps: int) -> torch.Tensor:
+def pgd_linf_targeted(
+    model: nn.Module, x: torch.Tensor, target: torch.Tensor, *, eps: float, step_size: float, steps: int
+) -> torch.Tensor:
     """Targeted l-inf PGD (CCS §5.2.5): descend the cross-entropy of ``target`` (B,) from x (B, C, H, W), no random
     start, each step x <- clip_[0,1](clip_{B_eps(x0)}(x − step_size·sign(∇ CE_target))). Eval mode, previous mode
     restored. Returns x_adv inside B_eps(x0) ∩ [0, 1], detached."""
@@ -115,8 +128,17 @@ def pgd_linf_targeted(model: nn.Module, x: torch.Tensor, target: torch.Tensor, *
     return x_adv.detach()
 
 
-def targeted_confidences(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, step_size: float, steps: int,
-                         n_classes: int, batch_size: int = 256) -> torch.Tensor:
+def targeted_confidences(
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    eps: float,
+    step_size: float,
+    steps: int,
+    n_classes: int,
+    batch_size: int = 256,
+) -> torch.Tensor:
     """F_y(x_adv,t) for every wrong label t (spec §4.2, targeted variant of IA): (N, n_classes − 1), column j holding
     the true-label confidence on the example targeted at the j-th wrong label in increasing label order."""
     out = []

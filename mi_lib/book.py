@@ -12,6 +12,7 @@ Volatile metadata (timestamps, durations) is stripped (execution counts stay: nb
 
 Command line: ``python -m mi_lib.book {execute,stale} ...`` (used by ``./run``).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,16 +52,23 @@ class Chapter:
         return SOURCES / f"{self.source}.py"
 
 
-_DEFENCE_LABELS = {"yale": ("Yale Face", "Table 2"), "fmnist": ("Fashion-MNIST", "Table 3"),
-                   "cifar10-jpeg": ("CIFAR-10 (JPEG stand-in)", "Table 4, Fig. 1; DLS Table I, Fig. 2")}
+_DEFENCE_LABELS = {
+    "yale": ("Yale Face", "Table 2"),
+    "fmnist": ("Fashion-MNIST", "Table 3"),
+    "cifar10-jpeg": ("CIFAR-10 (JPEG stand-in)", "Table 4, Fig. 1; DLS Table I, Fig. 2"),
+}
 _ROBUST_LABELS = {"pgd": "PGD-based", "dist": "Dist-based", "diff": "Diff-based"}
 
 
 def _defence_page(name: str, dataset: str, method: str, **parameters: Any) -> Chapter:
     """A page of ``empirical_defences.py``: the natural model against one robust ``method`` on ``dataset``."""
     dataset_name, paper_table = _DEFENCE_LABELS[dataset]
-    return Chapter(name, "empirical_defences", {"dataset": dataset, "methods": ["natural", method], **parameters},
-                   {"dataset_name": dataset_name, "robust": _ROBUST_LABELS[method], "paper_table": paper_table})
+    return Chapter(
+        name,
+        "empirical_defences",
+        {"dataset": dataset, "methods": ["natural", method], **parameters},
+        {"dataset_name": dataset_name, "robust": _ROBUST_LABELS[method], "paper_table": paper_table},
+    )
 
 
 CHAPTERS = [
@@ -85,19 +93,45 @@ CHAPTERS = [
     # Verifiable defences (CCS §6) and the PixelDP noise layer (App. E).
     Chapter("yale_verifiable", "verifiable_defences", {"dataset": "yale"}),
     Chapter("fmnist_verifiable", "verifiable_defences", {"dataset": "fmnist"}),
-    Chapter("cifar10_jpeg_provable", "verifiable_defences", {"dataset": "cifar10-jpeg", "methods": ["natural", "duality"], "eps": "2/255"}),
+    Chapter(
+        "cifar10_jpeg_provable",
+        "verifiable_defences",
+        {"dataset": "cifar10-jpeg", "methods": ["natural", "duality"], "eps": "2/255"},
+    ),
     Chapter("cifar10_jpeg_pixeldp", "pixeldp", {"dataset": "cifar10-jpeg"}),
     # PINEAT (PRCV 2023): the three bases on both datasets.
-    Chapter("fmnist_pineat", "pineat", {"dataset": "fmnist", "pineat_seeds": 3}, {"dataset": "Fashion-MNIST", "bases": "PGD-based training and its n/m variants", "figure": ", Fig. 1"}),
-    Chapter("fmnist_pineat_other_bases", "pineat", {"dataset": "fmnist", "bases": ["dist", "diff"], "variants": [], "trace_figure": False},
-            {"dataset": "Fashion-MNIST", "bases": "Dist- and Diff-based training", "figure": ""}),
-    Chapter("cifar10_jpeg_pineat", "pineat", {"dataset": "cifar10-jpeg", "bases": ["pgd", "dist", "diff"], "variants": [], "trace_figure": False},
-            {"dataset": "the CIFAR-10 JPEG stand-in", "bases": "PGD-, Dist- and Diff-based training", "figure": ""}),
+    Chapter(
+        "fmnist_pineat",
+        "pineat",
+        {"dataset": "fmnist", "pineat_seeds": 3},
+        {"dataset": "Fashion-MNIST", "bases": "PGD-based training and its n/m variants", "figure": ", Fig. 1"},
+    ),
+    Chapter(
+        "fmnist_pineat_other_bases",
+        "pineat",
+        {"dataset": "fmnist", "bases": ["dist", "diff"], "variants": [], "trace_figure": False},
+        {"dataset": "Fashion-MNIST", "bases": "Dist- and Diff-based training", "figure": ""},
+    ),
+    Chapter(
+        "cifar10_jpeg_pineat",
+        "pineat",
+        {"dataset": "cifar10-jpeg", "bases": ["pgd", "dist", "diff"], "variants": [], "trace_figure": False},
+        {"dataset": "the CIFAR-10 JPEG stand-in", "bases": "PGD-, Dist- and Diff-based training", "figure": ""},
+    ),
     # Beyond the papers: modern membership-inference evaluation of the natural-vs-PGD runs (no new training).
-    Chapter("yale_modern_evaluation", "modern_evaluation", {"dataset": "yale", "early_stopping": True, "weight_decays": [1e-4, 1e-3]},
-            {"dataset": "Yale Face"}),
+    Chapter(
+        "yale_modern_evaluation",
+        "modern_evaluation",
+        {"dataset": "yale", "early_stopping": True, "weight_decays": [1e-4, 1e-3]},
+        {"dataset": "Yale Face"},
+    ),
     Chapter("fmnist_modern_evaluation", "modern_evaluation", {"dataset": "fmnist"}, {"dataset": "Fashion-MNIST"}),
-    Chapter("cifar10_jpeg_modern_evaluation", "modern_evaluation", {"dataset": "cifar10-jpeg"}, {"dataset": "the CIFAR-10 JPEG stand-in"}),
+    Chapter(
+        "cifar10_jpeg_modern_evaluation",
+        "modern_evaluation",
+        {"dataset": "cifar10-jpeg"},
+        {"dataset": "the CIFAR-10 JPEG stand-in"},
+    ),
     Chapter("yale_lira", "lira", {"dataset": "yale"}, {"dataset": "Yale Face"}),
     Chapter("appendix_cpu_tier_calibration", "appendix_cpu_tier_calibration"),
 ]
@@ -150,7 +184,9 @@ def stale(tier: str) -> list[Chapter]:
 
 
 def _strip_volatile(nb: Any) -> None:
-    hide = any("remove-cell" in c.metadata.get("tags", []) for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    hide = any(
+        "remove-cell" in c.metadata.get("tags", []) for c in nb.cells if "parameters" in c.metadata.get("tags", [])
+    )
     for cell in nb.cells:  # a hidden parameters cell hides papermill's injected one too
         if hide and "injected-parameters" in cell.metadata.get("tags", []):
             cell.metadata["tags"] = [*cell.metadata["tags"], "remove-cell"]
@@ -179,8 +215,14 @@ def _tracked(path: Path) -> bool:
     return any(path.is_relative_to(folder.resolve()) for folder in TARGETS.values())
 
 
-def execute(chapter: Chapter, *, tier: str, output: Path | None = None, parameters: dict[str, Any] | None = None,
-            failed_dir: Path | None = None) -> Path:
+def execute(
+    chapter: Chapter,
+    *,
+    tier: str,
+    output: Path | None = None,
+    parameters: dict[str, Any] | None = None,
+    failed_dir: Path | None = None,
+) -> Path:
     """Execute ``chapter`` with papermill at ``tier`` (plus ``parameters``) into ``output`` (default: the tier's copy).
 
     The book's own execution (no ``parameters``, the tier's copy) writes ``book/`` or ``tests/notebooks/`` and the
@@ -198,13 +240,17 @@ def execute(chapter: Chapter, *, tier: str, output: Path | None = None, paramete
     validate(chapter.path, parameters, chapter=chapter.name)
     own = target_for(chapter, tier) if tier in TARGETS else None
     if parameters and output is None:
-        raise RerunError(f"-o: a rerun with parameters ({', '.join(parameters)}) writes only where you say; add "
-                         f"-o OUT.ipynb outside book/ and tests/notebooks/")
+        raise RerunError(
+            f"-o: a rerun with parameters ({', '.join(parameters)}) writes only where you say; add "
+            f"-o OUT.ipynb outside book/ and tests/notebooks/"
+        )
     output = Path(output or own or "")
     if output == Path(""):
         raise RerunError(f"-o: tier {tier!r} has no executed copy in the book; add -o OUT.ipynb")
     if _tracked(output) and (parameters or own is None or output.resolve() != own.resolve()):
-        raise RerunError(f"-o: {output} is one of the book's executed copies; write a rerun elsewhere (e.g. -o /tmp/{chapter.name}.ipynb)")
+        raise RerunError(
+            f"-o: {output} is one of the book's executed copies; write a rerun elsewhere (e.g. -o /tmp/{chapter.name}.ipynb)"
+        )
     book_copy = own is not None and output.resolve() == own.resolve()
     injected = {**chapter.parameters, "tier": tier, **parameters}
     if book_copy and "chapter" in declared(chapter.path):  # only the book's own page records its verdicts
@@ -214,8 +260,14 @@ def execute(chapter: Chapter, *, tier: str, output: Path | None = None, paramete
         src_nb = Path(tmp) / f"{chapter.name}.ipynb"
         jupytext.write(jupytext.read(chapter.path), src_nb)
         try:
-            papermill.execute_notebook(str(src_nb), str(src_nb), parameters=injected, cwd=str(REPO_ROOT), progress_bar=False,
-                                       kernel_name="python3")
+            papermill.execute_notebook(
+                str(src_nb),
+                str(src_nb),
+                parameters=injected,
+                cwd=str(REPO_ROOT),
+                progress_bar=False,
+                kernel_name="python3",
+            )
         except papermill.PapermillExecutionError:
             if failed_dir is not None:
                 failed_dir.mkdir(parents=True, exist_ok=True)
@@ -248,7 +300,9 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m mi_lib.book")
     sub = parser.add_subparsers(dest="command", required=True)
-    ex = sub.add_parser("execute", help="the book's own execution: chapters (default: the stale ones) into their copies at a tier")
+    ex = sub.add_parser(
+        "execute", help="the book's own execution: chapters (default: the stale ones) into their copies at a tier"
+    )
     ex.add_argument("names", nargs="*", help="chapter names (see mi_lib.book.CHAPTERS); default: every stale one")
     ex.add_argument("--tier", default="cpu", choices=sorted(TARGETS))
     ex.add_argument("--all", action="store_true", help="re-execute every notebook, stale or not")
@@ -256,7 +310,9 @@ def main(argv: list[str] | None = None) -> int:
     nb.add_argument("name", help="a chapter name (see mi_lib.book.CHAPTERS)")
     nb.add_argument("--tier", default="cpu", choices=TIER_NAMES)
     nb.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"))
-    nb.add_argument("-o", "--output", type=Path, help="output notebook (needed with -p: a rerun never replaces the book's copy)")
+    nb.add_argument(
+        "-o", "--output", type=Path, help="output notebook (needed with -p: a rerun never replaces the book's copy)"
+    )
     st = sub.add_parser("stale", help="list notebooks whose executed copy is missing or out of date")
     st.add_argument("--tier", default="cpu", choices=sorted(TARGETS))
     args = parser.parse_args(argv)
@@ -290,8 +346,11 @@ def main(argv: list[str] | None = None) -> int:
         except (ConfigError, RerunError) as err:
             return _fail(str(err))
         except papermill.PapermillExecutionError as err:
-            return _fail(f"{chapter.name} failed in cell {err.exec_count}: {err.ename}: {err.evalue} "
-                         f"(the notebook with its traceback: {FAILED_DIR / (chapter.name + '.ipynb')})", code=1)
+            return _fail(
+                f"{chapter.name} failed in cell {err.exec_count}: {err.ename}: {err.evalue} "
+                f"(the notebook with its traceback: {FAILED_DIR / (chapter.name + '.ipynb')})",
+                code=1,
+            )
         print(f"  -> {path}", flush=True)
     return 0
 

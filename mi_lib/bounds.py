@@ -5,6 +5,7 @@ and the verified worst-case confidence that strategy IV thresholds.
 A model is a sequence of layers (:func:`layers`): Conv2d, Linear, ReLU, Flatten, ZeroPad2d. Every bound is over the l∞ ball
 of radius ``eps`` around x intersected with the image range [0, 1].
 """
+
 from __future__ import annotations
 
 import torch
@@ -20,7 +21,9 @@ def layers(model: nn.Module) -> list[nn.Module]:
     found = [m for m in model.modules() if not list(m.children())]
     unsupported = sorted({type(m).__name__ for m in found if not isinstance(m, SUPPORTED)})
     if unsupported:
-        raise TypeError(f"model: layers {unsupported} are not supported by the bounds; supported: Conv2d, Linear, ReLU, Flatten, ZeroPad2d")
+        raise TypeError(
+            f"model: layers {unsupported} are not supported by the bounds; supported: Conv2d, Linear, ReLU, Flatten, ZeroPad2d"
+        )
     return found
 
 
@@ -30,7 +33,9 @@ def _affine_radius(layer: nn.Module, radius: torch.Tensor) -> torch.Tensor:
     return F.conv2d(radius, layer.weight.abs(), None, layer.stride, layer.padding, layer.dilation, layer.groups)
 
 
-def interval_bounds(model: nn.Module, x: torch.Tensor, *, eps: float, upto: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+def interval_bounds(
+    model: nn.Module, x: torch.Tensor, *, eps: float, upto: int | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
     """IBP / Box bounds (lower, upper) of the model's output (or of layer ``upto``'s input) over
     B_eps(x) ∩ [0, 1]. x (B, C, H, W); returns two tensors of the output's shape."""
     lower, upper = (x - eps).clamp(0, 1), (x + eps).clamp(0, 1)
@@ -88,7 +93,9 @@ def verified(margins: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 def ibp_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, kappa: float) -> torch.Tensor:
     """Gowal et al.'s IBP loss: κ·CE(z(x), y) + (1 − κ)·CE(worst-case logits, y) (spec §3.4)."""
     clean = F.cross_entropy(model(x), y)
-    return kappa * clean + (1 - kappa) * F.cross_entropy(worst_case_logits(margin_lower_bounds(model, x, y, eps=eps)), y)
+    return kappa * clean + (1 - kappa) * F.cross_entropy(
+        worst_case_logits(margin_lower_bounds(model, x, y, eps=eps)), y
+    )
 
 
 def box_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, weight: float = 0.2) -> torch.Tensor:
@@ -129,8 +136,10 @@ def _transpose(layer: nn.Module, lam: torch.Tensor, in_shape: tuple[int, ...]) -
     flat = lam.reshape(b * r, *lam.shape[2:])
     out_h, out_w = flat.shape[-2:]
     k_h, k_w = layer.kernel_size
-    pad = [in_shape[1] - ((out_h - 1) * layer.stride[0] - 2 * layer.padding[0] + k_h),
-           in_shape[2] - ((out_w - 1) * layer.stride[1] - 2 * layer.padding[1] + k_w)]
+    pad = [
+        in_shape[1] - ((out_h - 1) * layer.stride[0] - 2 * layer.padding[0] + k_h),
+        in_shape[2] - ((out_w - 1) * layer.stride[1] - 2 * layer.padding[1] + k_w),
+    ]
     back = F.conv_transpose2d(flat, layer.weight, None, layer.stride, layer.padding, output_padding=tuple(pad))
     return back.reshape(b, r, *in_shape)
 
@@ -146,14 +155,23 @@ def relu_relaxation(lower: torch.Tensor, upper: torch.Tensor) -> tuple[torch.Ten
     """Wong & Kolter's linear relaxation of a ReLU with pre-activation bounds (lower, upper): the slope d (0 when
     inactive, 1 when active, u / (u − l) when unstable) and the height h = −d·l of the relaxation (0 unless
     unstable): d·ẑ ≤ ReLU(ẑ) ≤ d·ẑ + h over [l, u]."""
-    slope = torch.where(upper <= 0, torch.zeros_like(upper), torch.where(lower >= 0, torch.ones_like(upper),
-                        upper / (upper - lower).clamp(min=1e-12)))
+    slope = torch.where(
+        upper <= 0,
+        torch.zeros_like(upper),
+        torch.where(lower >= 0, torch.ones_like(upper), upper / (upper - lower).clamp(min=1e-12)),
+    )
     height = torch.where((lower < 0) & (upper > 0), -slope * lower, torch.zeros_like(lower))
     return slope, height
 
 
-def _backward_lower(all_layers: list[nn.Module], shapes, relu_bounds: dict, spec: torch.Tensor, upto: int,
-                    box: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+def _backward_lower(
+    all_layers: list[nn.Module],
+    shapes,
+    relu_bounds: dict,
+    spec: torch.Tensor,
+    upto: int,
+    box: tuple[torch.Tensor, torch.Tensor],
+) -> torch.Tensor:
     """Lower bound of spec·(output of layers[:upto]) over the box, spec (B, R, *shape of that output) -> (B, R)."""
     lam, const = spec, torch.zeros(spec.shape[:2], dtype=spec.dtype)
     for i in range(upto - 1, -1, -1):
@@ -190,6 +208,8 @@ def dual_margin_lower_bounds(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
             upper = -_backward_lower(all_layers, shapes, relu_bounds, -eye, i, box).reshape(ibp_lower.shape)
             relu_bounds[i] = (torch.maximum(lower, ibp_lower), torch.minimum(upper, ibp_upper))
         k = shapes[-1][0]
-        spec = torch.eye(k, dtype=x.dtype)[y][:, None, :] - torch.eye(k, dtype=x.dtype)[None, :, :]  # (B, K, K): e_y − e_j
+        spec = (
+            torch.eye(k, dtype=x.dtype)[y][:, None, :] - torch.eye(k, dtype=x.dtype)[None, :, :]
+        )  # (B, K, K): e_y − e_j
         dual = _backward_lower(all_layers, shapes, relu_bounds, spec, len(all_layers), box)
         return torch.maximum(dual, margin_lower_bounds(model, x, y, eps=eps))

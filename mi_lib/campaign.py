@@ -6,6 +6,7 @@ then PGD, point by point), skipping what is finished; ``--methods`` and ``--seed
 Each finished run writes ``results/long/<run_id>/``; the unfinished one keeps its checkpoint in
 ``results/long/checkpoints/``. Commit both as they land.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,7 +28,9 @@ def plan(dataset: str, *, methods: tuple[str, ...] = ("natural", "pgd"), seeds: 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m mi_lib.campaign")
     parser.add_argument("dataset", choices=["fmnist", "cifar10-jpeg", "cifar10"])
-    parser.add_argument("--methods", default="natural,pgd", help="comma-separated methods per point (default natural,pgd)")
+    parser.add_argument(
+        "--methods", default="natural,pgd", help="comma-separated methods per point (default natural,pgd)"
+    )
     parser.add_argument("--seeds", type=int, default=1)
     parser.add_argument("--dry-run", action="store_true", help="list the runs and whether each is finished")
     args = parser.parse_args(argv)
@@ -44,8 +47,10 @@ def main(argv: list[str] | None = None) -> int:
             continue
         start = time.time()
         result = run_grid(args.dataset, "long", methods=(method,), seeds=(seed,), progress=True, **point)[0]
-        print(f"finished {config.run_id()} in {time.time() - start:.0f} s: train {result['train_acc']:.4f} test {result['test_acc']:.4f}",
-              flush=True)
+        print(
+            f"finished {config.run_id()} in {time.time() - start:.0f} s: train {result['train_acc']:.4f} test {result['test_acc']:.4f}",
+            flush=True,
+        )
     return 0
 
 

@@ -1,8 +1,8 @@
 """What the "natural vs robust" chapters show, computed: the tier's setting, the claims' verdicts, the
 advantage ratio and the regime comparison with the paper, as Markdown strings and frames. Notebooks call
 these and display the results; every number comes from runs and from the papers' data file."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 import numpy as np
 import pandas as pd
@@ -57,8 +57,10 @@ def training_attack(config: ExperimentConfig) -> str:
     if config.method == "pixeldp":
         from .pixeldp import noise_sigma
 
-        return (f"Gaussian noise σ = {noise_sigma(config.pixeldp_l2):.4f} on the input (l2 budget {config.pixeldp_l2:g}), "
-                f"predictions averaged over {config.noise_draws} draws (PixelDP)")
+        return (
+            f"Gaussian noise σ = {noise_sigma(config.pixeldp_l2):.4f} on the input (l2 budget {config.pixeldp_l2:g}), "
+            f"predictions averaged over {config.noise_draws} draws (PixelDP)"
+        )
     return "clean inputs (natural)"
 
 
@@ -74,21 +76,31 @@ def tier_setting(config: ExperimentConfig, *, seeds: dict[str, int]) -> tuple[st
         + f"**Tier `{config.tier}`**, {DISPLAY_NAMES[config.dataset]}, ε = {format_eps(config.eps)}. "
         f"Seeds: {', '.join(f'{SHORT_NAMES.get(m, m)} {n}' for m, n in seeds.items())}. "
         f"Members: {config.n_members or f'all {members}'} training images; non-members: {config.n_nonmembers or f'all {nonmembers}'} "
-        + ("test images (class-balanced subsets drawn with the run's seed). " if config.n_members or config.n_nonmembers else "test images. ")
+        + (
+            "test images (class-balanced subsets drawn with the run's seed). "
+            if config.n_members or config.n_nonmembers
+            else "test images. "
+        )
         + (f"Training inputs: {attacks}. " if attacks else "")
         + f"Evaluation attack: PGD-{config.eval_steps}, step 2.5ε/{config.eval_steps}, no random start (the authors' protocol)."
     )
     if config.tier not in ("smoke", "cpu"):
         return text, pd.DataFrame()
-    differing = {m: describe_tier(config.dataset, config.tier, method=m) for m in seeds}  # {method: {key: (tier, paper)}}
+    differing = {
+        m: describe_tier(config.dataset, config.tier, method=m) for m in seeds
+    }  # {method: {key: (tier, paper)}}
     shown = lambda k, v: "all" if k in ("n_members", "n_nonmembers") and v == 0 else v  # noqa: E731
     rows = {}
     for key in dict.fromkeys(k for changes in differing.values() for k in changes):
         pairs = {m: tuple(shown(key, v) for v in changes[key]) for m, changes in differing.items() if key in changes}
-        if len(pairs) == len(differing) and len({repr(p) for p in pairs.values()}) == 1:  # the same for every method: one row
+        if (
+            len(pairs) == len(differing) and len({repr(p) for p in pairs.values()}) == 1
+        ):  # the same for every method: one row
             rows[key] = dict(zip(("this tier", "paper"), next(iter(pairs.values()))))
         else:  # one row per method whose setting differs from the paper's
-            rows.update({f"{key} ({SHORT_NAMES.get(m, m)})": dict(zip(("this tier", "paper"), p)) for m, p in pairs.items()})
+            rows.update(
+                {f"{key} ({SHORT_NAMES.get(m, m)})": dict(zip(("this tier", "paper"), p)) for m, p in pairs.items()}
+            )
     table = pd.DataFrame.from_dict(rows, orient="index", columns=["this tier", "paper"])
     return text, table
 
@@ -114,16 +126,55 @@ def claim_checks(frame: pd.DataFrame, *, dataset: str) -> list[tuple[str, str, r
 
     for method in robust_methods(frame):
         name, seeds = SHORT_NAMES[method], report.common_seeds(frame, method, "natural")
-        checks.append(("C1", f"{where}, {name}", judged(report.verdict(
-            f"{name} model's best advantage > natural model's (C1, {where})",
-            report.paired(frame, method, best, seeds=seeds), report.paired(frame, "natural", best, seeds=seeds),
-            left_name=name, right_name="natural"), "natural", method)))
-        checks.append(("C2", f"{where}, {name}", judged(report.verdict(
-            f"IA > IB for the {name} model (C2)", report.paired(frame, method, "ia"), report.paired(frame, method, "ib"),
-            left_name="IA", right_name="IB"), method)))
-    checks.append(("C2", f"{where}, natural", judged(report.verdict(
-        "IB > IA for the natural model (C2)", report.paired(frame, "natural", "ib"), report.paired(frame, "natural", "ia"),
-        left_name="IB", right_name="IA"), "natural")))
+        checks.append(
+            (
+                "C1",
+                f"{where}, {name}",
+                judged(
+                    report.verdict(
+                        f"{name} model's best advantage > natural model's (C1, {where})",
+                        report.paired(frame, method, best, seeds=seeds),
+                        report.paired(frame, "natural", best, seeds=seeds),
+                        left_name=name,
+                        right_name="natural",
+                    ),
+                    "natural",
+                    method,
+                ),
+            )
+        )
+        checks.append(
+            (
+                "C2",
+                f"{where}, {name}",
+                judged(
+                    report.verdict(
+                        f"IA > IB for the {name} model (C2)",
+                        report.paired(frame, method, "ia"),
+                        report.paired(frame, method, "ib"),
+                        left_name="IA",
+                        right_name="IB",
+                    ),
+                    method,
+                ),
+            )
+        )
+    checks.append(
+        (
+            "C2",
+            f"{where}, natural",
+            judged(
+                report.verdict(
+                    "IB > IA for the natural model (C2)",
+                    report.paired(frame, "natural", "ib"),
+                    report.paired(frame, "natural", "ia"),
+                    left_name="IB",
+                    right_name="IA",
+                ),
+                "natural",
+            ),
+        )
+    )
     return checks
 
 
@@ -141,8 +192,10 @@ def advantage_ratios(frame: pd.DataFrame, *, dataset: str) -> pd.DataFrame:
     for method in robust_methods(frame):
         ratio = report.advantage_ratio(frame, robust=method)
         rows[report.METHOD_LABELS[method]] = {
-            "ours (mean)": round(float(ratio.mean()), 2), "ours per seed": ", ".join(f"{r:.2f}" for r in ratio),
-            "paper": round(paper_method_ratio(dataset, method), 2)}
+            "ours (mean)": round(float(ratio.mean()), 2),
+            "ours per seed": ", ".join(f"{r:.2f}" for r in ratio),
+            "paper": round(paper_method_ratio(dataset, method), 2),
+        }
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
@@ -170,18 +223,27 @@ def summary_box(frame: pd.DataFrame, *, dataset: str) -> str:
     ratios = advantage_ratios(frame, dataset=dataset)
     best = ratios["ours (mean)"].idxmax()
     ours, theirs = ratios.loc[best, "ours (mean)"], ratios.loc[best, "paper"]
-    seeds = len(report.common_seeds(frame, next(m for m in robust_methods(frame) if report.METHOD_LABELS[m] == best), "natural"))
-    lines = [f"<p><b>Advantage ratio, robust / natural</b> ({html.escape(best)}): ours <b>{ours:.2f}×</b> "
-             f"({seeds} seed{'s' * (seeds != 1)}) against the paper's <b>{theirs:.2f}×</b> (Δ {ours - theirs:+.2f}×).</p>", "<ul>"]
+    seeds = len(
+        report.common_seeds(frame, next(m for m in robust_methods(frame) if report.METHOD_LABELS[m] == best), "natural")
+    )
+    lines = [
+        f"<p><b>Advantage ratio, robust / natural</b> ({html.escape(best)}): ours <b>{ours:.2f}×</b> "
+        f"({seeds} seed{'s' * (seeds != 1)}) against the paper's <b>{theirs:.2f}×</b> (Δ {ours - theirs:+.2f}×).</p>",
+        "<ul>",
+    ]
     for cid, scope, v in claim_checks(frame, dataset=dataset):
         subject = scope.split(", ")[-1]
-        lines.append(f"<li>{cid}: the {html.escape(subject)} model {CLAIM_SHORT[cid] if subject != 'natural' else 'leaks more through IB than IA'}"
-                     f": <b>{v.verdict}</b></li>")
+        lines.append(
+            f"<li>{cid}: the {html.escape(subject)} model {CLAIM_SHORT[cid] if subject != 'natural' else 'leaks more through IB than IA'}"
+            f": <b>{v.verdict}</b></li>"
+        )
     lines.append("</ul>")
     reason = report.out_of_regime(frame, frame["method"].unique(), n_classes=N_CLASSES[dataset])
     if reason:
-        lines.append(f"<p>Not the papers' regime: {html.escape(reason)}; the claims that use it are not testable here.</p>")
-    return ('<div class="admonition tip"><p class="admonition-title">In short</p>' + "".join(lines) + "</div>")
+        lines.append(
+            f"<p>Not the papers' regime: {html.escape(reason)}; the claims that use it are not testable here.</p>"
+        )
+    return '<div class="admonition tip"><p class="admonition-title">In short</p>' + "".join(lines) + "</div>"
 
 
 def regime_comparison(frame: pd.DataFrame, *, config: ExperimentConfig, robust: str = "pgd") -> str:
@@ -200,19 +262,27 @@ def regime_comparison(frame: pd.DataFrame, *, config: ExperimentConfig, robust: 
     if ratio >= 0.75 * theirs:
         why = "within a quarter of the paper's."
     elif natural_fit < 0.95 and robust_gap < 0.15:
-        why = (f"below the paper's: at this tier neither model fits its training set (natural train accuracy {pct(natural_fit)}, "
-               f"{SHORT_NAMES[robust]} adv-train − adv-test gap {pct(robust_gap)}), so neither has memorised much to leak. The "
-               "paper's effect needs models that memorise their training set; this tier's budget does not reach that regime.")
+        why = (
+            f"below the paper's: at this tier neither model fits its training set (natural train accuracy {pct(natural_fit)}, "
+            f"{SHORT_NAMES[robust]} adv-train − adv-test gap {pct(robust_gap)}), so neither has memorised much to leak. The "
+            "paper's effect needs models that memorise their training set; this tier's budget does not reach that regime."
+        )
     elif robust_gap < 0.15:
-        why = (f"below the paper's: the robust model's adv-train − adv-test gap is only {pct(robust_gap)}, i.e. it does not "
-               "memorise its training set under attack (too little capacity or training), so it has little to leak.")
+        why = (
+            f"below the paper's: the robust model's adv-train − adv-test gap is only {pct(robust_gap)}, i.e. it does not "
+            "memorise its training set under attack (too little capacity or training), so it has little to leak."
+        )
     elif ours_gap > paper_gap + 0.02:
-        why = ("below the paper's: the robust model is in the regime, but the natural model over-fits its training set more "
-               "than the paper's, so its own leakage rises toward the robust model's. The paper's ratio needs a natural model "
-               "that generalises (many members) and a robust model with the capacity and training to memorise under attack.")
+        why = (
+            "below the paper's: the robust model is in the regime, but the natural model over-fits its training set more "
+            "than the paper's, so its own leakage rises toward the robust model's. The paper's ratio needs a natural model "
+            "that generalises (many members) and a robust model with the capacity and training to memorise under attack."
+        )
     else:
-        why = ("below the paper's, with both models close to the paper's regime: the gap is in the leakage itself (the natural "
-               "model's IB and the robust model's IA above), which the tier's lower resolution and shorter training can shift.")
+        why = (
+            "below the paper's, with both models close to the paper's regime: the gap is in the leakage itself (the natural "
+            "model's IB and the robust model's IA above), which the tier's lower resolution and shorter training can shift."
+        )
     members = config.n_members or FULL_SIZES[config.dataset][0]
     return (
         f"- **Natural model:** test accuracy {pct(mean.loc['natural', 'test_acc_mean'])} against the paper's {pct(nat['test_acc'])} "
@@ -225,10 +295,15 @@ def regime_comparison(frame: pd.DataFrame, *, config: ExperimentConfig, robust: 
     )
 
 
-DLS_METHODS = {"dls_table1": {"natural": "nat-train", "pgd": "adv-train"}, "dls_table3": {"natural": "nat-train", "duality": "pro-train"}}
+DLS_METHODS = {
+    "dls_table1": {"natural": "nat-train", "pgd": "adv-train"},
+    "dls_table3": {"natural": "nat-train", "duality": "pro-train"},
+}
 
 
-def dls_comparison(frame: pd.DataFrame, attack_metrics: pd.DataFrame, *, dataset: str, table: str = "dls_table1") -> pd.DataFrame:
+def dls_comparison(
+    frame: pd.DataFrame, attack_metrics: pd.DataFrame, *, dataset: str, table: str = "dls_table1"
+) -> pd.DataFrame:
     """DLS Table I (adversarial vs natural training) or III (``table="dls_table3"``: provable vs natural) for
     ``dataset``: accuracies and the attack's inference accuracy, precision, recall, KL and AUPRC, the paper's rows
     beside ours (mean over seeds). The papers' rows are CIFAR-10's (the JPEG stand-in is compared with them) and
@@ -239,20 +314,39 @@ def dls_comparison(frame: pd.DataFrame, attack_metrics: pd.DataFrame, *, dataset
     ref = paper.table(table)
     ref = ref[ref["dataset"] == ("cifar10" if dataset == "cifar10-jpeg" else dataset)].set_index("method")
     ours_acc = frame.groupby("method")[list(COLUMNS_DLS_ACC)].mean()
-    ours_mi = attack_metrics[attack_metrics["attack"] == "IB"].groupby("method")[["accuracy", "precision", "recall", "KL", "AUPRC"]].mean()
+    ours_mi = (
+        attack_metrics[attack_metrics["attack"] == "IB"]
+        .groupby("method")[["accuracy", "precision", "recall", "KL", "AUPRC"]]
+        .mean()
+    )
     rows = {}
     for method, label in DLS_METHODS[table].items():
         if method not in ours_acc.index:
             continue
-        ours = {**ours_acc.loc[method].to_dict(), **ours_mi.loc[method].rename({"accuracy": "inference_acc", "KL": "kl", "AUPRC": "auprc"}).to_dict()}
+        ours = {
+            **ours_acc.loc[method].to_dict(),
+            **ours_mi.loc[method].rename({"accuracy": "inference_acc", "KL": "kl", "AUPRC": "auprc"}).to_dict(),
+        }
         for who, values in ((("paper", ref.loc[label]),) if label in ref.index else ()) + (("reproduced", ours),):
-            rows[(label, who)] = {DLS_LABELS[k]: (f"{100 * values[k]:.2f}%" if k not in ("kl", "auprc") else f"{values[k]:.2f}") for k in DLS_LABELS}
+            rows[(label, who)] = {
+                DLS_LABELS[k]: (f"{100 * values[k]:.2f}%" if k not in ("kl", "auprc") else f"{values[k]:.2f}")
+                for k in DLS_LABELS
+            }
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
 COLUMNS_DLS_ACC = ("train_acc", "test_acc", "adv_train_acc", "adv_test_acc")
-DLS_LABELS = {"train_acc": "train", "test_acc": "test", "adv_train_acc": "adv-train", "adv_test_acc": "adv-test",
-              "inference_acc": "inf. acc", "precision": "precision", "recall": "recall", "kl": "KL", "auprc": "AUPRC"}
+DLS_LABELS = {
+    "train_acc": "train",
+    "test_acc": "test",
+    "adv_train_acc": "adv-train",
+    "adv_test_acc": "adv-test",
+    "inference_acc": "inf. acc",
+    "precision": "precision",
+    "recall": "recall",
+    "kl": "KL",
+    "auprc": "AUPRC",
+}
 
 
 def chapter_methods(methods) -> list[str]:
@@ -280,20 +374,60 @@ def released_checks(frame: pd.DataFrame) -> list[tuple[str, str, report.Verdict]
     natural_best = report.paired(frame, "natural", best)
     scope = "Yale Face, authors' released models"
     checks = [
-        ("C8" if m in VERIFIABLE_METHODS else "C1", f"{scope}, {m}",
-         report.verdict(f"{report.METHOD_LABELS[m]}: best advantage > natural ({'C8' if m in VERIFIABLE_METHODS else 'C1'})",
-                        report.paired(frame, m, best), natural_best, left_name=m, right_name="natural"))
+        (
+            "C8" if m in VERIFIABLE_METHODS else "C1",
+            f"{scope}, {m}",
+            report.verdict(
+                f"{report.METHOD_LABELS[m]}: best advantage > natural ({'C8' if m in VERIFIABLE_METHODS else 'C1'})",
+                report.paired(frame, m, best),
+                natural_best,
+                left_name=m,
+                right_name="natural",
+            ),
+        )
         for m in (*ROBUST_METHODS, *VERIFIABLE_METHODS)
     ]
-    checks += [("C2", f"{scope}, {m}", report.verdict(f"{report.METHOD_LABELS[m]}: IA > IB (C2)", report.paired(frame, m, "ia"),
-                                                       report.paired(frame, m, "ib"), left_name="IA", right_name="IB"))
-               for m in ROBUST_METHODS]
-    checks.append(("C2", f"{scope}, natural", report.verdict("Natural: IB > IA (C2)", report.paired(frame, "natural", "ib"),
-                                                             report.paired(frame, "natural", "ia"), left_name="IB", right_name="IA")))
+    checks += [
+        (
+            "C2",
+            f"{scope}, {m}",
+            report.verdict(
+                f"{report.METHOD_LABELS[m]}: IA > IB (C2)",
+                report.paired(frame, m, "ia"),
+                report.paired(frame, m, "ib"),
+                left_name="IA",
+                right_name="IB",
+            ),
+        )
+        for m in ROBUST_METHODS
+    ]
+    checks.append(
+        (
+            "C2",
+            f"{scope}, natural",
+            report.verdict(
+                "Natural: IB > IA (C2)",
+                report.paired(frame, "natural", "ib"),
+                report.paired(frame, "natural", "ia"),
+                left_name="IB",
+                right_name="IA",
+            ),
+        )
+    )
     return checks
 
 
-VERIFIED_COLUMNS = ("train_acc", "test_acc", "adv_train_acc", "adv_test_acc", "verified_train_acc", "verified_test_acc", "ib", "ia", "iv")
+VERIFIED_COLUMNS = (
+    "train_acc",
+    "test_acc",
+    "adv_train_acc",
+    "adv_test_acc",
+    "verified_train_acc",
+    "verified_test_acc",
+    "ib",
+    "ia",
+    "iv",
+)
 
 
 def verifiable_table(frame: pd.DataFrame, *, dataset: str) -> pd.DataFrame:
@@ -306,10 +440,17 @@ def verifiable_table(frame: pd.DataFrame, *, dataset: str) -> pd.DataFrame:
     for method, values in ours.iterrows():
         label = report.METHOD_LABELS.get(method, method)
         if method in released.index:
-            rows[(label, "authors' released model")] = {c: released.loc[method].get(c, np.nan) for c in VERIFIED_COLUMNS}
+            rows[(label, "authors' released model")] = {
+                c: released.loc[method].get(c, np.nan) for c in VERIFIED_COLUMNS
+            }
         rows[(label, "reproduced")] = values.to_dict()
     table = pd.DataFrame.from_dict(rows, orient="index")[list(VERIFIED_COLUMNS)]
-    names = {**report.COLUMN_LABELS, "verified_train_acc": "verified train", "verified_test_acc": "verified test", "iv": "IV"}
+    names = {
+        **report.COLUMN_LABELS,
+        "verified_train_acc": "verified train",
+        "verified_test_acc": "verified test",
+        "iv": "IV",
+    }
     return (100 * table).round(2).rename(columns=names)
 
 
@@ -325,22 +466,58 @@ def verifiable_claims(frame: pd.DataFrame, *, dataset: str) -> list[tuple[str, s
     best = report.best_advantage(frame, report.VERIFIED_ADVANTAGES)
     where = DISPLAY_NAMES[dataset]
     regime = report.regime_table(frame, n_classes=N_CLASSES[dataset])
-    natural_outside = report.out_of_regime(frame, ["natural"], n_classes=N_CLASSES[dataset])  # the natural model must fit
+    natural_outside = report.out_of_regime(
+        frame, ["natural"], n_classes=N_CLASSES[dataset]
+    )  # the natural model must fit
     for method in [m for m in frame["method"].unique() if m not in ("natural", *ROBUST_METHODS)]:
         seeds = report.common_seeds(frame, method, "natural")
         name = report.METHOD_LABELS.get(method, method)
         scope, found = f"{where}, {name}", []
         if dataset == "yale":
-            found.append(("C8", scope, report.verdict(f"{name}: best advantage (IB, IA, IV) > natural's (C8, {where})",
-                                                      report.paired(frame, method, best, seeds=seeds), report.paired(frame, "natural", best, seeds=seeds),
-                                                      left_name=method, right_name="natural")))
+            found.append(
+                (
+                    "C8",
+                    scope,
+                    report.verdict(
+                        f"{name}: best advantage (IB, IA, IV) > natural's (C8, {where})",
+                        report.paired(frame, method, best, seeds=seeds),
+                        report.paired(frame, "natural", best, seeds=seeds),
+                        left_name=method,
+                        right_name="natural",
+                    ),
+                )
+            )
         elif method == "duality":  # C9 is the DLS paper's finding on CIFAR-10/SVHN-like data, not on faces
-            raises = report.verdict("raises", report.paired(frame, method, "ib", seeds=seeds), report.paired(frame, "natural", "ib", seeds=seeds),
-                                    left_name=f"{method} IB", right_name="natural IB")
-            found.append(("C9", f"{scope} (leakage)", report.negate(raises, f"{name}: IB not above natural's — provable training does not raise leakage (C9, {where})")))
-            found.append(("C9", f"{scope} (accuracy)", report.verdict(f"{name}: lower clean test accuracy than natural (C9, {where})",
-                                                                      report.paired(frame, "natural", "test_acc", seeds=seeds),
-                                                                      report.paired(frame, method, "test_acc", seeds=seeds), left_name="natural", right_name=method)))
+            raises = report.verdict(
+                "raises",
+                report.paired(frame, method, "ib", seeds=seeds),
+                report.paired(frame, "natural", "ib", seeds=seeds),
+                left_name=f"{method} IB",
+                right_name="natural IB",
+            )
+            found.append(
+                (
+                    "C9",
+                    f"{scope} (leakage)",
+                    report.negate(
+                        raises,
+                        f"{name}: IB not above natural's — provable training does not raise leakage (C9, {where})",
+                    ),
+                )
+            )
+            found.append(
+                (
+                    "C9",
+                    f"{scope} (accuracy)",
+                    report.verdict(
+                        f"{name}: lower clean test accuracy than natural (C9, {where})",
+                        report.paired(frame, "natural", "test_acc", seeds=seeds),
+                        report.paired(frame, method, "test_acc", seeds=seeds),
+                        left_name="natural",
+                        right_name=method,
+                    ),
+                )
+            )
         collapsed = regime[(regime["method"] == method) & regime["collapsed"]]
         if not collapsed.empty:
             r = collapsed.iloc[0]
@@ -355,16 +532,22 @@ def verifiable_claims(frame: pd.DataFrame, *, dataset: str) -> list[tuple[str, s
 def verifiable_ratio(frame: pd.DataFrame, *, dataset: str) -> str:
     """Markdown: the best advantage ratio of a verifiable model over the natural one (the best of IB, IA and IV; mean
     over the seeds both have), beside the abstract's Yale ratio where the paper gives one."""
-    ratios = {m: float(np.mean(report.advantage_ratio(frame, robust=m, columns=report.VERIFIED_ADVANTAGES)))
-              for m in frame["method"].unique() if m in VERIFIABLE_METHODS}
+    ratios = {
+        m: float(np.mean(report.advantage_ratio(frame, robust=m, columns=report.VERIFIED_ADVANTAGES)))
+        for m in frame["method"].unique()
+        if m in VERIFIABLE_METHODS
+    }
     if not ratios:
         return "No verifiable model on this page."
     top = max(ratios, key=ratios.get)
     text = "Advantage ratio, verifiable / natural (the best of IB, IA and IV): " + ", ".join(
-        f"{report.METHOD_LABELS.get(m, m)} **{r:.2f}×**" for m, r in ratios.items())
+        f"{report.METHOD_LABELS.get(m, m)} **{r:.2f}×**" for m, r in ratios.items()
+    )
     if dataset == "yale":
-        text += (f". The abstract's ratio for Yale: **{paper.row('ccs_advantage_ratios', dataset='yale_verifiable')['ratio']:.1f}×**"
-                 f" (ours at best {ratios[top]:.2f}×, {report.METHOD_LABELS.get(top, top)}).")
+        text += (
+            f". The abstract's ratio for Yale: **{paper.row('ccs_advantage_ratios', dataset='yale_verifiable')['ratio']:.1f}×**"
+            f" (ours at best {ratios[top]:.2f}×, {report.METHOD_LABELS.get(top, top)})."
+        )
     return text
 
 
@@ -373,7 +556,10 @@ def pixeldp_table(frame: pd.DataFrame) -> pd.DataFrame:
     released PixelDP CIFAR-10 model and of the natural CIFAR-10 model (Table 4). Percent."""
     columns = ["train_acc", "test_acc", "adv_train_acc", "adv_test_acc", "ib", "ia"]
     ours = frame.groupby("method", sort=False)[columns].mean()
-    theirs = {"natural": paper.row("ccs_table4", method="natural"), "pixeldp": paper.row("ccs_pixeldp", method="pixeldp")}
+    theirs = {
+        "natural": paper.row("ccs_table4", method="natural"),
+        "pixeldp": paper.row("ccs_pixeldp", method="pixeldp"),
+    }
     rows = {}
     for method, values in ours.iterrows():
         label = report.METHOD_LABELS.get(method, method)
@@ -389,11 +575,20 @@ def pixeldp_claims(frame: pd.DataFrame, *, dataset: str) -> list[tuple[str, str,
     the regime where the paper's models leak."""
     seeds = report.common_seeds(frame, "pixeldp", "natural")
     where = DISPLAY_NAMES[dataset]
-    v = report.verdict(f"PixelDP: IB above the natural model's (C8, App. E, {where})", report.paired(frame, "pixeldp", "ib", seeds=seeds),
-                       report.paired(frame, "natural", "ib", seeds=seeds), left_name="PixelDP IB", right_name="natural IB")
+    v = report.verdict(
+        f"PixelDP: IB above the natural model's (C8, App. E, {where})",
+        report.paired(frame, "pixeldp", "ib", seeds=seeds),
+        report.paired(frame, "natural", "ib", seeds=seeds),
+        left_name="PixelDP IB",
+        right_name="natural IB",
+    )
     paired = frame[frame["method"].isin(["natural", "pixeldp"]) & frame["seed"].isin(seeds)]
     unfit = paired[paired["train_acc"] < 0.95]
     if not unfit.empty:
-        accuracies = ", ".join(f"{report.METHOD_LABELS.get(m, m)} {100 * a:.1f}%" for m, a in zip(unfit["method"], unfit["train_acc"]))
-        v = report.not_testable(v, f"a model does not fit its training set (train accuracy {accuracies}): outside the papers' regime")
+        accuracies = ", ".join(
+            f"{report.METHOD_LABELS.get(m, m)} {100 * a:.1f}%" for m, a in zip(unfit["method"], unfit["train_acc"])
+        )
+        v = report.not_testable(
+            v, f"a model does not fit its training set (train accuracy {accuracies}): outside the papers' regime"
+        )
     return [("C8", f"{where}, PixelDP (App. E)", v)]

@@ -4,6 +4,7 @@ Every knob that changes a run's numbers is a field of :class:`ExperimentConfig`;
 hash names the run's artifacts (see :mod:`mi_lib.runs`). Values are validated on construction,
 so a bad field fails early with the field name and the accepted values.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -13,24 +14,62 @@ from fractions import Fraction
 from typing import Any
 
 DATASETS = ("fmnist", "yale", "cifar10", "cifar10-jpeg")
-MODELS = ("fmnist_cnn", "yale_cnn", "wrn", "fmnist_cnn_dual", "yale_cnn_dual", "small_cnn_dual")  # *_dual: 4x4 stride-2 convs
+MODELS = (
+    "fmnist_cnn",
+    "yale_cnn",
+    "wrn",
+    "fmnist_cnn_dual",
+    "yale_cnn_dual",
+    "small_cnn_dual",
+)  # *_dual: 4x4 stride-2 convs
 # (spec §2); small_cnn_dual: Wong & Kolter's two-conv net (the DLS provable SVHN model), any dataset
-METHODS = ("natural", "pgd", "dist", "diff", "ibp", "diffai", "duality", "pixeldp")  # paper names: natural, PGD-, Dist- and
+METHODS = (
+    "natural",
+    "pgd",
+    "dist",
+    "diff",
+    "ibp",
+    "diffai",
+    "duality",
+    "pixeldp",
+)  # paper names: natural, PGD-, Dist- and
 # Diff-based (TRADES) training; the verifiable defences of CCS §6: interval bound propagation (IBP), DiffAI's Box domain and
 # Wong & Kolter's duality-based convex relaxation; and PixelDP's noise layer (CCS App. E)
 VERIFIABLE_METHODS = ("ibp", "diffai", "duality")
 # PINEAT (PRCV 2023, spec §7): how each round uses its adversarial examples; "original" is the base method itself.
 STRATEGIES = ("original", "pineat", "advnat", "advran")
 OPTIMIZERS = ("adam", "sgd")
-INITS = ("tf", "torch")  # the plain CNNs' initialisation: the authors' TF code's, or PyTorch's defaults (their PyTorch code)
+INITS = (
+    "tf",
+    "torch",
+)  # the plain CNNs' initialisation: the authors' TF code's, or PyTorch's defaults (their PyTorch code)
 VERIFIED_BOUNDS = ("ibp", "dual")  # IBP / Box, or Wong & Kolter's exact dual bound (mi_lib.dual_network)
 TIERS = ("smoke", "cpu", "long", "paper", "custom")
-PRECISIONS = ("fp32", "bf16")  # training arithmetic: float32, or bfloat16 autocast with float32 weights (evaluation: float32)
+PRECISIONS = (
+    "fp32",
+    "bf16",
+)  # training arithmetic: float32, or bfloat16 autocast with float32 weights (evaluation: float32)
 
 
-HASHED_IF_CHANGED = ("dist_coeff", "trades_beta", "adv_fraction", "removal_round", "ibp_kappa", "strategy", "pineat_n", "pineat_m",
-                     "dual_projections", "grad_clip", "verified_bound", "shadow", "pixeldp_l2", "noise_draws", "init",
-                     "box_weight_ramp", "precision")
+HASHED_IF_CHANGED = (
+    "dist_coeff",
+    "trades_beta",
+    "adv_fraction",
+    "removal_round",
+    "ibp_kappa",
+    "strategy",
+    "pineat_n",
+    "pineat_m",
+    "dual_projections",
+    "grad_clip",
+    "verified_bound",
+    "shadow",
+    "pixeldp_l2",
+    "noise_draws",
+    "init",
+    "box_weight_ramp",
+    "precision",
+)
 
 
 class ConfigError(ValueError):
@@ -125,7 +164,9 @@ class ExperimentConfig:
     # adding a knob never renames existing runs (see HASHED_IF_CHANGED).
     dist_coeff: float = 1.0  # Dist-based: gradient-ascent coefficient c of the authors' l-inf WRM adversary (spec §3.2)
     trades_beta: float = 1.0  # Diff-based (TRADES): weight of the KL term; the authors used 1.0 (spec §3.3)
-    adv_fraction: float = 1.0  # PGD-based: fraction r of the members trained on PGD examples, the rest clean (CCS Table 5)
+    adv_fraction: float = (
+        1.0  # PGD-based: fraction r of the members trained on PGD examples, the rest clean (CCS Table 5)
+    )
     removal_round: int = 0  # sensitivity analysis (CCS Fig. 2): r >= 1 leaves out one member per class (draw r)
     ibp_kappa: float = 0.5  # IBP: final weight κ of the clean loss, ramped from 1 with ε (Gowal et al.; spec §3.4)
     strategy: str = "original"  # PINEAT-n/m, AdvNat-1/1, AdvRan-1/1 over a base method (pgd, dist, diff); spec §7.1
@@ -133,14 +174,24 @@ class ExperimentConfig:
     pineat_m: int = 1  # PINEAT: reverse-symmetry examples per round
     dual_projections: int = 50  # duality-based training: Cauchy projections per generator group (0: the exact bound)
     grad_clip: float = 0.0  # clip the gradient's l2 norm to this before each update (0: no clipping; duality: 1)
-    verified_bound: str = "ibp"  # verifiable methods: the bound that certifies (verified accuracy, IV): ibp | dual (exact)
+    verified_bound: str = (
+        "ibp"  # verifiable methods: the bound that certifies (verified accuracy, IV): ibp | dual (exact)
+    )
     shadow: int = 0  # LiRA: k >= 1 trains shadow model k on a random half of the seed's target members + non-members
-    pixeldp_l2: float = 0.1  # PixelDP: the l2 budget L its noise layer certifies (σ from it, DP ε = 1, δ = 0.05; App. E)
+    pixeldp_l2: float = (
+        0.1  # PixelDP: the l2 budget L its noise layer certifies (σ from it, DP ε = 1, δ = 0.05; App. E)
+    )
     noise_draws: int = 100  # PixelDP: noise draws averaged per prediction (the authors: 500)
-    init: str = "tf"  # plain CNNs: "tf" (He-normal convolutions, the authors' TF code; spec §2) or "torch" (PyTorch's defaults,
+    init: str = (
+        "tf"  # plain CNNs: "tf" (He-normal convolutions, the authors' TF code; spec §2) or "torch" (PyTorch's defaults,
+    )
     # as the authors' PyTorch code for DiffAI and duality-based training built its nets); the WRN keeps its own
-    box_weight_ramp: bool = False  # DiffAI: ramp the Box term's weight with ε (0 → 0.2), as IBP ramps κ (the authors: fixed 0.2)
-    precision: str = "fp32"  # training forward passes (model and training attack) in "bf16" autocast; weights, optimiser and
+    box_weight_ramp: bool = (
+        False  # DiffAI: ramp the Box term's weight with ε (0 → 0.2), as IBP ramps κ (the authors: fixed 0.2)
+    )
+    precision: str = (
+        "fp32"  # training forward passes (model and training attack) in "bf16" autocast; weights, optimiser and
+    )
     # every evaluation (signals, evaluation PGD, bounds) stay float32
 
     def __post_init__(self) -> None:
@@ -173,23 +224,35 @@ class ExperimentConfig:
         set_("pixeldp_l2", _positive("pixeldp_l2", self.pixeldp_l2, kind=float))
         set_("noise_draws", _positive("noise_draws", self.noise_draws))
         if self.strategy != "original" and self.method not in ("pgd", "dist", "diff"):
-            raise ConfigError(f"strategy: {self.strategy!r} wraps an empirical adversarial training method (pgd, dist, diff), "
-                              f"got method {self.method!r}")
+            raise ConfigError(
+                f"strategy: {self.strategy!r} wraps an empirical adversarial training method (pgd, dist, diff), "
+                f"got method {self.method!r}"
+            )
         if self.strategy in ("advnat", "advran") and (self.pineat_n, self.pineat_m) != (1, 1):
-            raise ConfigError(f"pineat_n, pineat_m: {self.strategy} is defined for 1/1 only, got {self.pineat_n}/{self.pineat_m}")
+            raise ConfigError(
+                f"pineat_n, pineat_m: {self.strategy} is defined for 1/1 only, got {self.pineat_n}/{self.pineat_m}"
+            )
         if self.method in VERIFIABLE_METHODS and self.model == "wrn":
-            raise ConfigError(f"model: the verifiable methods ({', '.join(VERIFIABLE_METHODS)}) need a plain CNN "
-                              f"({', '.join(m for m in MODELS if m != 'wrn')}), got {self.model!r}")
+            raise ConfigError(
+                f"model: the verifiable methods ({', '.join(VERIFIABLE_METHODS)}) need a plain CNN "
+                f"({', '.join(m for m in MODELS if m != 'wrn')}), got {self.model!r}"
+            )
         if self.adv_fraction != 1.0 and self.method != "pgd":
-            raise ConfigError(f"adv_fraction: only PGD-based training mixes clean and adversarial members (method 'pgd'); "
-                              f"got {self.adv_fraction} with method {self.method!r}")
+            raise ConfigError(
+                f"adv_fraction: only PGD-based training mixes clean and adversarial members (method 'pgd'); "
+                f"got {self.adv_fraction} with method {self.method!r}"
+            )
         for name in ("lr", "weight_decay"):
             set_(name, _positive(name, getattr(self, name), kind=float, allow_zero=(name != "lr")))
         try:
             schedule = tuple((float(at), float(factor)) for at, factor in self.lr_schedule)
         except (TypeError, ValueError):
             schedule = None
-        if schedule is None or any(not 0.0 < at < 1.0 or factor <= 0 for at, factor in schedule) or [a for a, _ in schedule] != sorted(a for a, _ in schedule):
+        if (
+            schedule is None
+            or any(not 0.0 < at < 1.0 or factor <= 0 for at, factor in schedule)
+            or [a for a, _ in schedule] != sorted(a for a, _ in schedule)
+        ):
             raise ConfigError(
                 f"lr_schedule: pairs (fraction of epochs in (0, 1), increasing; lr multiplier > 0), got {self.lr_schedule!r}"
             )
@@ -219,7 +282,7 @@ class ExperimentConfig:
         """Evaluation PGD step: 2.5·eps/20 as in the authors' code (spec §4.1)."""
         return 2.5 * self.eps / self.eval_steps
 
-    def replace(self, **changes: Any) -> "ExperimentConfig":
+    def replace(self, **changes: Any) -> ExperimentConfig:
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
@@ -236,7 +299,7 @@ class ExperimentConfig:
         return out
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "ExperimentConfig":
+    def from_dict(cls, data: dict[str, Any]) -> ExperimentConfig:
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:

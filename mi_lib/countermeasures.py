@@ -5,9 +5,10 @@ logits up to a per-input constant, which the softmax ignores: softmax(log p / T)
 Probabilities that underflowed to 0 in float32 are floored (their logits are lost; T > 1 cannot recover them).
 Predictions, hence clean and PGD accuracies, do not change with T; only the confidences, hence the attacks, do.
 """
+
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 

@@ -18,6 +18,7 @@ points of the official test split the model never saw. Tiers draw class-balanced
 both with a seeded generator (:func:`balanced_subset`); Yale uses the authors' split (per
 subject, 50 random images train, the rest test, numpy seed 0).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -132,7 +133,9 @@ def _missing(name: str, searched: list[Path], detail: str = "") -> DataError:
     return DataError(f"{DISPLAY_NAMES[name]} not found{detail} (searched: {where}). To get it: {REMEDIES[name]}.")
 
 
-def _read_npz(path: Path, name: str, keys: tuple[str, ...] | None = None, *, remedy: str | None = None) -> dict[str, np.ndarray]:
+def _read_npz(
+    path: Path, name: str, keys: tuple[str, ...] | None = None, *, remedy: str | None = None
+) -> dict[str, np.ndarray]:
     """The arrays of the ``.npz`` at ``path`` (``keys``, default all); a truncated, corrupt or incomplete file raises
     :class:`DataError` naming the file, what is wrong and the remedy. Never unpickles (``allow_pickle=False``)."""
     remedy = remedy or REMEDIES[name]
@@ -140,13 +143,19 @@ def _read_npz(path: Path, name: str, keys: tuple[str, ...] | None = None, *, rem
         with np.load(path, allow_pickle=False) as z:
             missing = sorted(set(keys or ()) - set(z.files))
             if missing:
-                raise DataError(f"{path}: incomplete, it lacks the array(s) {', '.join(missing)}. Replace it: {remedy}.")
+                raise DataError(
+                    f"{path}: incomplete, it lacks the array(s) {', '.join(missing)}. Replace it: {remedy}."
+                )
             arrays = {k: z[k] for k in (keys or z.files)}
     except DataError:
         raise
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, KeyError) as err:
-        raise DataError(f"{path}: truncated or corrupt, not a readable .npz ({type(err).__name__}: {err}). Replace it: {remedy}.") from None
-    broken = [k for k, v in arrays.items() if not isinstance(v, np.ndarray)]  # numpy hands back raw bytes for a damaged member
+        raise DataError(
+            f"{path}: truncated or corrupt, not a readable .npz ({type(err).__name__}: {err}). Replace it: {remedy}."
+        ) from None
+    broken = [
+        k for k, v in arrays.items() if not isinstance(v, np.ndarray)
+    ]  # numpy hands back raw bytes for a damaged member
     if broken:
         raise DataError(f"{path}: truncated or corrupt, {', '.join(broken)} is not an array. Replace it: {remedy}.")
     return arrays
@@ -192,8 +201,9 @@ def _read_idx(path: Path) -> np.ndarray:
 
 def _load_fmnist(dirs: list[Path]) -> ImageData:
     layouts = [("fashion-mnist", "raw"), ("FashionMNIST", "raw")]
-    folder = next((d.joinpath(*l) for d in dirs for l in layouts if all(d.joinpath(*l, f).exists() for f in FMNIST_MD5)), None)
-    partial = next((d.joinpath(*l) for d in dirs for l in layouts if any(d.joinpath(*l, f).exists() for f in FMNIST_MD5)), None)
+    candidates = [d.joinpath(*layout) for d in dirs for layout in layouts]
+    folder = next((c for c in candidates if all((c / f).exists() for f in FMNIST_MD5)), None)
+    partial = next((c for c in candidates if any((c / f).exists() for f in FMNIST_MD5)), None)
     if folder is None and partial is not None:  # some of the four files are there: name the missing ones
         missing = [f for f in FMNIST_MD5 if not (partial / f).exists()]
         raise DataError(f"Fashion-MNIST: {partial} lacks {', '.join(missing)}. To get them: {REMEDIES['fmnist']}.")
@@ -311,24 +321,36 @@ def _load_cifar10(dirs: list[Path]) -> ImageData:
         train = torchvision.datasets.CIFAR10(str(root), train=True, download=False)
         test = torchvision.datasets.CIFAR10(str(root), train=False, download=False)
     except RuntimeError as err:  # torchvision: "Dataset not found or corrupted"
-        raise DataError(f"{root / 'cifar-10-batches-py'}: a batch file is missing, truncated or fails its MD5 ({err}). "
-                        f"Replace the folder: {REMEDIES['cifar10']}.") from None
+        raise DataError(
+            f"{root / 'cifar-10-batches-py'}: a batch file is missing, truncated or fails its MD5 ({err}). "
+            f"Replace the folder: {REMEDIES['cifar10']}."
+        ) from None
     to_nchw = lambda a: np.ascontiguousarray(a.transpose(0, 3, 1, 2))  # noqa: E731
-    return ImageData("cifar10", to_nchw(train.data), np.array(train.targets), to_nchw(test.data), np.array(test.targets))
+    return ImageData(
+        "cifar10", to_nchw(train.data), np.array(train.targets), to_nchw(test.data), np.array(test.targets)
+    )
 
 
 def _load_cifar10_jpeg(dirs: list[Path]) -> ImageData:
     from PIL import Image
 
-    path = next((d / "cifar10-jpeg" / "cifar10-jpeg.npz" for d in dirs if (d / "cifar10-jpeg" / "cifar10-jpeg.npz").exists()), None)
+    path = next(
+        (d / "cifar10-jpeg" / "cifar10-jpeg.npz" for d in dirs if (d / "cifar10-jpeg" / "cifar10-jpeg.npz").exists()),
+        None,
+    )
     if path is None:
         raise _missing("cifar10-jpeg", dirs)
-    arrays = _read_npz(path, "cifar10-jpeg", ("train_jpeg", "train_offsets", "y_train", "test_jpeg", "test_offsets", "y_test"))
+    arrays = _read_npz(
+        path, "cifar10-jpeg", ("train_jpeg", "train_offsets", "y_train", "test_jpeg", "test_offsets", "y_test")
+    )
     for key, expected in CIFAR_JPEG_SHA256.items():
         _check("cifar10-jpeg", key, hashlib.sha256(arrays[key].tobytes()).hexdigest(), expected)
 
     def decode(blob: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-        images = [np.asarray(Image.open(io.BytesIO(blob[a:b].tobytes())).convert("RGB")) for a, b in zip(offsets[:-1], offsets[1:])]
+        images = [
+            np.asarray(Image.open(io.BytesIO(blob[a:b].tobytes())).convert("RGB"))
+            for a, b in zip(offsets[:-1], offsets[1:])
+        ]
         return np.ascontiguousarray(np.stack(images).transpose(0, 3, 1, 2))
 
     return ImageData(
@@ -353,15 +375,22 @@ def load_released_yale_outputs(model: str, *, data_dir: str | os.PathLike | None
     if model not in RELEASED_YALE_MODELS:
         raise ValueError(f"model: unknown value {model!r}; accepted values: {', '.join(RELEASED_YALE_MODELS)}")
     dirs = data_dirs(data_dir)
-    path = next((d / "pvr-yale-outputs" / f"{model}.npz" for d in dirs if (d / "pvr-yale-outputs" / f"{model}.npz").exists()), None)
+    path = next(
+        (d / "pvr-yale-outputs" / f"{model}.npz" for d in dirs if (d / "pvr-yale-outputs" / f"{model}.npz").exists()),
+        None,
+    )
     if path is None:
         raise DataError(
             f"the authors' released Yale outputs ({model}.npz) not found (searched: {', '.join(map(str, dirs))}). To get them: "
             "copy `*/Yale/output_results/*.npz` from the GitHub repository inspire-group/privacy-vs-robustness into "
             "MI_DATA_DIR/pvr-yale-outputs/ under the names natural, pgd, dist, diff, duality, diffai, ibp."
         )
-    return _read_npz(path, "yale", remedy="copy it again from the GitHub repository inspire-group/privacy-vs-robustness "
-                     f"(*/Yale/output_results/*.npz) into MI_DATA_DIR/pvr-yale-outputs/{model}.npz")
+    return _read_npz(
+        path,
+        "yale",
+        remedy="copy it again from the GitHub repository inspire-group/privacy-vs-robustness "
+        f"(*/Yale/output_results/*.npz) into MI_DATA_DIR/pvr-yale-outputs/{model}.npz",
+    )
 
 
 # --------------------------------------------------------------------------- membership split
@@ -403,7 +432,10 @@ def membership_split(config: ExperimentConfig, *, data: ImageData | None = None)
     nonmembers = balanced_subset(data.y_test, config.n_nonmembers, seed=config.seed + 1_000_003)
     removed = removed_members(data.y_train[members], config)
     kept = np.setdiff1d(np.arange(len(members)), removed)
-    as_split = lambda idx: (_to_float(data.x_train[members[idx]], config.downsample), torch.from_numpy(data.y_train[members[idx]]))  # noqa: E731
+    as_split = lambda idx: (
+        _to_float(data.x_train[members[idx]], config.downsample),
+        torch.from_numpy(data.y_train[members[idx]]),
+    )  # noqa: E731
     x_members, y_members = as_split(kept)
     x_removed, y_removed = as_split(removed) if removed.size else (None, None)
     return MembershipSplit(
@@ -427,9 +459,17 @@ def shadow_split(config: ExperimentConfig, *, data: ImageData) -> MembershipSpli
     x_pool = torch.cat([target.x_members, target.x_nonmembers])
     y_pool = torch.cat([target.y_members, target.y_nonmembers])
     order = np.random.default_rng([config.seed, config.shadow, 7_7]).permutation(len(y_pool))
-    pool_in, pool_out = np.sort(order[: len(order) // 2]), np.sort(order[len(order) // 2:])
-    return MembershipSplit(dataset=data.name, x_members=x_pool[pool_in], y_members=y_pool[pool_in], x_nonmembers=x_pool[pool_out],
-                           y_nonmembers=y_pool[pool_out], n_classes=data.n_classes, pool_in=pool_in, pool_out=pool_out)
+    pool_in, pool_out = np.sort(order[: len(order) // 2]), np.sort(order[len(order) // 2 :])
+    return MembershipSplit(
+        dataset=data.name,
+        x_members=x_pool[pool_in],
+        y_members=y_pool[pool_in],
+        x_nonmembers=x_pool[pool_out],
+        y_nonmembers=y_pool[pool_out],
+        n_classes=data.n_classes,
+        pool_in=pool_in,
+        pool_out=pool_out,
+    )
 
 
 def removed_members(member_labels: np.ndarray, config: ExperimentConfig) -> np.ndarray:
@@ -438,4 +478,6 @@ def removed_members(member_labels: np.ndarray, config: ExperimentConfig) -> np.n
     if config.removal_round == 0:
         return np.array([], dtype=np.int64)
     rng = np.random.default_rng([config.seed, config.removal_round, 4_4])
-    return np.sort(np.array([rng.choice(np.flatnonzero(member_labels == c)) for c in np.unique(member_labels)], dtype=np.int64))
+    return np.sort(
+        np.array([rng.choice(np.flatnonzero(member_labels == c)) for c in np.unique(member_labels)], dtype=np.int64)
+    )

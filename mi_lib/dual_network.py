@@ -18,6 +18,7 @@ each layer takes one median — where estimating every layer's group apart costs
 layer before it (measured on the Fashion-MNIST net: about 2× slower). The estimate is not a certificate; verified
 accuracies are computed with the exact bound.
 """
+
 from __future__ import annotations
 
 import torch
@@ -33,7 +34,9 @@ def _linear(layer: nn.Module, v: torch.Tensor, *, bias: bool) -> torch.Tensor:
     if isinstance(layer, nn.Linear):
         return F.linear(v, layer.weight, layer.bias if bias else None)
     if isinstance(layer, nn.Conv2d):
-        return F.conv2d(v, layer.weight, layer.bias if bias else None, layer.stride, layer.padding, layer.dilation, layer.groups)
+        return F.conv2d(
+            v, layer.weight, layer.bias if bias else None, layer.stride, layer.padding, layer.dilation, layer.groups
+        )
     return layer(v)  # Flatten, ZeroPad2d: linear, no bias
 
 
@@ -46,7 +49,7 @@ class _Zonotope:
     def __init__(self, centre: torch.Tensor, groups: list[tuple[torch.Tensor, bool]]):
         self.centre, self.groups = centre, groups
 
-    def map(self, layer: nn.Module) -> "_Zonotope":
+    def map(self, layer: nn.Module) -> _Zonotope:
         def push(g: torch.Tensor) -> torch.Tensor:
             b, r = g.shape[:2]
             out = _linear(layer, g.reshape(b * r, *g.shape[2:]), bias=False)
@@ -55,10 +58,14 @@ class _Zonotope:
         centre = _linear(layer, self.centre, bias=True)
         rows = sum(g.shape[0] * g.shape[1] for g, _ in self.groups)
         needed = rows * centre[0].numel() * centre.element_size()
-        if needed > EXACT_BOUND_MEMORY:  # an exact bound on a wide net with many unstable units: fail clearly, not by the OOM killer
-            raise MemoryError(f"the dual bound needs ~{needed / 2**30:.1f} GiB for one layer's generators ({rows} generator rows x "
-                              f"{centre[0].numel()} units; limit {EXACT_BOUND_MEMORY / 2**30:.0f} GiB): bound fewer points at a time, "
-                              "use a narrower net, or estimate with projections")
+        if (
+            needed > EXACT_BOUND_MEMORY
+        ):  # an exact bound on a wide net with many unstable units: fail clearly, not by the OOM killer
+            raise MemoryError(
+                f"the dual bound needs ~{needed / 2**30:.1f} GiB for one layer's generators ({rows} generator rows x "
+                f"{centre[0].numel()} units; limit {EXACT_BOUND_MEMORY / 2**30:.0f} GiB): bound fewer points at a time, "
+                "use a narrower net, or estimate with projections"
+            )
         return _Zonotope(centre, [(push(g), exact) for g, exact in self.groups])
 
     def radius(self, spec: torch.Tensor | None = None) -> torch.Tensor:
@@ -69,7 +76,9 @@ class _Zonotope:
             total = total + (values.abs().sum(1) if exact else values.abs().median(1).values)
         return total
 
-    def relu(self, lower: torch.Tensor, upper: torch.Tensor, *, projections: int | None, generator: torch.Generator | None) -> "_Zonotope":
+    def relu(
+        self, lower: torch.Tensor, upper: torch.Tensor, *, projections: int | None, generator: torch.Generator | None
+    ) -> _Zonotope:
         """Through a ReLU with pre-activation bounds (lower, upper): slope d on every generator, the centre moved by
         half the relaxation's height h = −d·l of the unstable units, and a new group of generators of size h/2."""
         slope, height = relu_relaxation(lower, upper)
@@ -79,19 +88,24 @@ class _Zonotope:
             [(projected, _)] = groups
             fresh, _ = _generators(half, projections, generator)
             return _Zonotope(self.centre * slope + half, [(projected + fresh, False)])
-        unstable = ((lower < 0) & (upper > 0)).any(0)  # exact: generators only for units unstable somewhere in the batch
+        unstable = ((lower < 0) & (upper > 0)).any(
+            0
+        )  # exact: generators only for units unstable somewhere in the batch
         if unstable.any():
             groups.append(_generators(half, projections, generator, only=unstable))
         return _Zonotope(self.centre * slope + half, groups)
 
 
-def _generators(scale: torch.Tensor, projections: int | None, generator: torch.Generator | None,
-                only: torch.Tensor | None = None) -> tuple[torch.Tensor, bool]:
+def _generators(
+    scale: torch.Tensor, projections: int | None, generator: torch.Generator | None, only: torch.Tensor | None = None
+) -> tuple[torch.Tensor, bool]:
     """Generators for independent symmetric terms of size ``scale`` (B, *s): one per unit (exact; ``only``, a bool
     mask of shape s, keeps the units that can be non-zero), or ``projections`` Cauchy combinations of them."""
     b, shape = scale.shape[0], scale.shape[1:]
     if projections is None:
-        units = torch.arange(scale[0].numel(), device=scale.device) if only is None else torch.nonzero(only.flatten())[:, 0]
+        units = (
+            torch.arange(scale[0].numel(), device=scale.device) if only is None else torch.nonzero(only.flatten())[:, 0]
+        )
         eye = torch.zeros(len(units), scale[0].numel(), dtype=scale.dtype, device=scale.device)
         eye[torch.arange(len(units)), units] = 1
         return eye.reshape(1, len(units), *shape) * scale[:, None], True
@@ -100,8 +114,15 @@ def _generators(scale: torch.Tensor, projections: int | None, generator: torch.G
     return cauchy * scale[:, None], False
 
 
-def margin_lower_bounds(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, projections: int | None = None,
-                        generator: torch.Generator | None = None) -> torch.Tensor:
+def margin_lower_bounds(
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    eps: float,
+    projections: int | None = None,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
     """Lower bounds m_j of z_y − z_j over B_eps(x) ∩ [0, 1] (B, K), m_y = 0, from the dual network: exact
     (``projections`` None; every intermediate bound also intersected with IBP's, so never looser than IBP) or
     estimated with ``projections`` Cauchy projections per generator group (for training)."""
@@ -119,12 +140,21 @@ def margin_lower_bounds(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, e
         else:
             zono = zono.map(layer)
     k = zono.centre.shape[1]
-    spec = torch.eye(k, dtype=x.dtype, device=x.device)[y][:, None, :] - torch.eye(k, dtype=x.dtype, device=x.device)[None]  # e_y − e_j
+    spec = (
+        torch.eye(k, dtype=x.dtype, device=x.device)[y][:, None, :] - torch.eye(k, dtype=x.dtype, device=x.device)[None]
+    )  # e_y − e_j
     margins = torch.einsum("bk,bsk->bs", zono.centre, spec) - zono.radius(spec)
     return margins if projections is not None else torch.maximum(margins, ibp_margin_lower_bounds(model, x, y, eps=eps))
 
 
-def dual_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, projections: int | None,
-              generator: torch.Generator | None = None) -> torch.Tensor:
+def dual_loss(
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    eps: float,
+    projections: int | None,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
     """Wong & Kolter's robust loss: cross-entropy of the worst-case logits −m (spec §3.4)."""
     return F.cross_entropy(-margin_lower_bounds(model, x, y, eps=eps, projections=projections, generator=generator), y)

@@ -1,15 +1,25 @@
 """Experiment grids that chapters run: several configs, each cached as its own run (:mod:`mi_lib.runs`)."""
+
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from .data import load_dataset, membership_split
 from .runs import RunResult, load_run, run_experiment
 from .tiers import preset
 
 
-def run_grid(dataset: str, tier: str, *, methods: Iterable[str], seeds: Iterable[int] = (0,), progress: bool = True,
-             device: str | None = None, **overrides: Any) -> list[RunResult]:
+def run_grid(
+    dataset: str,
+    tier: str,
+    *,
+    methods: Iterable[str],
+    seeds: Iterable[int] = (0,),
+    progress: bool = True,
+    device: str | None = None,
+    **overrides: Any,
+) -> list[RunResult]:
     """Run every (method, seed) of ``dataset`` at ``tier`` with ``overrides`` (e.g. ``eps``, ``n_members``).
 
     Each run is cached, so rerunning the grid only computes what is missing; the dataset is loaded (once) only
@@ -23,25 +33,57 @@ def run_grid(dataset: str, tier: str, *, methods: Iterable[str], seeds: Iterable
             cached = load_run(config)
             if cached is None:
                 data = data or load_dataset(dataset)
-                cached = run_experiment(config, split=membership_split(config, data=data), device=device, progress=progress)
+                cached = run_experiment(
+                    config, split=membership_split(config, data=data), device=device, progress=progress
+                )
             results.append(cached)
     return results
 
 
-def member_sweep(dataset: str, tier: str, *, members: Iterable[int], methods: Iterable[str] = ("natural", "pgd"),
-                 seed: int = 0, progress: bool = True, **overrides: Any) -> list[RunResult]:
+def member_sweep(
+    dataset: str,
+    tier: str,
+    *,
+    members: Iterable[int],
+    methods: Iterable[str] = ("natural", "pgd"),
+    seed: int = 0,
+    progress: bool = True,
+    **overrides: Any,
+) -> list[RunResult]:
     """The tier's preset with the member count varied (leakage vs training-set size)."""
-    return pilot_sweep(dataset, tier, points=[{"n_members": n} for n in members], methods=methods, seed=seed, progress=progress, **overrides)
+    return pilot_sweep(
+        dataset,
+        tier,
+        points=[{"n_members": n} for n in members],
+        methods=methods,
+        seed=seed,
+        progress=progress,
+        **overrides,
+    )
 
 
-def pilot_sweep(dataset: str, tier: str, *, points: Iterable[dict[str, Any]], methods: Iterable[str] = ("natural", "pgd"),
-                seed: int = 0, progress: bool = True, **overrides: Any) -> list[RunResult]:
+def pilot_sweep(
+    dataset: str,
+    tier: str,
+    *,
+    points: Iterable[dict[str, Any]],
+    methods: Iterable[str] = ("natural", "pgd"),
+    seed: int = 0,
+    progress: bool = True,
+    **overrides: Any,
+) -> list[RunResult]:
     """The calibration pilot: one natural and one robust run per point, a point being overrides of the tier's
     preset (e.g. ``{"width": 0.0625, "epochs": 30, "n_members": 10000}``)."""
-    return [r for point in points for r in run_grid(dataset, tier, methods=methods, seeds=(seed,), progress=progress, **{**overrides, **point})]
+    return [
+        r
+        for point in points
+        for r in run_grid(dataset, tier, methods=methods, seeds=(seed,), progress=progress, **{**overrides, **point})
+    ]
 
 
-def cached_runs(dataset: str, tier: str, *, methods: Iterable[str], max_seeds: int = 10, **overrides: Any) -> list[RunResult]:
+def cached_runs(
+    dataset: str, tier: str, *, methods: Iterable[str], max_seeds: int = 10, **overrides: Any
+) -> list[RunResult]:
     """Every run of the tier's preset (with ``overrides``) already computed for ``methods``, seeds 0..max_seeds−1;
     never trains (the scoreboard reads what the chapters computed)."""
     found = []

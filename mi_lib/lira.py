@@ -7,9 +7,10 @@ target's φ by the log-likelihood ratio of the IN and OUT Gaussians; **offline**
 on the point, by how far φ lies above the OUT Gaussian (one-sided). With few shadows the variances are estimated
 globally (one per side, pooled over the points), as Carlini et al. recommend. Higher score = more member-like.
 """
+
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -49,7 +50,9 @@ def _gaussian(phi: np.ndarray, mask: np.ndarray, *, global_variance: bool) -> tu
     return mean, np.maximum(std, 1e-6)
 
 
-def scores(target_phi: np.ndarray, shadow_phi: np.ndarray, mask: np.ndarray, *, online: bool, global_variance: bool = True) -> np.ndarray:
+def scores(
+    target_phi: np.ndarray, shadow_phi: np.ndarray, mask: np.ndarray, *, online: bool, global_variance: bool = True
+) -> np.ndarray:
     """LiRA scores of the pool points (P,) from the target's φ (P,), the shadows' φ (K, P) and their IN mask (K, P).
     Online needs IN and OUT shadows of every point; offline OUT ones only. A point without them scores NaN."""
     from scipy import stats
@@ -61,8 +64,13 @@ def scores(target_phi: np.ndarray, shadow_phi: np.ndarray, mask: np.ndarray, *, 
     return stats.norm.logpdf(target_phi, mean_in, std_in) - stats.norm.logpdf(target_phi, mean_out, std_out)
 
 
-def attack(target: Mapping[str, np.ndarray], shadows: Sequence[Mapping[str, np.ndarray]], *, kind: str = "benign",
-           online: bool = True) -> tuple[np.ndarray, np.ndarray]:
+def attack(
+    target: Mapping[str, np.ndarray],
+    shadows: Sequence[Mapping[str, np.ndarray]],
+    *,
+    kind: str = "benign",
+    online: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:
     """(member scores, non-member scores) of LiRA against ``target`` with ``shadows`` (signals of shadow runs of the
     target's seed), on clean (``kind`` benign) or PGD (adversarial) inputs; points no shadow covers are dropped."""
     target_phi = pool_phi(target, kind=kind)
@@ -73,7 +81,9 @@ def attack(target: Mapping[str, np.ndarray], shadows: Sequence[Mapping[str, np.n
     return members[~np.isnan(members)], nonmembers[~np.isnan(nonmembers)]
 
 
-def shadow_attack(shadows: Sequence[Mapping[str, np.ndarray]], *, kind: str = "benign", online: bool = True) -> tuple[np.ndarray, np.ndarray]:
+def shadow_attack(
+    shadows: Sequence[Mapping[str, np.ndarray]], *, kind: str = "benign", online: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
     """LiRA against each shadow in turn with the other shadows, the scores pooled: (member scores, non-member scores)
     the attacker can measure without the target's membership, to choose the attack's settings (the input) on."""
     phi = np.stack([pool_phi(s, kind=kind) for s in shadows])

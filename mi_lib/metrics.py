@@ -4,11 +4,12 @@ Convention: member = 1 (training point), non-member = 0; a higher score means "m
 The paper's attack (CCS'19 §3, DLS Eq. 5): member iff score >= tau, tau chosen among every observed
 score to maximise the balanced accuracy ½(TPR + TNR) on the evaluated points themselves (spec §4.3).
 """
+
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
-from typing import Any, Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -142,7 +143,9 @@ def cross_entropy_loss(probs: np.ndarray, labels: np.ndarray, *, floor: float = 
     return -np.log(np.maximum(true_label_confidence(probs, labels).astype(np.float64), floor))
 
 
-def loss_kl_divergence(member_losses: Any, nonmember_losses: Any, *, bins: int = 100, smoothing: float = 1e-10) -> dict[str, float]:
+def loss_kl_divergence(
+    member_losses: Any, nonmember_losses: Any, *, bins: int = 100, smoothing: float = 1e-10
+) -> dict[str, float]:
     """KL divergence between the member and non-member loss distributions (DLS Table I; choices spec §4.3).
 
     Both histogrammed on ``bins`` equal-width bins over [0, max loss], ``smoothing`` added before
@@ -154,7 +157,10 @@ def loss_kl_divergence(member_losses: Any, nonmember_losses: Any, *, bins: int =
     p = np.histogram(m, bins=bins, range=(0.0, top))[0] + smoothing
     q = np.histogram(n, bins=bins, range=(0.0, top))[0] + smoothing
     p, q = p / p.sum(), q / q.sum()
-    return {"members_vs_nonmembers": float(np.sum(p * np.log(p / q))), "nonmembers_vs_members": float(np.sum(q * np.log(q / p)))}
+    return {
+        "members_vs_nonmembers": float(np.sum(p * np.log(p / q))),
+        "nonmembers_vs_members": float(np.sum(q * np.log(q / p))),
+    }
 
 
 def accuracy(probs: np.ndarray, labels: np.ndarray) -> float:
@@ -170,7 +176,9 @@ def inference_results(signals: Mapping[str, np.ndarray]) -> dict[str, AttackResu
     worst-case softmax of a verifiable model), thresholds its true-label entry (spec §4.2).
     """
     out = {}
-    kinds = [("ib", "benign"), ("ia", "adversarial")] + ([("iv", "verified")] if "output_train_verified" in signals else [])
+    kinds = [("ib", "benign"), ("ia", "adversarial")] + (
+        [("iv", "verified")] if "output_train_verified" in signals else []
+    )
     for name, kind in kinds:
         out[name] = threshold_attack(
             true_label_confidence(signals[f"output_train_{kind}"], signals["train_label"]),
@@ -181,8 +189,11 @@ def inference_results(signals: Mapping[str, np.ndarray]) -> dict[str, AttackResu
 
 def accuracies(signals: Mapping[str, np.ndarray]) -> dict[str, float]:
     """train / test / adv-train / adv-test accuracy (CCS Tables 2–4 columns) from signals."""
-    verified = {f"verified_{part}_acc": accuracy(signals[f"output_{part}_verified"], signals[f"{part}_label"])
-                for part in ("train", "test") if f"output_{part}_verified" in signals}
+    verified = {
+        f"verified_{part}_acc": accuracy(signals[f"output_{part}_verified"], signals[f"{part}_label"])
+        for part in ("train", "test")
+        if f"output_{part}_verified" in signals
+    }
     return verified | {
         "train_acc": accuracy(signals["output_train_benign"], signals["train_label"]),
         "test_acc": accuracy(signals["output_test_benign"], signals["test_label"]),

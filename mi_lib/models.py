@@ -3,6 +3,7 @@
 Every model takes pixels in [0, 1]; any input normalisation lives inside the model (the WRN's
 per-image standardisation), so every eps is in pixel units.
 """
+
 from __future__ import annotations
 
 import math
@@ -38,13 +39,27 @@ class PlainCNN(nn.Module):
     Input (B, C, H, W) in [0, 1]; output logits (B, n_classes).
     """
 
-    def __init__(self, *, in_shape: tuple[int, int, int], channels: list[int], strides: list[int], n_classes: int, hidden: int = 200,
-                 stride2_kernel: int = 3, square: bool = False, init: str = "tf"):
+    def __init__(
+        self,
+        *,
+        in_shape: tuple[int, int, int],
+        channels: list[int],
+        strides: list[int],
+        n_classes: int,
+        hidden: int = 200,
+        stride2_kernel: int = 3,
+        square: bool = False,
+        init: str = "tf",
+    ):
         super().__init__()
         layers, c_in = [], in_shape[0]
         if square and in_shape[1] != in_shape[2]:  # zero-pad the short side (the duality variant pads Yale to 192x192)
             extra = abs(in_shape[1] - in_shape[2])
-            pad = (extra // 2, extra - extra // 2, 0, 0) if in_shape[1] > in_shape[2] else (0, 0, extra // 2, extra - extra // 2)
+            pad = (
+                (extra // 2, extra - extra // 2, 0, 0)
+                if in_shape[1] > in_shape[2]
+                else (0, 0, extra // 2, extra - extra // 2)
+            )
             layers.append(nn.ZeroPad2d(pad))
         for c_out, stride in zip(channels, strides):
             kernel = stride2_kernel if stride == 2 else 3
@@ -61,18 +76,36 @@ class PlainCNN(nn.Module):
         return self.classifier(self.features(x))
 
 
-def fmnist_cnn(*, width: float = 1.0, in_shape=(1, 28, 28), n_classes: int = 10, dual: bool = False, init: str = "tf") -> PlainCNN:
+def fmnist_cnn(
+    *, width: float = 1.0, in_shape=(1, 28, 28), n_classes: int = 10, dual: bool = False, init: str = "tf"
+) -> PlainCNN:
     """CCS Table 13 FMNIST CNN: conv 256, 256, 256(s2), 512, 512, 512(s2); FC 200; FC 10 (× width)."""
     channels = [_scaled(c, width) for c in (256, 256, 256, 512, 512, 512)]
-    return PlainCNN(in_shape=in_shape, channels=channels, strides=[1, 1, 2, 1, 1, 2], n_classes=n_classes,
-                    stride2_kernel=4 if dual else 3, square=dual, init=init)
+    return PlainCNN(
+        in_shape=in_shape,
+        channels=channels,
+        strides=[1, 1, 2, 1, 1, 2],
+        n_classes=n_classes,
+        stride2_kernel=4 if dual else 3,
+        square=dual,
+        init=init,
+    )
 
 
-def yale_cnn(*, width: float = 1.0, in_shape=(1, 192, 168), n_classes: int = 38, dual: bool = False, init: str = "tf") -> PlainCNN:
+def yale_cnn(
+    *, width: float = 1.0, in_shape=(1, 192, 168), n_classes: int = 38, dual: bool = False, init: str = "tf"
+) -> PlainCNN:
     """CCS Table 13 Yale CNN: conv 8, 8(s2), 16, 16(s2), 32, 32(s2), 64, 64(s2); FC 200; FC 38 (× width)."""
     channels = [_scaled(c, width) for c in (8, 8, 16, 16, 32, 32, 64, 64)]
-    return PlainCNN(in_shape=in_shape, channels=channels, strides=[1, 2] * 4, n_classes=n_classes,
-                    stride2_kernel=4 if dual else 3, square=dual, init=init)
+    return PlainCNN(
+        in_shape=in_shape,
+        channels=channels,
+        strides=[1, 2] * 4,
+        n_classes=n_classes,
+        stride2_kernel=4 if dual else 3,
+        square=dual,
+        init=init,
+    )
 
 
 def small_cnn(*, width: float = 1.0, in_shape=(1, 28, 28), n_classes: int = 10, init: str = "torch") -> PlainCNN:
@@ -80,8 +113,16 @@ def small_cnn(*, width: float = 1.0, in_shape=(1, 28, 28), n_classes: int = 10, 
     4x4 stride 2, padding 1 (× width); FC 100; the class layer. The input is zero-padded to a square, as the CCS
     duality variants."""
     channels = [_scaled(c, width) for c in (16, 32)]
-    return PlainCNN(in_shape=in_shape, channels=channels, strides=[2, 2], n_classes=n_classes, hidden=100,
-                    stride2_kernel=4, square=True, init=init)
+    return PlainCNN(
+        in_shape=in_shape,
+        channels=channels,
+        strides=[2, 2],
+        n_classes=n_classes,
+        hidden=100,
+        stride2_kernel=4,
+        square=True,
+        init=init,
+    )
 
 
 class PerImageStandardize(nn.Module):
@@ -117,7 +158,9 @@ class WideResNet(nn.Module):
     TF code (spec §9.14); 1x1-conv shortcuts (the PyTorch TRADES variant) instead of pad-and-pool.
     """
 
-    def __init__(self, *, depth: int = 34, widen: float = 10, in_channels: int = 3, n_classes: int = 10, slope: float = 0.1):
+    def __init__(
+        self, *, depth: int = 34, widen: float = 10, in_channels: int = 3, n_classes: int = 10, slope: float = 0.1
+    ):
         super().__init__()
         if (depth - 4) % 6:
             raise ValueError(f"depth: must be 6n + 4 (10, 16, 22, 28, 34, …), got {depth}")
@@ -131,7 +174,13 @@ class WideResNet(nn.Module):
                 c_in = widths[g] if i == 0 else widths[g + 1]
                 blocks.append(_PreActBlock(c_in, widths[g + 1], (1 if g == 0 else 2) if i == 0 else 1, slope))
         self.blocks = nn.Sequential(*blocks)
-        self.head = nn.Sequential(nn.BatchNorm2d(widths[3]), nn.LeakyReLU(slope), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(widths[3], n_classes))
+        self.head = nn.Sequential(
+            nn.BatchNorm2d(widths[3]),
+            nn.LeakyReLU(slope),
+            nn.AdaptiveAvgPool2d(1),
+            nn.Flatten(),
+            nn.Linear(widths[3], n_classes),
+        )
         _init_tf_style(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -142,12 +191,19 @@ def build_model(config: ExperimentConfig, *, in_shape: tuple[int, int, int], n_c
     """The model named by ``config.model`` at ``config.width``, initialised from ``config.seed``."""
     torch.manual_seed(config.seed)
     if config.model == "small_cnn_dual":
-        return small_cnn(width=config.width, in_shape=in_shape, n_classes=n_classes, init=config.init).to(memory_format=torch.channels_last)
+        return small_cnn(width=config.width, in_shape=in_shape, n_classes=n_classes, init=config.init).to(
+            memory_format=torch.channels_last
+        )
     if config.model != "wrn":
         factory = fmnist_cnn if config.model.startswith("fmnist_cnn") else yale_cnn
         # channels_last speeds up the plain CNNs on CPU (measured 1.2x); it slows the WRN, which keeps NCHW.
-        return factory(width=config.width, in_shape=in_shape, n_classes=n_classes,
-                       dual=config.model.endswith("_dual"), init=config.init).to(memory_format=torch.channels_last)
+        return factory(
+            width=config.width,
+            in_shape=in_shape,
+            n_classes=n_classes,
+            dual=config.model.endswith("_dual"),
+            init=config.init,
+        ).to(memory_format=torch.channels_last)
     wrn = WideResNet(depth=config.depth, widen=config.width, in_channels=in_shape[0], n_classes=n_classes)
     # Memory format by measurement (PGD-10 training step, batch 64, WRN-10-1, 2 cores): in bf16 autocast channels-last won
     # (263 -> 454 images/s on an AVX512-BF16 CPU, with bf16); in float32 it won too on an AVX2 CPU (97 -> 118 images/s) but

@@ -1,6 +1,7 @@
 """The papers' natural-vs-robust comparison under modern evaluation (issue 7), from cached runs: non-oracle
 thresholds (:mod:`mi_lib.nonoracle`), AUC and TPR at low FPR with bootstrap intervals, the project's claims P1–P2
 (C1 re-asked), and post-hoc temperature scaling (:mod:`mi_lib.countermeasures`)."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -37,10 +38,13 @@ def attack_frame(runs, *, seed: int = 0) -> pd.DataFrame:
     for run in runs:
         target = populations[run.directory]
         oracle = inference_results(signals[run.directory])
-        row = {"method": run.config.method, "seed": run.config.seed,
-               "oracle (papers)": max(oracle["ib"].advantage, oracle["ia"].advantage),
-               "held-out threshold": held_out_attack(target, seed=seed)["advantage"],
-               "held-out, class thresholds": held_out_attack(target, per_class=True, seed=seed)["advantage"]}
+        row = {
+            "method": run.config.method,
+            "seed": run.config.seed,
+            "oracle (papers)": max(oracle["ib"].advantage, oracle["ia"].advantage),
+            "held-out threshold": held_out_attack(target, seed=seed)["advantage"],
+            "held-out, class thresholds": held_out_attack(target, per_class=True, seed=seed)["advantage"],
+        }
         shadow = _shadow_of(run, runs) if use_shadows else None
         if shadow is not None:
             shadow_population = populations[shadow.directory]
@@ -50,7 +54,13 @@ def attack_frame(runs, *, seed: int = 0) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-ATTACKS = ["oracle (papers)", "held-out threshold", "held-out, class thresholds", "shadow threshold", "shadow, class thresholds"]
+ATTACKS = [
+    "oracle (papers)",
+    "held-out threshold",
+    "held-out, class thresholds",
+    "shadow threshold",
+    "shadow, class thresholds",
+]
 
 
 def chosen_candidate(population: Population, *, seed: int = 0) -> tuple[str, str]:
@@ -70,8 +80,15 @@ def low_fpr_frame(runs, *, n_boot: int = 500) -> tuple[pd.DataFrame, dict]:
         pick = chosen_candidate(population)
         members, nonmembers = population.member[pick], population.nonmember[pick]
         scores[(run.config.method, run.config.seed)] = (pick, members, nonmembers)
-        rows.append({"method": run.config.method, "seed": run.config.seed, "input": pick[0], "score": pick[1],
-                     **low_fpr(members, nonmembers, n_boot=n_boot, seed=run.config.seed)})
+        rows.append(
+            {
+                "method": run.config.method,
+                "seed": run.config.seed,
+                "input": pick[0],
+                "score": pick[1],
+                **low_fpr(members, nonmembers, n_boot=n_boot, seed=run.config.seed),
+            }
+        )
     return pd.DataFrame(rows), scores
 
 
@@ -79,8 +96,16 @@ def summary_table(attacks: pd.DataFrame) -> pd.DataFrame:
     """Advantage (%) per method and attack, mean ± sd over seeds."""
     columns = [c for c in ATTACKS if c in attacks]
     table = attacks.groupby("method", sort=False)[columns].agg(["mean", "std"])
-    return pd.DataFrame({c: [f"{100 * m:.2f} ± {100 * (0 if np.isnan(s) else s):.2f}" for m, s in zip(table[c, "mean"], table[c, "std"])]
-                         for c in columns}, index=table.index)
+    return pd.DataFrame(
+        {
+            c: [
+                f"{100 * m:.2f} ± {100 * (0 if np.isnan(s) else s):.2f}"
+                for m, s in zip(table[c, "mean"], table[c, "std"])
+            ]
+            for c in columns
+        },
+        index=table.index,
+    )
 
 
 def low_fpr_table(low: pd.DataFrame) -> pd.DataFrame:
@@ -88,7 +113,10 @@ def low_fpr_table(low: pd.DataFrame) -> pd.DataFrame:
     chosen = low
     out = chosen[["method", "seed", "input", "score"]].copy()
     for name in ["auc", *(f"tpr@{f:g}" for f in LOW_FPRS)]:
-        out[name] = [f"{100 * v:.2f} [{100 * lo:.2f}, {100 * hi:.2f}]" for v, lo, hi in zip(chosen[name], chosen[f"{name} low"], chosen[f"{name} high"])]
+        out[name] = [
+            f"{100 * v:.2f} [{100 * lo:.2f}, {100 * hi:.2f}]"
+            for v, lo, hi in zip(chosen[name], chosen[f"{name} low"], chosen[f"{name} high"])
+        ]
     out["smallest FPR resolvable"] = chosen["resolvable fpr"].map(lambda v: f"{100 * v:.3f}%")
     return out.reset_index(drop=True)
 
@@ -97,8 +125,9 @@ def _paired(frame: pd.DataFrame, method: str, column: str, seeds) -> np.ndarray:
     return report.paired(frame, method, column, seeds=seeds).astype(float)
 
 
-def claims(attacks: pd.DataFrame, low: pd.DataFrame, *, dataset: str, robust: str = "pgd",
-           out_of_regime: str | None = None) -> list[tuple[str, str, report.Verdict]]:
+def claims(
+    attacks: pd.DataFrame, low: pd.DataFrame, *, dataset: str, robust: str = "pgd", out_of_regime: str | None = None
+) -> list[tuple[str, str, report.Verdict]]:
     """P1: C1 under each non-oracle attack (robust advantage > natural's, paired by seed); P2: C1 at low FPR
     (TPR at 1% FPR, and AUC, of the attacker's chosen candidate, robust > natural). With ``out_of_regime`` (why the
     models are outside the papers' regime: :func:`mi_lib.report.out_of_regime`) every scope is not testable."""
@@ -107,17 +136,37 @@ def claims(attacks: pd.DataFrame, low: pd.DataFrame, *, dataset: str, robust: st
     out = []
     for attack in ATTACKS[1:]:
         if attack in attacks:
-            out.append(("P1", f"{scope}, {attack}", report.verdict(
-                f"A {robust.upper()} model leaks more than the natural one under a non-oracle attack ({attack})",
-                _paired(attacks, robust, attack, seeds), _paired(attacks, "natural", attack, seeds),
-                left_name=f"{robust.upper()} advantage", right_name="natural advantage")))
+            out.append(
+                (
+                    "P1",
+                    f"{scope}, {attack}",
+                    report.verdict(
+                        f"A {robust.upper()} model leaks more than the natural one under a non-oracle attack ({attack})",
+                        _paired(attacks, robust, attack, seeds),
+                        _paired(attacks, "natural", attack, seeds),
+                        left_name=f"{robust.upper()} advantage",
+                        right_name="natural advantage",
+                    ),
+                )
+            )
     chosen = low
     for metric, name in (("tpr@0.01", "TPR at 1% FPR"), ("auc", "AUC")):
-        out.append(("P2", f"{scope}, {name}", report.verdict(
-            f"A {robust.upper()} model leaks more than the natural one by {name}",
-            _paired(chosen, robust, metric, seeds), _paired(chosen, "natural", metric, seeds),
-            left_name=f"{robust.upper()} {name}", right_name=f"natural {name}")))
-    return out if out_of_regime is None else [(cid, scope, report.not_testable(v, out_of_regime)) for cid, scope, v in out]
+        out.append(
+            (
+                "P2",
+                f"{scope}, {name}",
+                report.verdict(
+                    f"A {robust.upper()} model leaks more than the natural one by {name}",
+                    _paired(chosen, robust, metric, seeds),
+                    _paired(chosen, "natural", metric, seeds),
+                    left_name=f"{robust.upper()} {name}",
+                    right_name=f"natural {name}",
+                ),
+            )
+        )
+    return (
+        out if out_of_regime is None else [(cid, scope, report.not_testable(v, out_of_regime)) for cid, scope, v in out]
+    )
 
 
 def temperature_frame(runs, *, temperatures=TEMPERATURES, seed: int = 0) -> pd.DataFrame:
@@ -129,10 +178,18 @@ def temperature_frame(runs, *, temperatures=TEMPERATURES, seed: int = 0) -> pd.D
         for t in temperatures:
             signals = scaled_signals(base, t)
             oracle = inference_results(signals)
-            rows.append({"method": run.config.method, "seed": run.config.seed, "T": t,
-                         "IB advantage": oracle["ib"].advantage, "IA advantage": oracle["ia"].advantage,
-                         "held-out advantage": held_out_attack(Population.from_signals(signals), seed=seed)["advantage"],
-                         "test_acc": run.summary["test_acc"], "adv_test_acc": run.summary["adv_test_acc"]})
+            rows.append(
+                {
+                    "method": run.config.method,
+                    "seed": run.config.seed,
+                    "T": t,
+                    "IB advantage": oracle["ib"].advantage,
+                    "IA advantage": oracle["ia"].advantage,
+                    "held-out advantage": held_out_attack(Population.from_signals(signals), seed=seed)["advantage"],
+                    "test_acc": run.summary["test_acc"],
+                    "adv_test_acc": run.summary["adv_test_acc"],
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -142,26 +199,52 @@ def regularisation_frame(runs, *, seed: int = 0) -> pd.DataFrame:
     rows = []
     for run in runs:
         signals, s = run.signals, run.summary
-        rows.append({"method": run.config.method, "weight decay": run.config.weight_decay, "seed": run.config.seed,
-                     "train_acc": s["train_acc"], "test_acc": s["test_acc"], "adv_train_acc": s["adv_train_acc"], "adv_test_acc": s["adv_test_acc"],
-                     "best oracle advantage": max(s["ib"]["advantage"], s["ia"]["advantage"]),
-                     "held-out advantage": held_out_attack(Population.from_signals(signals), seed=seed)["advantage"]})
+        rows.append(
+            {
+                "method": run.config.method,
+                "weight decay": run.config.weight_decay,
+                "seed": run.config.seed,
+                "train_acc": s["train_acc"],
+                "test_acc": s["test_acc"],
+                "adv_train_acc": s["adv_train_acc"],
+                "adv_test_acc": s["adv_test_acc"],
+                "best oracle advantage": max(s["ib"]["advantage"], s["ia"]["advantage"]),
+                "held-out advantage": held_out_attack(Population.from_signals(signals), seed=seed)["advantage"],
+            }
+        )
     return pd.DataFrame(rows).sort_values(["method", "weight decay"], kind="stable").reset_index(drop=True)
 
 
-def regularisation_claims(frame: pd.DataFrame, *, dataset: str, robust: str = "pgd") -> list[tuple[str, str, report.Verdict]]:
-    """P3: the robust model's best oracle advantage falls as the weight decay grows (one model per strength: the
-    trend rule on single values), with the robust accuracy it costs in the detail."""
-    sub = (frame[frame["method"] == robust].groupby("weight decay").mean(numeric_only=True).reset_index()  # mean over seeds
-           .sort_values("weight decay", ascending=False))  # the trend rule reads "grows with x"
+def regularisation_claims(
+    frame: pd.DataFrame, *, dataset: str, robust: str = "pgd"
+) -> list[tuple[str, str, report.Verdict]]:
+    """P3: the robust model's best oracle advantage falls as the weight decay grows (the trend rule, seeds paired across
+    strengths: inconclusive below three seeds), with the robust accuracy it costs in the detail (means over seeds)."""
+    robust_rows = frame[frame["method"] == robust]
+    sub = (
+        robust_rows.groupby("weight decay")
+        .mean(numeric_only=True)
+        .reset_index()  # mean over seeds
+        .sort_values("weight decay", ascending=False)
+    )  # the trend rule reads "grows with x"
     if len(sub) < 2:
         return []
     strengths = [f"{w:g}" for w in sub["weight decay"]]
-    v = report.trend_verdict("Leakage falls as the L2 weight decay grows: it grows as the decay falls", strengths,
-                             sub["best oracle advantage"].to_numpy(), x_name="weight decay", value_name="best oracle advantage")
-    cost = (f"; PGD test accuracy from weight decay {strengths[-1]} to {strengths[0]}: "
-            f"{100 * sub['adv_test_acc'].iloc[-1]:.2f}% → {100 * sub['adv_test_acc'].iloc[0]:.2f}%, clean "
-            f"{100 * sub['test_acc'].iloc[-1]:.2f}% → {100 * sub['test_acc'].iloc[0]:.2f}%")
+    by_seed = robust_rows.pivot_table(index="weight decay", columns="seed", values="best oracle advantage").dropna(
+        axis=1
+    )
+    v = report.trend_verdict(
+        "Leakage falls as the L2 weight decay grows: it grows as the decay falls",
+        strengths,
+        by_seed.loc[sub["weight decay"]].to_numpy(),
+        x_name="weight decay",
+        value_name="best oracle advantage",
+    )
+    cost = (
+        f"; PGD test accuracy from weight decay {strengths[-1]} to {strengths[0]}: "
+        f"{100 * sub['adv_test_acc'].iloc[-1]:.2f}% → {100 * sub['adv_test_acc'].iloc[0]:.2f}%, clean "
+        f"{100 * sub['test_acc'].iloc[-1]:.2f}% → {100 * sub['test_acc'].iloc[0]:.2f}%"
+    )
     return [("P3", f"{dataset}, {robust.upper()}", dataclasses.replace(v, detail=v.detail + cost))]
 
 
@@ -172,9 +255,21 @@ def early_stopping(dynamics: pd.DataFrame) -> pd.DataFrame:
     best = dynamics.loc[dynamics["adv_test_acc"].idxmax()]
     last = dynamics.iloc[-1]
     rows = {"early stop (best adv-test)": best, "end of training": last}
-    out = pd.DataFrame({name: {"epoch": int(r["epoch"]), "train_acc": r["train_acc"], "test_acc": r["test_acc"],
-                               "adv_train_acc": r["adv_train_acc"], "adv_test_acc": r["adv_test_acc"], "IB": r["ib"], "IA": r["ia"],
-                               "best MI advantage": 2 * (max(r["ib"], r["ia"]) - 0.5)} for name, r in rows.items()}).T
+    out = pd.DataFrame(
+        {
+            name: {
+                "epoch": int(r["epoch"]),
+                "train_acc": r["train_acc"],
+                "test_acc": r["test_acc"],
+                "adv_train_acc": r["adv_train_acc"],
+                "adv_test_acc": r["adv_test_acc"],
+                "IB": r["ib"],
+                "IA": r["ia"],
+                "best MI advantage": 2 * (max(r["ib"], r["ia"]) - 0.5),
+            }
+            for name, r in rows.items()
+        }
+    ).T
     return out
 
 
@@ -192,15 +287,26 @@ def lira_frame(targets: dict, shadows: dict, *, n_boot: int = 500) -> tuple[pd.D
         target_signals, shadow_signals = target.signals, [s.signals for s in shadows[method]]
         for online in (True, False):
             variant = "online" if online else "offline"
-            on_shadows = {kind: roc_auc(*lira.shadow_attack(shadow_signals, kind=kind, online=online)) for kind in INPUTS}
+            on_shadows = {
+                kind: roc_auc(*lira.shadow_attack(shadow_signals, kind=kind, online=online)) for kind in INPUTS
+            }
             pick = max(INPUTS, key=lambda kind: on_shadows[kind])
             for kind in INPUTS:
                 members, nonmembers = lira.attack(target_signals, shadow_signals, kind=kind, online=online)
                 curves[(method, variant, kind)] = (members, nonmembers)
-                rows.append({"method": method, "LiRA": variant, "input": kind, "shadows": len(shadow_signals),
-                             "scored members": len(members), "scored non-members": len(nonmembers),
-                             "AUC on shadows": on_shadows[kind], "chosen": kind == pick,
-                             **low_fpr(members, nonmembers, n_boot=n_boot)})
+                rows.append(
+                    {
+                        "method": method,
+                        "LiRA": variant,
+                        "input": kind,
+                        "shadows": len(shadow_signals),
+                        "scored members": len(members),
+                        "scored non-members": len(nonmembers),
+                        "AUC on shadows": on_shadows[kind],
+                        "chosen": kind == pick,
+                        **low_fpr(members, nonmembers, n_boot=n_boot),
+                    }
+                )
     return pd.DataFrame(rows), curves
 
 
@@ -212,17 +318,28 @@ def lira_claims(frame: pd.DataFrame, *, dataset: str, robust: str = "pgd") -> li
     for variant in chosen["LiRA"].unique():
         sub = chosen[chosen["LiRA"] == variant].set_index("method")
         for metric, name in (("tpr@0.01", "TPR at 1% FPR"), ("auc", "AUC")):
-            out.append(("P2", f"{dataset}, {robust.upper()} vs natural, LiRA {variant}, {name}", report.verdict(
-                f"A {robust.upper()} model leaks more than the natural one under LiRA ({variant}) by {name}",
-                [sub.loc[robust, metric]], [sub.loc["natural", metric]], left_name=f"{robust.upper()} {name} ({sub.loc[robust, 'input']})",
-                right_name=f"natural {name} ({sub.loc['natural', 'input']})")))
+            out.append(
+                (
+                    "P2",
+                    f"{dataset}, {robust.upper()} vs natural, LiRA {variant}, {name}",
+                    report.verdict(
+                        f"A {robust.upper()} model leaks more than the natural one under LiRA ({variant}) by {name}",
+                        [sub.loc[robust, metric]],
+                        [sub.loc["natural", metric]],
+                        left_name=f"{robust.upper()} {name} ({sub.loc[robust, 'input']})",
+                        right_name=f"natural {name} ({sub.loc['natural', 'input']})",
+                    ),
+                )
+            )
     return out
 
 
 REFERENCE_COUNTS = (1, 2, 4, 8)  # RMIA offline: how many reference models the attacker trained
 
 
-def rmia_frame(targets: dict, references: dict, *, n_boot: int = 500, counts: tuple[int, ...] = REFERENCE_COUNTS) -> tuple[pd.DataFrame, dict]:
+def rmia_frame(
+    targets: dict, references: dict, *, n_boot: int = 500, counts: tuple[int, ...] = REFERENCE_COUNTS
+) -> tuple[pd.DataFrame, dict]:
     """RMIA (:mod:`mi_lib.rmia`) against each method's target run with that method's shadow runs as reference models:
     online with all of them, offline with the first 1, 2, 4, 8 (a tuned on the attacker's references as the paper
     does; a = 1 for one reference). Per (method, variant, references, input): AUC and TPR at low FPR with bootstrap
@@ -240,35 +357,62 @@ def rmia_frame(targets: dict, references: dict, *, n_boot: int = 500, counts: tu
         for variant, k in plans:
             online, refs = variant == "online", ref_signals[:k]
             settings = {kind: (rmia.tune_offline_a(refs, kind=kind) if not online else 1.0) for kind in INPUTS}
-            on_refs = {kind: roc_auc(*rmia.reference_attack(refs, kind=kind, online=online, a=settings[kind])) if k > 1 else np.nan
-                       for kind in INPUTS}
+            on_refs = {
+                kind: roc_auc(*rmia.reference_attack(refs, kind=kind, online=online, a=settings[kind]))
+                if k > 1
+                else np.nan
+                for kind in INPUTS
+            }
             pick = max(INPUTS, key=lambda kind: -1 if np.isnan(on_refs[kind]) else on_refs[kind]) if k > 1 else "benign"
             for kind in INPUTS:
                 start = time.perf_counter()
                 members, nonmembers = rmia.attack(target_signals, refs, kind=kind, online=online, a=settings[kind])
                 elapsed = time.perf_counter() - start
                 curves[(method, variant, k, kind)] = (members, nonmembers)
-                rows.append({"method": method, "RMIA": variant, "references": k, "input": kind, "a": settings[kind],
-                             "AUC on references": on_refs[kind], "chosen": kind == pick, "attack time (s)": elapsed,
-                             "scored members": len(members), "scored non-members": len(nonmembers),
-                             **low_fpr(members, nonmembers, n_boot=n_boot)})
+                rows.append(
+                    {
+                        "method": method,
+                        "RMIA": variant,
+                        "references": k,
+                        "input": kind,
+                        "a": settings[kind],
+                        "AUC on references": on_refs[kind],
+                        "chosen": kind == pick,
+                        "attack time (s)": elapsed,
+                        "scored members": len(members),
+                        "scored non-members": len(nonmembers),
+                        **low_fpr(members, nonmembers, n_boot=n_boot),
+                    }
+                )
     return pd.DataFrame(rows), curves
 
 
-def modern_attack_claims(lira: pd.DataFrame, rmia: pd.DataFrame, *, dataset: str, robust: str = "pgd") -> list[tuple[str, str, report.Verdict]]:
+def modern_attack_claims(
+    lira: pd.DataFrame, rmia: pd.DataFrame, *, dataset: str, robust: str = "pgd"
+) -> list[tuple[str, str, report.Verdict]]:
     """P4: the robust target leaks more than the natural one under LiRA (online) and RMIA (online), at TPR at 0.1% and
     1% FPR and in AUC, each on the input the attacker chose without the target's membership. One target per method
     (seed 0), so by the statistics rule each verdict is inconclusive until three target seeds exist; the detail keeps
     both numbers and their bootstrap intervals."""
     out = []
-    for attack, frame in (("LiRA", lira[(lira["LiRA"] == "online") & lira["chosen"]]),
-                          ("RMIA", rmia[(rmia["RMIA"] == "online") & rmia["chosen"]])):
+    for attack, frame in (
+        ("LiRA", lira[(lira["LiRA"] == "online") & lira["chosen"]]),
+        ("RMIA", rmia[(rmia["RMIA"] == "online") & rmia["chosen"]]),
+    ):
         sub = frame.set_index("method")
         for metric, name in (("tpr@0.001", "TPR at 0.1% FPR"), ("tpr@0.01", "TPR at 1% FPR"), ("auc", "AUC")):
-            v = report.verdict(f"A {robust.upper()} model leaks more than the natural one under {attack} by {name}",
-                               [sub.loc[robust, metric]], [sub.loc["natural", metric]],
-                               left_name=f"{robust.upper()} ({sub.loc[robust, 'input']})", right_name=f"natural ({sub.loc['natural', 'input']})")
-            intervals = "; ".join(f"{m} 95% interval [{100 * sub.loc[m, metric + ' low']:.2f}, {100 * sub.loc[m, metric + ' high']:.2f}]%"
-                                  for m in (robust, "natural"))
-            out.append(("P4", f"{dataset}, {attack} online, {name}", dataclasses.replace(v, detail=f"{v.detail}; {intervals}")))
+            v = report.verdict(
+                f"A {robust.upper()} model leaks more than the natural one under {attack} by {name}",
+                [sub.loc[robust, metric]],
+                [sub.loc["natural", metric]],
+                left_name=f"{robust.upper()} ({sub.loc[robust, 'input']})",
+                right_name=f"natural ({sub.loc['natural', 'input']})",
+            )
+            intervals = "; ".join(
+                f"{m} 95% interval [{100 * sub.loc[m, metric + ' low']:.2f}, {100 * sub.loc[m, metric + ' high']:.2f}]%"
+                for m in (robust, "natural")
+            )
+            out.append(
+                ("P4", f"{dataset}, {attack} online, {name}", dataclasses.replace(v, detail=f"{v.detail}; {intervals}"))
+            )
     return out

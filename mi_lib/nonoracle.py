@@ -14,10 +14,11 @@ and the negated modified entropy of Song & Mittal (USENIX Security 2021). Every 
 arrays, so a new attack plugs in without new models. :func:`low_fpr` gives the threshold-free metrics of Carlini et
 al. (2022) — AUC and TPR at low FPR — with bootstrap confidence intervals.
 """
+
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 
@@ -65,7 +66,7 @@ class Population:
     nonmember_labels: np.ndarray
 
     @classmethod
-    def from_signals(cls, signals: Mapping[str, np.ndarray], *, inputs=INPUTS, scores=tuple(SCORES)) -> "Population":
+    def from_signals(cls, signals: Mapping[str, np.ndarray], *, inputs=INPUTS, scores=tuple(SCORES)) -> Population:
         member, nonmember = {}, {}
         for kind in inputs:
             for name in scores:
@@ -77,9 +78,13 @@ class Population:
     def candidates(self) -> list[tuple[str, str]]:
         return list(self.member)
 
-    def subset(self, members: np.ndarray, nonmembers: np.ndarray) -> "Population":
-        return Population({k: v[members] for k, v in self.member.items()}, {k: v[nonmembers] for k, v in self.nonmember.items()},
-                          self.member_labels[members], self.nonmember_labels[nonmembers])
+    def subset(self, members: np.ndarray, nonmembers: np.ndarray) -> Population:
+        return Population(
+            {k: v[members] for k, v in self.member.items()},
+            {k: v[nonmembers] for k, v in self.nonmember.items()},
+            self.member_labels[members],
+            self.nonmember_labels[nonmembers],
+        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -131,26 +136,30 @@ def score_rule(rule: Rule, population: Population) -> float:
 
 def _halves(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     order = rng.permutation(n)
-    return np.sort(order[: n // 2]), np.sort(order[n // 2:])
+    return np.sort(order[: n // 2]), np.sort(order[n // 2 :])
 
 
-def held_out_attack(population: Population, *, per_class: bool = False, candidates: list[tuple[str, str]] | None = None,
-                    seed: int = 0) -> dict:
+def held_out_attack(
+    population: Population, *, per_class: bool = False, candidates: list[tuple[str, str]] | None = None, seed: int = 0
+) -> dict:
     """Two-fold held-out attack: fit on one random half of the members and of the non-members, score on the
     other, swap; returns the mean balanced accuracy, the advantage 2·(accuracy − ½) and the rules chosen."""
     rng = np.random.default_rng(seed)
     m_halves, n_halves = _halves(len(population.member_labels), rng), _halves(len(population.nonmember_labels), rng)
     accuracies, rules = [], []
     for fit_half, score_half in ((0, 1), (1, 0)):
-        rule = fit(population.subset(m_halves[fit_half], n_halves[fit_half]), per_class=per_class, candidates=candidates)
+        rule = fit(
+            population.subset(m_halves[fit_half], n_halves[fit_half]), per_class=per_class, candidates=candidates
+        )
         accuracies.append(score_rule(rule, population.subset(m_halves[score_half], n_halves[score_half])))
         rules.append(rule)
     accuracy = float(np.mean(accuracies))
     return {"accuracy": accuracy, "advantage": 2 * (accuracy - 0.5), "rules": rules}
 
 
-def shadow_attack(shadow: Population, target: Population, *, per_class: bool = False,
-                  candidates: list[tuple[str, str]] | None = None) -> dict:
+def shadow_attack(
+    shadow: Population, target: Population, *, per_class: bool = False, candidates: list[tuple[str, str]] | None = None
+) -> dict:
     """Fit on a shadow model's population (trained the same way on disjoint data), score on the target's."""
     rule = fit(shadow, per_class=per_class, candidates=candidates)
     accuracy = score_rule(rule, target)
@@ -166,7 +175,9 @@ def _threshold_free(member_scores: np.ndarray, nonmember_scores: np.ndarray) -> 
     return {"auc": roc_auc(member_scores, nonmember_scores), **{f"tpr@{f:g}": tpr_at_fpr(curve, f) for f in LOW_FPRS}}
 
 
-def low_fpr(member_scores: np.ndarray, nonmember_scores: np.ndarray, *, n_boot: int = 500, seed: int = 0, level: float = 0.95) -> dict:
+def low_fpr(
+    member_scores: np.ndarray, nonmember_scores: np.ndarray, *, n_boot: int = 500, seed: int = 0, level: float = 0.95
+) -> dict:
     """AUC and TPR at each of :data:`LOW_FPRS`, each with a percentile bootstrap interval (members and non-members
     resampled separately, ``n_boot`` times). ``resolvable``: the smallest FPR the non-members can show, 1/k."""
     rng = np.random.default_rng(seed)

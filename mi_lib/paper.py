@@ -1,9 +1,10 @@
 """The papers' own numbers: one data file of every table (``reference/paper_tables.json``) and one of the
 claims (``reference/claims.json``). Prose and tables read them from here; nothing is typed by hand."""
+
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ import pandas as pd
 REFERENCE = Path(__file__).with_name("reference")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load(name: str) -> dict[str, Any]:
     return json.loads((REFERENCE / name).read_text())
 

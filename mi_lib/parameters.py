@@ -6,11 +6,13 @@ refuses an unknown name or a bad value with one line naming the parameter and th
 papermill starts a kernel, so a typo never trains at the default. ``tier`` is set with ``--tier`` and
 ``chapter`` by the book itself (its verdict records), never by ``-p``.
 """
+
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from .config import DATASETS, METHODS, STRATEGIES, ConfigError, ExperimentConfig, parse_eps
 
@@ -30,8 +32,11 @@ def declared(source: Path) -> dict[str, Any]:
         return {}
     end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("# %%")), len(lines))
     tree = ast.parse("\n".join(lines[start + 1 : end]))
-    return {node.targets[0].id: ast.literal_eval(node.value) for node in tree.body
-            if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)}
+    return {
+        node.targets[0].id: ast.literal_eval(node.value)
+        for node in tree.body
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
+    }
 
 
 # --------------------------------------------------------------------------- value checks
@@ -57,17 +62,21 @@ def _choice(accepted: tuple[str, ...]) -> Callable[[str, Any], None]:
     def check(name: str, value: Any) -> None:
         if value not in accepted:
             raise ParameterError(f"{name}: unknown value {value!r}; accepted values: {', '.join(accepted)}")
+
     return check
 
 
 def _list_of(item: Callable[[str, Any], None], *, allow_empty: bool = False) -> Callable[[str, Any], None]:
     def check(name: str, value: Any) -> None:
         if not isinstance(value, list) or (not value and not allow_empty):
-            raise ParameterError(f"{name}: expected a {'' if allow_empty else 'non-empty '}list such as '[...]', got {value!r}")
+            raise ParameterError(
+                f"{name}: expected a {'' if allow_empty else 'non-empty '}list such as '[...]', got {value!r}"
+            )
         for element in value:
             item(name, element)
         if len({repr(element) for element in value}) != len(value):
             raise ParameterError(f"{name}: each value once, got {value!r}")
+
     return check
 
 
@@ -86,20 +95,25 @@ def _number(*, positive: bool) -> Callable[[str, Any], None]:
     def check(name: str, value: Any) -> None:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or (positive and value == 0):
             raise ParameterError(f"{name}: expected numbers {'> 0' if positive else '>= 0'}, got {value!r}")
+
     return check
 
 
 def _variant(name: str, value: Any) -> None:
     parts = value.split("/") if isinstance(value, str) else []
     if len(parts) != 2 or not all(p.isdigit() and int(p) >= 1 for p in parts):
-        raise ParameterError(f"{name}: expected PINEAT-n/m variants written 'n/m' with n, m >= 1 (e.g. '2/1'), got {value!r}")
+        raise ParameterError(
+            f"{name}: expected PINEAT-n/m variants written 'n/m' with n, m >= 1 (e.g. '2/1'), got {value!r}"
+        )
 
 
 def _point(name: str, value: Any) -> None:
     fields = {f for f in ExperimentConfig.__dataclass_fields__ if f not in ("dataset", "tier", "method", "seed")}
     if not isinstance(value, dict) or not value or not set(value) <= fields:
-        raise ParameterError(f"{name}: expected preset overrides such as {{n_members: 5000, width: 0.25}} with keys among "
-                             f"{', '.join(sorted(fields))}; got {value!r}")
+        raise ParameterError(
+            f"{name}: expected preset overrides such as {{n_members: 5000, width: 0.25}} with keys among "
+            f"{', '.join(sorted(fields))}; got {value!r}"
+        )
 
 
 CHECKS: dict[str, Callable[[str, Any], None]] = {
@@ -134,5 +148,7 @@ def validate(source: Path, parameters: dict[str, Any], *, chapter: str) -> None:
         if name in RESERVED:
             raise ParameterError(f"{name}: {RESERVED[name]}")
         if name not in accepted:
-            raise ParameterError(f"unknown parameter {name!r} for chapter {chapter}; accepted parameters: {', '.join(accepted)}")
+            raise ParameterError(
+                f"unknown parameter {name!r} for chapter {chapter}; accepted parameters: {', '.join(accepted)}"
+            )
         CHECKS[name](name, value)

@@ -8,6 +8,7 @@ base method's loss. A run makes 1/(n + m) of the base method's rounds (:attr:`Ex
 its number of updates matches the base method's while it generates only n/(n + m) of its adversarial examples.
 Baselines (1/1): AdvNat updates a second time on x itself, AdvRan on a uniform random point of the ε-ball.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -21,7 +22,9 @@ from .config import ExperimentConfig
 from .training import adversary, trades_objective, training_precision
 
 
-def base_objective(model: nn.Module, x: torch.Tensor, y: torch.Tensor, x_pert: torch.Tensor, *, config: ExperimentConfig) -> torch.Tensor:
+def base_objective(
+    model: nn.Module, x: torch.Tensor, y: torch.Tensor, x_pert: torch.Tensor, *, config: ExperimentConfig
+) -> torch.Tensor:
     """The base method's loss with ``x_pert`` in the place of its adversarial example."""
     if config.method == "diff":
         return trades_objective(model, x, y, x_pert, beta=config.trades_beta)
@@ -41,8 +44,9 @@ def _uniform_in_ball(x: torch.Tensor, radius: float, eps: float | None, generato
     return _into_ball(x, x + radius * noise, eps)
 
 
-def reverse_symmetry_examples(x: torch.Tensor, adversarial: list[torch.Tensor], *, m: int, eps: float | None,
-                              generator: torch.Generator) -> list[torch.Tensor]:
+def reverse_symmetry_examples(
+    x: torch.Tensor, adversarial: list[torch.Tensor], *, m: int, eps: float | None, generator: torch.Generator
+) -> list[torch.Tensor]:
     """The m reverse-symmetry examples of spec §7.1 for x (B, C, H, W) and its n adversarial examples.
 
     x_rs* = x − Σᵢ (x_adv,i − x). m = 1: x_rs* clipped into B_eps(x) ∩ [0, 1] (for n = 1 this is 2x − x_adv, in the
@@ -58,8 +62,16 @@ def reverse_symmetry_examples(x: torch.Tensor, adversarial: list[torch.Tensor], 
     return randoms + [_into_ball(x, x + rest, eps)]
 
 
-def round_update(model: nn.Module, optimizer: torch.optim.Optimizer, x: torch.Tensor, y: torch.Tensor, *, eps: float,
-                 config: ExperimentConfig, generator: torch.Generator) -> tuple[torch.Tensor, list[torch.Tensor], list[torch.Tensor]]:
+def round_update(
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    eps: float,
+    config: ExperimentConfig,
+    generator: torch.Generator,
+) -> tuple[torch.Tensor, list[torch.Tensor], list[torch.Tensor]]:
     """One round of ``config.strategy`` on a minibatch: n + m parameter updates (spec §7.1: all n adversarial
     examples generated with the current weights, then n adversarial updates, then m second-kind updates). Returns
     the mean loss of the round (detached), the n adversarial examples and the m second-kind examples."""
@@ -104,7 +116,9 @@ class ExampleTrace:
     epoch: list[int] = dataclasses.field(default_factory=list)
     example: list[torch.Tensor] = dataclasses.field(default_factory=list)
 
-    def add(self, idx: torch.Tensor, adversarial: list[torch.Tensor], second: list[torch.Tensor], *, epoch: int) -> None:
+    def add(
+        self, idx: torch.Tensor, adversarial: list[torch.Tensor], second: list[torch.Tensor], *, epoch: int
+    ) -> None:
         """Record the examples of the round on minibatch ``idx`` (member indices) that belong to watched points."""
         for point, member in enumerate(self.watched.tolist()):
             rows = torch.nonzero(idx == member)
@@ -120,6 +134,12 @@ class ExampleTrace:
 
     def arrays(self, x_members: torch.Tensor) -> dict[str, np.ndarray]:
         """The trace as ``trace_*`` arrays for the run's signals file (``trace_natural``: the watched points)."""
-        return {"trace_natural": x_members[self.watched].numpy(), "trace_point": np.asarray(self.point, dtype=np.int64),
-                "trace_kind": np.asarray(self.kind, dtype=np.int64), "trace_epoch": np.asarray(self.epoch, dtype=np.int64),
-                "trace_example": torch.stack(self.example).numpy() if self.example else np.zeros((0, *x_members.shape[1:]), np.float32)}
+        return {
+            "trace_natural": x_members[self.watched].numpy(),
+            "trace_point": np.asarray(self.point, dtype=np.int64),
+            "trace_kind": np.asarray(self.kind, dtype=np.int64),
+            "trace_epoch": np.asarray(self.epoch, dtype=np.int64),
+            "trace_example": torch.stack(self.example).numpy()
+            if self.example
+            else np.zeros((0, *x_members.shape[1:]), np.float32),
+        }

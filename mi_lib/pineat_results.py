@@ -1,5 +1,6 @@
 """PINEAT's tables, claims and Fig. 1 from runs (spec §7): Table 1 beside the paper's, the n/m variant study, the
 verdicts of claims C12–C16 and Observation 1, and the geometry of the examples a run traced for two points."""
+
 from __future__ import annotations
 
 import itertools
@@ -21,7 +22,9 @@ HALF_TIME = (0.4, 0.7)
 def _paper_pairs() -> list[tuple[dict, dict]]:
     """(Original, PINEAT-1/1) rows of PINEAT Table 1 per (dataset, base), from the reference data."""
     rows = paper.tables()["pineat_table1"]["rows"]
-    pick = lambda r0, m: next(r for r in rows if (r["dataset"], r["base"], r["method"]) == (r0["dataset"], r0["base"], m))  # noqa: E731
+    pick = lambda r0, m: next(
+        r for r in rows if (r["dataset"], r["base"], r["method"]) == (r0["dataset"], r0["base"], m)
+    )  # noqa: E731
     return [(r, pick(r, "pineat_1_1")) for r in rows if r["method"] == "original"]
 
 
@@ -52,11 +55,23 @@ def frame(runs) -> pd.DataFrame:
     rows = []
     for run in runs:
         s, c = run.summary, run.config
-        rows.append({"base": "-" if c.method == "natural" else c.method, "method": method_label(c), "seed": c.seed,
-                     "n": c.pineat_n, "m": c.pineat_m,
-                     "A_train": s["train_acc"], "A_test": s["test_acc"], "R_train": s["adv_train_acc"], "R_test": s["adv_test_acc"],
-                     "P_Enat": s["ib"]["accuracy"], "P_Eadv": s["ia"]["accuracy"],
-                     "P_MAX": max(s["ib"]["accuracy"], s["ia"]["accuracy"]), "time_s": s["train_time_s"]})
+        rows.append(
+            {
+                "base": "-" if c.method == "natural" else c.method,
+                "method": method_label(c),
+                "seed": c.seed,
+                "n": c.pineat_n,
+                "m": c.pineat_m,
+                "A_train": s["train_acc"],
+                "A_test": s["test_acc"],
+                "R_train": s["adv_train_acc"],
+                "R_test": s["adv_test_acc"],
+                "P_Enat": s["ib"]["accuracy"],
+                "P_Eadv": s["ia"]["accuracy"],
+                "P_MAX": max(s["ib"]["accuracy"], s["ia"]["accuracy"]),
+                "time_s": s["train_time_s"],
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -73,8 +88,10 @@ def cross_entropy_thresholding(runs) -> pd.DataFrame:
             nonmember = cross_entropy_loss(signals[f"output_test_{kind}"], signals["test_label"])
             row[f"{theirs} (cross-entropy)"] = threshold_attack(-member, -nonmember).accuracy
             row[f"{ours} (confidence)"] = run.summary[ours.lower()]["accuracy"]
-        row["equal"] = bool(np.isclose(row["P_Enat (cross-entropy)"], row["IB (confidence)"])
-                            and np.isclose(row["P_Eadv (cross-entropy)"], row["IA (confidence)"]))
+        row["equal"] = bool(
+            np.isclose(row["P_Enat (cross-entropy)"], row["IB (confidence)"])
+            and np.isclose(row["P_Eadv (cross-entropy)"], row["IA (confidence)"])
+        )
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -94,7 +111,13 @@ def table1(table: pd.DataFrame, *, dataset: str) -> pd.DataFrame:
     paper's hours are converted to a ratio to Original the same way. Variants other than 1/1 have no paper row."""
     ref = paper.table("pineat_table1")
     ref = ref[ref["dataset"] == ("cifar10" if dataset == "cifar10-jpeg" else dataset)]
-    paper_names = {"Natural": "natural", "Original": "original", "PINEAT-1/1": "pineat_1_1", "AdvNat-1/1": "advnat_1_1", "AdvRan-1/1": "advran_1_1"}
+    paper_names = {
+        "Natural": "natural",
+        "Original": "original",
+        "PINEAT-1/1": "pineat_1_1",
+        "AdvNat-1/1": "advnat_1_1",
+        "AdvRan-1/1": "advran_1_1",
+    }
     ours = with_time_ratio(table)
     rows = {}
     for (base, method), values in ours.iterrows():
@@ -102,10 +125,15 @@ def table1(table: pd.DataFrame, *, dataset: str) -> pd.DataFrame:
         if not theirs.empty:
             t = theirs.iloc[0]
             original_h = ref[(ref["base"] == base) & (ref["method"] == "original")]["time_h"]
-            rows[(base, method, "paper")] = {**{c: t[c.lower()] for c in COLUMNS},
-                                             "time / Original": t["time_h"] / original_h.iloc[0] if len(original_h) else np.nan}
-        rows[(base, method, "reproduced")] = {**{c: values[c] for c in COLUMNS}, "time / Original": values["time / Original"],
-                                              "seeds": values["seeds"]}
+            rows[(base, method, "paper")] = {
+                **{c: t[c.lower()] for c in COLUMNS},
+                "time / Original": t["time_h"] / original_h.iloc[0] if len(original_h) else np.nan,
+            }
+        rows[(base, method, "reproduced")] = {
+            **{c: values[c] for c in COLUMNS},
+            "time / Original": values["time / Original"],
+            "seeds": values["seeds"],
+        }
     out = pd.DataFrame.from_dict(rows, orient="index").round(4)
     out.index.names = ["base", "method", "source"]
     return out
@@ -136,11 +164,15 @@ def out_of_regime(regime: pd.DataFrame, base: str) -> str | None:
     if rows.empty or rows["in regime"].all():
         return None
     r = rows[~rows["in regime"]].iloc[0]
-    return (f"the Original model (seed {r['seed']}) is outside the papers' regime ({report.regime_reason(r)}), so it does not "
-            "leak as the paper's does and there is no leakage for PINEAT to cut")
+    return (
+        f"the Original model (seed {r['seed']}) is outside the papers' regime ({report.regime_reason(r)}), so it does not "
+        "leak as the paper's does and there is no leakage for PINEAT to cut"
+    )
 
 
-def table1_claims(table: pd.DataFrame, *, dataset: str, regime: pd.DataFrame | None = None) -> list[tuple[str, str, report.Verdict]]:
+def table1_claims(
+    table: pd.DataFrame, *, dataset: str, regime: pd.DataFrame | None = None
+) -> list[tuple[str, str, report.Verdict]]:
     """C12 (less leakage), C13 (about half the time), C14 (keeps R_test) and Observation 1 (A_test ordering) per
     base method of ``dataset``, PINEAT-1/1 against Original (and, for Observation 1, the baselines). With ``regime``
     (see :func:`out_of_regime`), C12, C14 and Observation 1 of a base whose Original model is outside the papers'
@@ -152,36 +184,92 @@ def table1_claims(table: pd.DataFrame, *, dataset: str, regime: pd.DataFrame | N
             continue
         scope = _base_scope(dataset, base)
         original, pineat = _paired(table, base, "Original", "PINEAT-1/1", "P_MAX")
-        out.append(("C12", scope, report.verdict("PINEAT-1/1 leaks less (lower P_MAX) than Original", original, pineat,
-                                                 left_name="Original P_MAX", right_name="PINEAT-1/1 P_MAX")))
+        out.append(
+            (
+                "C12",
+                scope,
+                report.verdict(
+                    "PINEAT-1/1 leaks less (lower P_MAX) than Original",
+                    original,
+                    pineat,
+                    left_name="Original P_MAX",
+                    right_name="PINEAT-1/1 P_MAX",
+                ),
+            )
+        )
         timed = with_time_ratio(table)
         ratio = float(timed.loc[(base, "PINEAT-1/1"), "time / Original"])
         pairs = int(min(timed.loc[(base, "PINEAT-1/1"), "seeds"], timed.loc[(base, "Original"), "seeds"]))
-        out.append(("C13", scope, _bounded("PINEAT-1/1 needs about half the training time of Original", ratio, *HALF_TIME, runs=pairs,
-                                           detail=f"time ratio PINEAT-1/1 / Original {ratio:.2f} (accepted as about half: "
-                                                  f"{HALF_TIME[0]}–{HALF_TIME[1]}; the paper's ratios are {paper_ratios()[0]:.2f}–{paper_ratios()[1]:.2f})")))
+        out.append(
+            (
+                "C13",
+                scope,
+                _bounded(
+                    "PINEAT-1/1 needs about half the training time of Original",
+                    ratio,
+                    *HALF_TIME,
+                    runs=pairs,
+                    detail=f"time ratio PINEAT-1/1 / Original {ratio:.2f} (accepted as about half: "
+                    f"{HALF_TIME[0]}–{HALF_TIME[1]}; the paper's ratios are {paper_ratios()[0]:.2f}–{paper_ratios()[1]:.2f})",
+                ),
+            )
+        )
         original, pineat = _paired(table, base, "Original", "PINEAT-1/1", "R_test")
         drop = float((original - pineat).mean())
-        out.append(("C14", scope, _bounded("PINEAT-1/1 keeps R_test close to Original", drop, -np.inf, r_test_tolerance(), runs=len(original),
-                                           detail=f"R_test Original {100 * original.mean():.2f}% vs PINEAT-1/1 {100 * pineat.mean():.2f}%: "
-                                                  f"drop {100 * drop:+.2f} pp (accepted up to the paper's largest, {100 * r_test_tolerance():.2f} pp)")))
+        out.append(
+            (
+                "C14",
+                scope,
+                _bounded(
+                    "PINEAT-1/1 keeps R_test close to Original",
+                    drop,
+                    -np.inf,
+                    r_test_tolerance(),
+                    runs=len(original),
+                    detail=f"R_test Original {100 * original.mean():.2f}% vs PINEAT-1/1 {100 * pineat.mean():.2f}%: "
+                    f"drop {100 * drop:+.2f} pp (accepted up to the paper's largest, {100 * r_test_tolerance():.2f} pp)",
+                ),
+            )
+        )
         if {"AdvNat-1/1", "AdvRan-1/1"} <= methods:
             out.append(("O1", scope, _accuracy_order(table, base)))
     if regime is not None:
         reasons = {_base_scope(dataset, b): out_of_regime(regime, b) for b in table["base"].unique() if b != "-"}
-        out = [(cid, scope, report.not_testable(v, reasons[scope]) if reasons.get(scope) and cid != "C13" else v) for cid, scope, v in out]
+        out = [
+            (cid, scope, report.not_testable(v, reasons[scope]) if reasons.get(scope) and cid != "C13" else v)
+            for cid, scope, v in out
+        ]
     return out
 
 
 def _accuracy_order(table: pd.DataFrame, base: str) -> report.Verdict:
     """Observation 1: A_test of PINEAT-1/1 above Original and AdvRan-1/1, below AdvNat-1/1."""
-    parts = [report.verdict("", *_paired(table, base, "PINEAT-1/1", "Original", "A_test"), left_name="PINEAT-1/1", right_name="Original"),
-             report.verdict("", *_paired(table, base, "PINEAT-1/1", "AdvRan-1/1", "A_test"), left_name="PINEAT-1/1", right_name="AdvRan-1/1"),
-             report.verdict("", *_paired(table, base, "AdvNat-1/1", "PINEAT-1/1", "A_test"), left_name="AdvNat-1/1", right_name="PINEAT-1/1")]
+    parts = [
+        report.verdict(
+            "", *_paired(table, base, "PINEAT-1/1", "Original", "A_test"), left_name="PINEAT-1/1", right_name="Original"
+        ),
+        report.verdict(
+            "",
+            *_paired(table, base, "PINEAT-1/1", "AdvRan-1/1", "A_test"),
+            left_name="PINEAT-1/1",
+            right_name="AdvRan-1/1",
+        ),
+        report.verdict(
+            "",
+            *_paired(table, base, "AdvNat-1/1", "PINEAT-1/1", "A_test"),
+            left_name="AdvNat-1/1",
+            right_name="PINEAT-1/1",
+        ),
+    ]
     outcomes = {p.verdict for p in parts}
     outcome = "holds" if outcomes == {"holds"} else "does not hold" if "does not hold" in outcomes else "inconclusive"
-    return report.Verdict(claim="A_test: AdvNat-1/1 > PINEAT-1/1 > Original and AdvRan-1/1", verdict=outcome, left=(), right=(),
-                          detail="A_test — " + "; ".join(p.detail for p in parts))
+    return report.Verdict(
+        claim="A_test: AdvNat-1/1 > PINEAT-1/1 > Original and AdvRan-1/1",
+        verdict=outcome,
+        left=(),
+        right=(),
+        detail="A_test — " + "; ".join(p.detail for p in parts),
+    )
 
 
 def variants(table: pd.DataFrame, *, base: str) -> pd.DataFrame:
@@ -205,19 +293,61 @@ def variant_claims(table: pd.DataFrame, *, dataset: str, base: str) -> list[tupl
     out = []
     fixed_n = study[(n.loc[study.index] == 1).to_numpy()].sort_values("n/m")  # n/m rising
     if len(fixed_n) >= 2:
-        out.append(("C15", _base_scope(dataset, base) + ", " + ", ".join(fixed_n.index),
-                    report.trend_verdict("P_MAX falls as n/m falls (n = 1): it grows with n/m", list(fixed_n.index),
-                                         fixed_n["P_MAX"].to_numpy(), x_name="variant", value_name="P_MAX")))
+        out.append(
+            (
+                "C15",
+                _base_scope(dataset, base) + ", " + ", ".join(fixed_n.index),
+                report.trend_verdict(
+                    "P_MAX falls as n/m falls (n = 1): it grows with n/m",
+                    list(fixed_n.index),
+                    fixed_n["P_MAX"].to_numpy(),
+                    x_name="variant",
+                    value_name="P_MAX",
+                ),
+            )
+        )
     if len(study) >= 2:
         falling = study.sort_values("n/m", ascending=False)  # n/m falling
         rising = falling.iloc[::-1]
-        out.append(("C16", scope + " (A_test)", report.trend_verdict("A_test rises as n/m falls", list(falling.index), falling["A_test"].to_numpy(),
-                                                                     x_name="variant", value_name="A_test")))
-        out.append(("C16", scope + " (R_test)", report.trend_verdict("R_test falls as n/m falls: it grows with n/m", list(rising.index),
-                                                                     rising["R_test"].to_numpy(), x_name="variant", value_name="R_test")))
-        out.append(("C16", scope + " (runtime)", report.trend_verdict("Runtime falls as n/m falls: it grows with n/m", list(rising.index),
-                                                                      rising["time / Original"].to_numpy(), x_name="variant",
-                                                                      value_name="training time (% of Original)")))
+        out.append(
+            (
+                "C16",
+                scope + " (A_test)",
+                report.trend_verdict(
+                    "A_test rises as n/m falls",
+                    list(falling.index),
+                    falling["A_test"].to_numpy(),
+                    x_name="variant",
+                    value_name="A_test",
+                ),
+            )
+        )
+        out.append(
+            (
+                "C16",
+                scope + " (R_test)",
+                report.trend_verdict(
+                    "R_test falls as n/m falls: it grows with n/m",
+                    list(rising.index),
+                    rising["R_test"].to_numpy(),
+                    x_name="variant",
+                    value_name="R_test",
+                ),
+            )
+        )
+        out.append(
+            (
+                "C16",
+                scope + " (runtime)",
+                report.trend_verdict(
+                    "Runtime falls as n/m falls: it grows with n/m",
+                    list(rising.index),
+                    rising["time / Original"].to_numpy(),
+                    x_name="variant",
+                    value_name="training time (% of Original)",
+                ),
+            )
+        )
     return out
 
 
@@ -230,10 +360,15 @@ def trace_projection(trace: dict[str, np.ndarray]) -> pd.DataFrame:
     _, _, components = np.linalg.svd(centred, full_matrices=False)
     coords = centred @ components[:2].T
     kinds = {ADVERSARIAL: "adversarial", SECOND: "second update"}
-    return pd.DataFrame({"pc1": coords[:, 0], "pc2": coords[:, 1],
-                         "point": np.concatenate([np.arange(len(natural)), trace["trace_point"]]),
-                         "kind": ["natural"] * len(natural) + [kinds[k] for k in trace["trace_kind"]],
-                         "epoch": np.concatenate([np.zeros(len(natural), int), trace["trace_epoch"]])})
+    return pd.DataFrame(
+        {
+            "pc1": coords[:, 0],
+            "pc2": coords[:, 1],
+            "point": np.concatenate([np.arange(len(natural)), trace["trace_point"]]),
+            "kind": ["natural"] * len(natural) + [kinds[k] for k in trace["trace_kind"]],
+            "epoch": np.concatenate([np.zeros(len(natural), int), trace["trace_epoch"]]),
+        }
+    )
 
 
 def _unit(deltas: np.ndarray) -> np.ndarray:
@@ -261,7 +396,9 @@ def _within_minus_across(units: list[np.ndarray]) -> np.ndarray:
 OTHER = "mean cosine, other points' perturbations"
 
 
-def clustering(trace: dict[str, np.ndarray], *, eps: float, seed: int = 0, n_boot: int = 1000) -> tuple[pd.DataFrame, report.Verdict]:
+def clustering(
+    trace: dict[str, np.ndarray], *, eps: float, seed: int = 0, n_boot: int = 1000
+) -> tuple[pd.DataFrame, report.Verdict]:
     """The key observation behind PINEAT (its Fig. 1): the adversarial examples generated for a training point over
     training cluster in one region around it. Measured per watched point as the mean cosine similarity between its
     perturbations x_adv − x of different rounds, against the null of *other training points'* adversarial
@@ -279,18 +416,33 @@ def clustering(trace: dict[str, np.ndarray], *, eps: float, seed: int = 0, n_boo
         random = rng.uniform(-eps, eps, deltas.shape)
         observed, baseline = _pairwise_cosines(deltas), _pairwise_cosines(random)
         enough = len(observed) > 0  # two rounds at least
-        rows.append({"point": point, "adversarial examples": int(chosen.sum()), "mean cosine, adversarial": observed.mean() if enough else np.nan,
-                     "mean cosine, uniform random": baseline.mean() if enough else np.nan})
+        rows.append(
+            {
+                "point": point,
+                "adversarial examples": int(chosen.sum()),
+                "mean cosine, adversarial": observed.mean() if enough else np.nan,
+                "mean cosine, uniform random": baseline.mean() if enough else np.nan,
+            }
+        )
     table = pd.DataFrame(rows).set_index("point")
     if table["mean cosine, adversarial"].isna().any() or len(units) < 2:
-        return table, report.Verdict(claim=claim, verdict="inconclusive", left=(), right=(),
-                                     detail="fewer than two rounds traced per point, or one point: no pair of perturbations to compare")
-    table[OTHER] = [np.mean([(u @ v.T).mean() for j, v in enumerate(units) if j != i])
-                                                        for i, u in enumerate(units)]
+        return table, report.Verdict(
+            claim=claim,
+            verdict="inconclusive",
+            left=(),
+            right=(),
+            detail="fewer than two rounds traced per point, or one point: no pair of perturbations to compare",
+        )
+    table[OTHER] = [np.mean([(u @ v.T).mean() for j, v in enumerate(units) if j != i]) for i, u in enumerate(units)]
     boot = np.array([_within_minus_across([u[rng.integers(0, len(u), len(u))] for u in units]) for _ in range(n_boot)])
     share = float((boot > 0).all(axis=1).mean())
     outcome = "holds" if share >= 0.95 else "does not hold" if share <= 0.05 else "inconclusive"
-    detail = ("; ".join(f"point {p}: mean cosine {r['mean cosine, adversarial']:.3f} between its own {int(r['adversarial examples'])} "
-                        f"perturbations vs {r[OTHER]:.3f} with the other point's" for p, r in table.iterrows())
-              + f"; own > other in every point in {100 * share:.1f}% of {n_boot} bootstrap resamples of the rounds")
+    detail = (
+        "; ".join(
+            f"point {p}: mean cosine {r['mean cosine, adversarial']:.3f} between its own {int(r['adversarial examples'])} "
+            f"perturbations vs {r[OTHER]:.3f} with the other point's"
+            for p, r in table.iterrows()
+        )
+        + f"; own > other in every point in {100 * share:.1f}% of {n_boot} bootstrap resamples of the rounds"
+    )
     return table.round(4), report.Verdict(claim=claim, verdict=outcome, left=(), right=(), detail=detail)

@@ -11,6 +11,7 @@ draws (spec: unknown). IA attacks the noisy model with the evaluation PGD, one f
 over transformation with one sample), and scores the averaged prediction on the result: a weak attack on a noisy
 model, so IA is a lower bound of what PGD examples reveal.
 """
+
 from __future__ import annotations
 
 import math
@@ -24,12 +25,22 @@ from .config import ExperimentConfig
 DP_EPS, DP_DELTA = 1.0, 0.05  # the released model's differential-privacy parameters (spec §3.4)
 
 
-def noise_sigma(l2_bound: float, *, dp_eps: float = DP_EPS, dp_delta: float = DP_DELTA, sensitivity: float = 1.0) -> float:
+def noise_sigma(
+    l2_bound: float, *, dp_eps: float = DP_EPS, dp_delta: float = DP_DELTA, sensitivity: float = 1.0
+) -> float:
     """σ of the Gaussian mechanism that makes the noise layer (ε, δ)-DP for input changes of l2 norm ≤ ``l2_bound``."""
     return math.sqrt(2 * math.log(1.25 / dp_delta)) * sensitivity * l2_bound / dp_eps
 
 
-def pixeldp_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, config: ExperimentConfig, generator: torch.Generator) -> torch.Tensor:
+def pixeldp_loss(
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    eps: float,
+    config: ExperimentConfig,
+    generator: torch.Generator,
+) -> torch.Tensor:
     """Cross-entropy on the training images with one draw of the noise layer's Gaussian noise (``eps`` unused: the
     certified budget is ``config.pixeldp_l2``)."""
     noise = torch.randn(x.shape, generator=generator, dtype=x.dtype).to(x.device)
@@ -61,5 +72,7 @@ def predictors(model: nn.Module, config: ExperimentConfig) -> tuple[nn.Module, n
     """(the model whose softmax the signals record: ``config.noise_draws`` draws averaged; the model the evaluation
     PGD attacks: one draw per step)."""
     sigma = noise_sigma(config.pixeldp_l2)
-    return (NoisyPrediction(model, sigma=sigma, draws=config.noise_draws, seed=config.seed * 1_000_003),
-            NoisyPrediction(model, sigma=sigma, draws=1, seed=config.seed * 1_000_003 + 1))
+    return (
+        NoisyPrediction(model, sigma=sigma, draws=config.noise_draws, seed=config.seed * 1_000_003),
+        NoisyPrediction(model, sigma=sigma, draws=1, seed=config.seed * 1_000_003 + 1),
+    )

@@ -1,7 +1,8 @@
 """Figures for the book. Each function takes plain arrays / frames and returns a matplotlib Figure."""
+
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -17,8 +18,14 @@ except ImportError:  # pragma: no cover - outside IPython
     pass
 
 
-def loss_histograms(signals_by_model: Mapping[str, Mapping[str, np.ndarray]], *, kind: str = "benign", bins: int = 50,
-                    max_loss: float | None = None, title_suffix: str = "") -> plt.Figure:
+def loss_histograms(
+    signals_by_model: Mapping[str, Mapping[str, np.ndarray]],
+    *,
+    kind: str = "benign",
+    bins: int = 50,
+    max_loss: float | None = None,
+    title_suffix: str = "",
+) -> plt.Figure:
     """CCS Fig. 1 style: histograms of the cross-entropy loss of members (train) vs non-members (test).
 
     ``signals_by_model`` maps a panel title to signals in the authors' schema; ``kind`` is benign or adversarial.
@@ -33,8 +40,15 @@ def loss_histograms(signals_by_model: Mapping[str, Mapping[str, np.ndarray]], *,
         edges = np.logspace(np.log10(floor), np.log10(top), bins + 1)
         weights = lambda v: np.full(v.shape, 1.0 / v.size)  # noqa: E731  (fractions: sets of unequal size)
         ax.hist(np.clip(members, floor, top), edges, weights=weights(members), alpha=0.6, label="members (train)")
-        ax.hist(np.clip(nonmembers, floor, top), edges, weights=weights(nonmembers), alpha=0.6, label="non-members (test)")
-        ax.set(xscale="log", title=f"{name}{title_suffix}", xlabel=f"cross-entropy loss, {kind} input (log scale)", ylabel="fraction of points")
+        ax.hist(
+            np.clip(nonmembers, floor, top), edges, weights=weights(nonmembers), alpha=0.6, label="non-members (test)"
+        )
+        ax.set(
+            xscale="log",
+            title=f"{name}{title_suffix}",
+            xlabel=f"cross-entropy loss, {kind} input (log scale)",
+            ylabel="fraction of points",
+        )
         ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
@@ -44,14 +58,21 @@ def member_sweep_plot(frame: pd.DataFrame, *, title: str = "") -> plt.Figure:
     """Pilot sweep: best MI advantage and the regime accuracies vs member count, natural vs PGD, one line
     per (method, width, epochs)."""
     fig, (ax_adv, ax_acc) = plt.subplots(1, 2, figsize=(11, 3.8))
-    for (method, width, epochs), sub in frame.sort_values("n_members").groupby(["method", "width", "epochs"], sort=False):
+    for (method, width, epochs), sub in frame.sort_values("n_members").groupby(
+        ["method", "width", "epochs"], sort=False
+    ):
         n, tag = sub["n_members"], f"{method}, width {width:g}, {epochs} ep."
         ax_adv.plot(n, 100 * sub[["ib_advantage", "ia_advantage"]].max(axis=1), "o-", label=tag)
         for col, style in (("test_acc", "--"), ("adv_train_acc", "-."), ("adv_test_acc", ":")):
             if method == "natural" and col != "test_acc":
                 continue
             ax_acc.plot(n, 100 * sub[col], style, marker="o", label=f"{tag} {col.replace('_acc', '')}")
-    ax_adv.set(xscale="log", xlabel="members (training-set size)", ylabel="MI advantage, best of IB/IA (%)", title=title or "leakage vs member count")
+    ax_adv.set(
+        xscale="log",
+        xlabel="members (training-set size)",
+        ylabel="MI advantage, best of IB/IA (%)",
+        title=title or "leakage vs member count",
+    )
     ax_acc.set(xscale="log", xlabel="members (training-set size)", ylabel="accuracy (%)", title="the regime")
     ax_adv.legend(fontsize=7)
     ax_acc.legend(fontsize=6, ncol=2)
@@ -59,8 +80,9 @@ def member_sweep_plot(frame: pd.DataFrame, *, title: str = "") -> plt.Figure:
     return fig
 
 
-def precision_recall_curves(signals_by_model: Mapping[str, Mapping[str, np.ndarray]], *, kind: str = "benign",
-                            title: str = "") -> plt.Figure:
+def precision_recall_curves(
+    signals_by_model: Mapping[str, Mapping[str, np.ndarray]], *, kind: str = "benign", title: str = ""
+) -> plt.Figure:
     """DLS Fig. 2: precision vs recall of the threshold attack on F_y as its threshold sweeps, one curve per model.
 
     Precision is taken under a 50/50 member prior (TPR / (TPR + FPR)), so 0.5 is chance whatever the set sizes.
@@ -70,12 +92,19 @@ def precision_recall_curves(signals_by_model: Mapping[str, Mapping[str, np.ndarr
 
     fig, ax = plt.subplots(figsize=(5, 3.8))
     for name, s in signals_by_model.items():
-        curve = roc_curve(true_label_confidence(s[f"output_train_{kind}"], s["train_label"]),
-                          true_label_confidence(s[f"output_test_{kind}"], s["test_label"]))
+        curve = roc_curve(
+            true_label_confidence(s[f"output_train_{kind}"], s["train_label"]),
+            true_label_confidence(s[f"output_test_{kind}"], s["test_label"]),
+        )
         ax.plot(curve.tpr, curve.balanced_precision, label=name)
     ax.axhline(0.5, color="grey", lw=0.8, ls=":", label="chance")
-    ax.set(xlabel="recall (TPR)", ylabel="precision (50/50 prior)", ylim=(0.4, 1.02), xlim=(0, 1),
-           title=title or f"precision–recall of the threshold attack ({kind} inputs)")
+    ax.set(
+        xlabel="recall (TPR)",
+        ylabel="precision (50/50 prior)",
+        ylim=(0.4, 1.02),
+        xlim=(0, 1),
+        title=title or f"precision–recall of the threshold attack ({kind} inputs)",
+    )
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
@@ -85,7 +114,9 @@ def factor_plot(frame: pd.DataFrame, *, factor: str, label=str, title: str = "")
     """Leakage (IB, IA; mean over seeds) and the regime accuracies of each method as ``factor`` varies (CCS Tables
     5–6 as curves)."""
     fig, (ax_mi, ax_acc) = plt.subplots(1, 2, figsize=(11, 3.8))
-    means = frame.groupby(["method", factor], sort=True)[["ib", "ia", "train_acc", "test_acc", "adv_train_acc", "adv_test_acc"]].mean()
+    means = frame.groupby(["method", factor], sort=True)[
+        ["ib", "ia", "train_acc", "test_acc", "adv_train_acc", "adv_test_acc"]
+    ].mean()
     for method in frame["method"].unique():
         sub = means.loc[method]
         ticks = [label(v) for v in sub.index]
@@ -105,8 +136,14 @@ def factor_plot(frame: pd.DataFrame, *, factor: str, label=str, title: str = "")
 def dynamics_plot(frame: pd.DataFrame, *, title: str = "") -> plt.Figure:
     """DLS Fig. 3: train, test, adv-train and adv-test accuracy and the inference accuracies over training."""
     fig, ax = plt.subplots(figsize=(6.5, 4))
-    for col, label in (("train_acc", "train"), ("test_acc", "test"), ("adv_train_acc", "adv-train"), ("adv_test_acc", "adv-test"),
-                       ("ib", "inference (IB)"), ("ia", "inference (IA)")):
+    for col, label in (
+        ("train_acc", "train"),
+        ("test_acc", "test"),
+        ("adv_train_acc", "adv-train"),
+        ("adv_test_acc", "adv-test"),
+        ("ib", "inference (IB)"),
+        ("ia", "inference (IA)"),
+    ):
         ax.plot(frame["epoch"], 100 * frame[col], "-" if col.endswith("acc") else "--", marker=".", label=label)
     ax.set(xlabel="epoch", ylabel="accuracy (%)", title=title or "training dynamics")
     ax.legend(fontsize=8)
@@ -119,10 +156,14 @@ def sensitivity_plot(curves: Mapping[str, Mapping[str, np.ndarray]], *, title: s
     many points that stayed in training)."""
     fig, ax = plt.subplots(figsize=(6.5, 4))
     for name, c in curves.items():
-        line, = ax.plot(c["removed"], "o-", ms=3, label=f"{name}: removed points")
+        (line,) = ax.plot(c["removed"], "o-", ms=3, label=f"{name}: removed points")
         ax.plot(c["noise"], ":", color=line.get_color(), label=f"{name}: points kept (noise floor)")
     ax.axhline(0, color="grey", lw=0.8)
-    ax.set(xlabel="point (sorted)", ylabel="sensitivity: F_y before − after retraining", title=title or "sensitivity to removal")
+    ax.set(
+        xlabel="point (sorted)",
+        ylabel="sensitivity: F_y before − after retraining",
+        title=title or "sensitivity to removal",
+    )
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
@@ -136,8 +177,19 @@ def loss_groups_histogram(losses: Mapping[str, np.ndarray], *, bins: int = 50, t
     edges = np.logspace(np.log10(floor), np.log10(top), bins + 1)
     for name, values in losses.items():
         if values.size:
-            ax.hist(np.clip(values, floor, top), edges, weights=np.full(values.shape, 1.0 / values.size), alpha=0.5, label=f"{name} ({values.size})")
-    ax.set(xscale="log", xlabel="cross-entropy loss, benign input (log scale)", ylabel="fraction of points", title=title or "loss by group")
+            ax.hist(
+                np.clip(values, floor, top),
+                edges,
+                weights=np.full(values.shape, 1.0 / values.size),
+                alpha=0.5,
+                label=f"{name} ({values.size})",
+            )
+    ax.set(
+        xscale="log",
+        xlabel="cross-entropy loss, benign input (log scale)",
+        ylabel="fraction of points",
+        title=title or "loss by group",
+    )
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
@@ -166,9 +218,19 @@ def trace_pca_plot(projection: pd.DataFrame, *, title: str = "") -> plt.Figure:
         for kind, marker in markers.items():
             part = sub[sub["kind"] == kind]
             if len(part):
-                ax.scatter(part["pc1"], part["pc2"], marker=marker, color=colour, alpha=0.6, s=18, label=f"point {point}: {kind}")
+                ax.scatter(
+                    part["pc1"],
+                    part["pc2"],
+                    marker=marker,
+                    color=colour,
+                    alpha=0.6,
+                    s=18,
+                    label=f"point {point}: {kind}",
+                )
         nat = sub[sub["kind"] == "natural"]
-        ax.scatter(nat["pc1"], nat["pc2"], marker="*", s=220, color=colour, edgecolor="black", label=f"point {point}: natural")
+        ax.scatter(
+            nat["pc1"], nat["pc2"], marker="*", s=220, color=colour, edgecolor="black", label=f"point {point}: natural"
+        )
     ax.set(xlabel="principal component 1", ylabel="principal component 2", title=title)
     ax.legend(fontsize=7)
     fig.tight_layout()
@@ -188,7 +250,15 @@ def roc_loglog(curves: Mapping[str, tuple[np.ndarray, np.ndarray]], *, title: st
         ax.step(np.maximum(curve.fpr, 1e-5), np.maximum(curve.tpr, 1e-5), where="post", label=label)
     ax.plot([1e-5, 1], [1e-5, 1], "k:", lw=1, label="guessing")
     ax.axvline(floor, color="grey", lw=0.8, ls="--", label=f"smallest FPR the non-members resolve ({floor:.1e})")
-    ax.set(xscale="log", yscale="log", xlim=(floor / 2, 1), ylim=(floor / 2, 1), xlabel="false-positive rate", ylabel="true-positive rate", title=title)
+    ax.set(
+        xscale="log",
+        yscale="log",
+        xlim=(floor / 2, 1),
+        ylim=(floor / 2, 1),
+        xlabel="false-positive rate",
+        ylabel="true-positive rate",
+        title=title,
+    )
     ax.legend(fontsize=7)
     fig.tight_layout()
     return fig
@@ -199,7 +269,9 @@ def regularisation_plot(frame: pd.DataFrame, *, title: str = "") -> plt.Figure:
     fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.6))
     for i, (method, sub) in enumerate(frame.groupby("method", sort=False)):
         wd = sub["weight decay"]
-        left.plot(wd, 100 * sub["best oracle advantage"], "-o", color=f"C{i}", label=f"{method}: oracle (best of IB, IA)")
+        left.plot(
+            wd, 100 * sub["best oracle advantage"], "-o", color=f"C{i}", label=f"{method}: oracle (best of IB, IA)"
+        )
         left.plot(wd, 100 * sub["held-out advantage"], ":^", color=f"C{i}", label=f"{method}: held-out threshold")
         right.plot(wd, 100 * sub["test_acc"], "-o", color=f"C{i}", label=f"{method}: clean test")
         right.plot(wd, 100 * sub["adv_test_acc"], "--s", color=f"C{i}", label=f"{method}: PGD test")

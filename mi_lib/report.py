@@ -7,10 +7,11 @@ at or below zero (mean(d) + t·sd/√n <= 0), and is **inconclusive** otherwise:
 seed spread. A single model (n = 1, e.g. the authors' released models) is judged by the sign of d alone,
 and the verdict says that there is no spread to compare with.
 """
+
 from __future__ import annotations
 
 import dataclasses
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -20,12 +21,24 @@ from .runs import RunResult
 
 COLUMNS = ("train_acc", "test_acc", "adv_train_acc", "adv_test_acc", "ib", "ia")
 COLUMN_LABELS = {
-    "train_acc": "train", "test_acc": "test", "adv_train_acc": "adv-train", "adv_test_acc": "adv-test",
-    "ib": "IB", "ia": "IA", "ib_advantage": "IB adv.", "ia_advantage": "IA adv.", "train_time_s": "train time (s)",
+    "train_acc": "train",
+    "test_acc": "test",
+    "adv_train_acc": "adv-train",
+    "adv_test_acc": "adv-test",
+    "ib": "IB",
+    "ia": "IA",
+    "ib_advantage": "IB adv.",
+    "ia_advantage": "IA adv.",
+    "train_time_s": "train time (s)",
 }
 METHOD_LABELS = {
-    "natural": "Natural", "pgd": "PGD-Based Adv-Train", "dist": "Dist-Based Adv-Train", "diff": "Diff-Based Adv-Train",
-    "duality": "Duality-based (Wong & Kolter)", "diffai": "Abstract interpretation (DiffAI)", "ibp": "Interval bound propagation (IBP)",
+    "natural": "Natural",
+    "pgd": "PGD-Based Adv-Train",
+    "dist": "Dist-Based Adv-Train",
+    "diff": "Diff-Based Adv-Train",
+    "duality": "Duality-based (Wong & Kolter)",
+    "diffai": "Abstract interpretation (DiffAI)",
+    "ibp": "Interval bound propagation (IBP)",
     "pixeldp": "PixelDP (noise layer)",
 }
 
@@ -34,32 +47,50 @@ def _row(summary: dict, **identity) -> dict:
     return {
         **identity,
         **{k: summary[k] for k in COLUMNS[:4]},
-        "ib": summary["ib"]["accuracy"], "ia": summary["ia"]["accuracy"],
-        "ib_advantage": summary["ib"]["advantage"], "ia_advantage": summary["ia"]["advantage"],
-        "ib_auc": summary["ib"]["auc"], "ia_auc": summary["ia"]["auc"],
+        "ib": summary["ib"]["accuracy"],
+        "ia": summary["ia"]["accuracy"],
+        "ib_advantage": summary["ib"]["advantage"],
+        "ia_advantage": summary["ia"]["advantage"],
+        "ib_auc": summary["ib"]["auc"],
+        "ia_auc": summary["ia"]["auc"],
         # verifiable models only (CCS §6): verified accuracies and strategy IV; NaN for the others
-        "verified_train_acc": summary.get("verified_train_acc", np.nan), "verified_test_acc": summary.get("verified_test_acc", np.nan),
-        "iv": summary["iv"]["accuracy"] if "iv" in summary else np.nan, "iv_advantage": summary["iv"]["advantage"] if "iv" in summary else np.nan,
+        "verified_train_acc": summary.get("verified_train_acc", np.nan),
+        "verified_test_acc": summary.get("verified_test_acc", np.nan),
+        "iv": summary["iv"]["accuracy"] if "iv" in summary else np.nan,
+        "iv_advantage": summary["iv"]["advantage"] if "iv" in summary else np.nan,
     }
 
 
 def runs_frame(runs: Iterable[RunResult]) -> pd.DataFrame:
     """One row per run: method, seed, eps, n_members, width, epochs, the Tables 2–4 columns, advantages, AUC,
     training time and run id."""
-    return pd.DataFrame([
-        _row(run.summary, method=run.config.method, seed=run.config.seed, eps=run.config.eps, n_members=run.summary["n_members"],
-             width=run.config.width, epochs=run.config.epochs) | {"train_time_s": run.summary["train_time_s"], "run_id": run.summary["run_id"]}
-        for run in runs
-    ])
+    return pd.DataFrame(
+        [
+            _row(
+                run.summary,
+                method=run.config.method,
+                seed=run.config.seed,
+                eps=run.config.eps,
+                n_members=run.summary["n_members"],
+                width=run.config.width,
+                epochs=run.config.epochs,
+            )
+            | {"train_time_s": run.summary["train_time_s"], "run_id": run.summary["run_id"]}
+            for run in runs
+        ]
+    )
 
 
 def signals_frame(signals_by_method: dict[str, dict[str, np.ndarray]]) -> pd.DataFrame:
     """Like :func:`runs_frame` for signals of models we did not train (e.g. the authors' released outputs), seed 0."""
     from .runs import summarize
 
-    return pd.DataFrame([
-        _row(summarize(signals), method=method, seed=0, n_members=len(signals["train_label"])) for method, signals in signals_by_method.items()
-    ])
+    return pd.DataFrame(
+        [
+            _row(summarize(signals), method=method, seed=0, n_members=len(signals["train_label"]))
+            for method, signals in signals_by_method.items()
+        ]
+    )
 
 
 ORACLE_ADVANTAGES = ("ib_advantage", "ia_advantage")  # the papers' two attacks
@@ -72,7 +103,9 @@ def best_advantage(frame: pd.DataFrame, columns: Sequence[str] = ORACLE_ADVANTAG
     return frame[list(columns)].max(axis=1)
 
 
-def mean_spread(frame: pd.DataFrame, *, by: Sequence[str] = ("method",), columns: Sequence[str] = COLUMNS) -> pd.DataFrame:
+def mean_spread(
+    frame: pd.DataFrame, *, by: Sequence[str] = ("method",), columns: Sequence[str] = COLUMNS
+) -> pd.DataFrame:
     """Mean and sample standard deviation over seeds (std is NaN with one seed) of ``columns``, per ``by``."""
     grouped = frame.groupby(list(by), sort=False)[list(columns)]
     out = grouped.mean().add_suffix("_mean").join(grouped.std(ddof=1).add_suffix("_std"))
@@ -99,10 +132,15 @@ def comparison_table(frame: pd.DataFrame, table_id: str, **match) -> pd.DataFram
     for _, r in stats.iterrows():
         method = METHOD_LABELS.get(r["method"], r["method"])
         theirs = {col: ref.loc[r["method"], col] if r["method"] in ref.index else np.nan for col in COLUMNS}
-        rows[(method, "paper")] = {COLUMN_LABELS[c]: f"{100 * theirs[c]:.2f}%" if pd.notna(theirs[c]) else "—" for c in COLUMNS}
+        rows[(method, "paper")] = {
+            COLUMN_LABELS[c]: f"{100 * theirs[c]:.2f}%" if pd.notna(theirs[c]) else "—" for c in COLUMNS
+        }
         rows[(method, "reproduced")] = {COLUMN_LABELS[c]: _fmt(r[f"{c}_mean"], r[f"{c}_std"]) for c in COLUMNS}
         rows[(method, "Δ pp")] = {  # + 0.0 turns -0.0 into 0.0, so no "-0.00"
-            COLUMN_LABELS[c]: f"{round(100 * (r[f'{c}_mean'] - theirs[c]), 2) + 0.0:+.2f}" if pd.notna(theirs[c]) else "—" for c in COLUMNS
+            COLUMN_LABELS[c]: f"{round(100 * (r[f'{c}_mean'] - theirs[c]), 2) + 0.0:+.2f}"
+            if pd.notna(theirs[c])
+            else "—"
+            for c in COLUMNS
         }
     return pd.DataFrame.from_dict(rows, orient="index")
 
@@ -127,8 +165,16 @@ class Verdict:
 MIN_RUNS = 3  # the fewest paired runs (seeds) on which a verdict may say holds / does not hold
 
 
-def verdict(claim: str, left: Sequence[float], right: Sequence[float], *, left_name: str, right_name: str, as_percent: bool = True,
-            paired_over: str = "seeds") -> Verdict:
+def verdict(
+    claim: str,
+    left: Sequence[float],
+    right: Sequence[float],
+    *,
+    left_name: str,
+    right_name: str,
+    as_percent: bool = True,
+    paired_over: str = "seeds",
+) -> Verdict:
     """Judge "left > right" on paired per-seed values (``paired_over`` names what is paired when it is not seeds, e.g.
     the points of a sensitivity analysis).
 
@@ -147,8 +193,10 @@ def verdict(claim: str, left: Sequence[float], right: Sequence[float], *, left_n
     show = lambda v: f"{scale * v.mean():.2f}{unit}" + (f" ± {scale * v.std(ddof=1):.2f}" if v.size > 1 else "")  # noqa: E731
     if n < MIN_RUNS:
         outcome = "inconclusive"
-        spread = (f"{'one run' if n == 1 else f'{n} {paired_over}'}: fewer than {MIN_RUNS} {paired_over}, so the sign of the "
-                  "difference is not evidence either way")
+        spread = (
+            f"{'one run' if n == 1 else f'{n} {paired_over}'}: fewer than {MIN_RUNS} {paired_over}, so the sign of the "
+            "difference is not evidence either way"
+        )
     else:
         half_width = stats.t.ppf(0.95, n - 1) * diff.std(ddof=1) / np.sqrt(n)
         low, high = diff.mean() - half_width, diff.mean() + half_width
@@ -176,7 +224,9 @@ def negate(v: Verdict, claim: str) -> Verdict:
     return Verdict(claim=claim, verdict=flipped, left=v.left, right=v.right, detail=v.detail)
 
 
-def paired(frame: pd.DataFrame, method: str, column: str | pd.Series, *, seeds: Iterable[int] | None = None) -> np.ndarray:
+def paired(
+    frame: pd.DataFrame, method: str, column: str | pd.Series, *, seeds: Iterable[int] | None = None
+) -> np.ndarray:
     """Per-seed values (sorted by seed) of ``column`` for ``method``, restricted to ``seeds`` when given."""
     sub = frame[frame["method"] == method].sort_values("seed")
     if seeds is not None:
@@ -195,26 +245,43 @@ def verdict_frame(verdicts: Iterable[Verdict]) -> pd.DataFrame:
     return pd.DataFrame([v.as_row() for v in verdicts])
 
 
-def regime_table(frame: pd.DataFrame, *, n_classes: int = 10, fit_threshold: float = 0.95, gap_threshold: float = 0.15) -> pd.DataFrame:
+def regime_table(
+    frame: pd.DataFrame, *, n_classes: int = 10, fit_threshold: float = 0.95, gap_threshold: float = 0.15
+) -> pd.DataFrame:
     """Is each model in the papers' regime? The leakage the papers measure comes from models that fit their
     training set (train accuracy >= ``fit_threshold``) and, for robust models, whose adv-train accuracy is far
     above adv-test (gap >= ``gap_threshold``). A model near chance (test accuracy < 1.5 / n_classes) collapsed."""
-    identity = [c for c in ("method", "seed", "width", "epochs", "n_members") if c in frame]  # signals_frame has no width/epochs
+    identity = [
+        c for c in ("method", "seed", "width", "epochs", "n_members") if c in frame
+    ]  # signals_frame has no width/epochs
     out = frame[identity + ["train_acc", "test_acc", "adv_train_acc", "adv_test_acc"]].copy()
     out["fits training set"] = frame["train_acc"] >= fit_threshold
     robust = frame["method"] != "natural"
     out["robust gap (adv-train − adv-test)"] = (frame["adv_train_acc"] - frame["adv_test_acc"]).where(robust)
     out["collapsed"] = frame["test_acc"] < 1.5 / n_classes
-    out["in regime"] = out["fits training set"] & ~out["collapsed"] & (~robust | (out["robust gap (adv-train − adv-test)"] >= gap_threshold))
+    out["in regime"] = (
+        out["fits training set"]
+        & ~out["collapsed"]
+        & (~robust | (out["robust gap (adv-train − adv-test)"] >= gap_threshold))
+    )
     return out
 
 
 def regime_reason(row: pd.Series) -> str:
     """Why a row of :func:`regime_table` is outside the papers' regime, with its numbers."""
     gap = row["robust gap (adv-train − adv-test)"]
-    why = ("it collapsed" if row["collapsed"] else "it does not fit its training set" if not row["fits training set"]
-           else "its adv-train accuracy is not far above adv-test")
-    return f"train accuracy {100 * row['train_acc']:.1f}%" + ("" if pd.isna(gap) else f", adv-train − adv-test {100 * gap:.1f} pp") + f": {why}"
+    why = (
+        "it collapsed"
+        if row["collapsed"]
+        else "it does not fit its training set"
+        if not row["fits training set"]
+        else "its adv-train accuracy is not far above adv-test"
+    )
+    return (
+        f"train accuracy {100 * row['train_acc']:.1f}%"
+        + ("" if pd.isna(gap) else f", adv-train − adv-test {100 * gap:.1f} pp")
+        + f": {why}"
+    )
 
 
 def out_of_regime(frame: pd.DataFrame, methods: Iterable[str], *, n_classes: int) -> str | None:
@@ -234,7 +301,9 @@ def not_testable(v: Verdict, reason: str) -> Verdict:
     return dataclasses.replace(v, verdict=NOT_TESTABLE, detail=f"{reason}. Measured: {v.detail}")
 
 
-def advantage_ratio(frame: pd.DataFrame, *, robust: str = "pgd", columns: Sequence[str] = ORACLE_ADVANTAGES) -> np.ndarray:
+def advantage_ratio(
+    frame: pd.DataFrame, *, robust: str = "pgd", columns: Sequence[str] = ORACLE_ADVANTAGES
+) -> np.ndarray:
     """Per seed: best advantage (the largest of ``columns``; by default IB, IA) of the ``robust`` model / best advantage
     of the natural model."""
     best, seeds = best_advantage(frame, columns), common_seeds(frame, robust, "natural")
@@ -256,17 +325,28 @@ def attack_metrics_frame(models: Iterable[tuple[str, int, dict[str, np.ndarray]]
         results = inference_results(signals)
         for attack, kind in (("IB", "benign"), ("IA", "adversarial")):
             result = results[attack.lower()]
-            kl = loss_kl_divergence(cross_entropy_loss(signals[f"output_train_{kind}"], signals["train_label"]),
-                                    cross_entropy_loss(signals[f"output_test_{kind}"], signals["test_label"]))
+            kl = loss_kl_divergence(
+                cross_entropy_loss(signals[f"output_train_{kind}"], signals["train_label"]),
+                cross_entropy_loss(signals[f"output_test_{kind}"], signals["test_label"]),
+            )
             members = log_odds(signals[f"output_train_{kind}"], signals["train_label"])
             nonmembers = log_odds(signals[f"output_test_{kind}"], signals["test_label"])
             curve = roc_curve(members, nonmembers)
-            rows.append({
-                "method": method, "seed": seed, "attack": attack,
-                "accuracy": result.accuracy, "precision": result.precision, "recall": result.recall,
-                "KL": kl["members_vs_nonmembers"], "AUPRC": result.auprc, "AUC": roc_auc(members, nonmembers),
-                "TPR@1%FPR": tpr_at_fpr(curve, 0.01), "TPR@0.1%FPR": tpr_at_fpr(curve, 0.001),
-            })
+            rows.append(
+                {
+                    "method": method,
+                    "seed": seed,
+                    "attack": attack,
+                    "accuracy": result.accuracy,
+                    "precision": result.precision,
+                    "recall": result.recall,
+                    "KL": kl["members_vs_nonmembers"],
+                    "AUPRC": result.auprc,
+                    "AUC": roc_auc(members, nonmembers),
+                    "TPR@1%FPR": tpr_at_fpr(curve, 0.01),
+                    "TPR@0.1%FPR": tpr_at_fpr(curve, 0.001),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -281,9 +361,17 @@ def trend_verdict(claim: str, xs: Sequence, values: np.ndarray, *, x_name: str, 
     ends = verdict(claim, values[-1], values[0], left_name=f"{x_name}={xs[-1]}", right_name=f"{x_name}={xs[0]}")
     means = values.mean(axis=1)
     rising = bool(np.all(np.diff(means) > 0))
-    outcome = "holds" if ends.verdict == "holds" and rising else "does not hold" if ends.verdict == "does not hold" else "inconclusive"
+    outcome = (
+        "holds"
+        if ends.verdict == "holds" and rising
+        else "does not hold"
+        if ends.verdict == "does not hold"
+        else "inconclusive"
+    )
     path = ", ".join(f"{x}: {100 * m:.2f}%" for x, m in zip(xs, means))
-    detail = f"{value_name} by {x_name} — {path}; {'rises at every step' if rising else 'not monotone'}; ends: {ends.detail}"
+    detail = (
+        f"{value_name} by {x_name} — {path}; {'rises at every step' if rising else 'not monotone'}; ends: {ends.detail}"
+    )
     return Verdict(claim=claim, verdict=outcome, left=tuple(values[-1]), right=tuple(values[0]), detail=detail)
 
 
@@ -298,8 +386,18 @@ def precision_ab(fp32: Iterable[RunResult], bf16: Iterable[RunResult]) -> pd.Dat
             a, b = (frames[p].loc[frames[p]["method"] == method, column].to_numpy() for p in ("fp32", "bf16"))
             spread = np.nanmax([a.std(ddof=1) if a.size > 1 else np.nan, b.std(ddof=1) if b.size > 1 else np.nan])
             delta = b.mean() - a.mean()
-            within = "too few seeds" if min(a.size, b.size) < MIN_RUNS else ("yes" if abs(delta) <= 2 * spread else "no")
-            rows.append({"method": METHOD_LABELS.get(method, method), "metric": column, "fp32": _fmt(a.mean(), a.std(ddof=1) if a.size > 1 else np.nan),
-                         "bf16": _fmt(b.mean(), b.std(ddof=1) if b.size > 1 else np.nan), "Δ (pp)": round(100 * delta, 2),
-                         "seeds (fp32 / bf16)": f"{a.size} / {b.size}", "within the seed spread": within})
+            within = (
+                "too few seeds" if min(a.size, b.size) < MIN_RUNS else ("yes" if abs(delta) <= 2 * spread else "no")
+            )
+            rows.append(
+                {
+                    "method": METHOD_LABELS.get(method, method),
+                    "metric": column,
+                    "fp32": _fmt(a.mean(), a.std(ddof=1) if a.size > 1 else np.nan),
+                    "bf16": _fmt(b.mean(), b.std(ddof=1) if b.size > 1 else np.nan),
+                    "Δ (pp)": round(100 * delta, 2),
+                    "seeds (fp32 / bf16)": f"{a.size} / {b.size}",
+                    "within the seed spread": within,
+                }
+            )
     return pd.DataFrame(rows)

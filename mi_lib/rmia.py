@@ -14,9 +14,10 @@ its non-members). Higher score = more member-like.
 Probabilities are handled in float64 from the authors' softmax schema, through the mass of the other classes
 (1 − F_y = Σ_{k≠y} F_k): a confidence that float32 rounded to 1 keeps its order (as in :func:`mi_lib.nonoracle.log_odds`).
 """
+
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -55,7 +56,9 @@ def _mean_where(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return np.where(count > 0, np.where(mask, values, 0.0).sum(0) / np.maximum(count, 1), np.nan)
 
 
-def log_marginal(ref_p: np.ndarray, ref_rest: np.ndarray, ref_in: np.ndarray, *, online: bool, a: float = 1.0) -> np.ndarray:
+def log_marginal(
+    ref_p: np.ndarray, ref_rest: np.ndarray, ref_in: np.ndarray, *, online: bool, a: float = 1.0
+) -> np.ndarray:
     """log Pr(x) per point from the reference models' (F_y, 1 − F_y), each (K, P), and their IN mask (K, P).
 
     Online: ½(mean over IN models + mean over OUT models), NaN where either side is missing. Offline: the OUT models
@@ -69,7 +72,9 @@ def log_marginal(ref_p: np.ndarray, ref_rest: np.ndarray, ref_in: np.ndarray, *,
     return log_of(p, rest)
 
 
-def scores(log_ratio_x: np.ndarray, log_ratio_z: np.ndarray, *, gamma: float = 1.0, break_ties: bool = False) -> np.ndarray:
+def scores(
+    log_ratio_x: np.ndarray, log_ratio_z: np.ndarray, *, gamma: float = 1.0, break_ties: bool = False
+) -> np.ndarray:
     """score(x) = fraction of population points z with LR(x, z) >= γ, from log[Pr(·|θ)/Pr(·)] of the scored points
     (N,) and of the population (M,). NaN ratios (no reference model) give NaN scores; NaN population points are
     dropped.
@@ -90,8 +95,14 @@ def scores(log_ratio_x: np.ndarray, log_ratio_z: np.ndarray, *, gamma: float = 1
     return np.where(np.isnan(log_ratio_x), np.nan, out)
 
 
-def _log_ratios(target: tuple[np.ndarray, np.ndarray], refs: tuple[np.ndarray, np.ndarray], ref_in: np.ndarray, *, online: bool,
-                a: float) -> np.ndarray:
+def _log_ratios(
+    target: tuple[np.ndarray, np.ndarray],
+    refs: tuple[np.ndarray, np.ndarray],
+    ref_in: np.ndarray,
+    *,
+    online: bool,
+    a: float,
+) -> np.ndarray:
     return log_of(*target) - log_marginal(*refs, ref_in, online=online, a=a)
 
 
@@ -105,8 +116,17 @@ def population_split(n_members: int, n_nonmembers: int, *, seed: int = 0) -> tup
     return population, scored
 
 
-def attack(target: Mapping[str, np.ndarray], references: Sequence[Mapping[str, np.ndarray]], *, kind: str = "benign", online: bool = True,
-           a: float = 1.0, gamma: float = 1.0, seed: int = 0, break_ties: bool = True) -> tuple[np.ndarray, np.ndarray]:
+def attack(
+    target: Mapping[str, np.ndarray],
+    references: Sequence[Mapping[str, np.ndarray]],
+    *,
+    kind: str = "benign",
+    online: bool = True,
+    a: float = 1.0,
+    gamma: float = 1.0,
+    seed: int = 0,
+    break_ties: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:
     """(member scores, non-member scores) of RMIA against ``target`` with ``references`` (shadow runs of its seed), on
     clean (``kind`` benign) or PGD (adversarial) inputs. The population Z is half of the target's non-members
     (:func:`population_split`); the other half and every member are scored; points no reference covers are dropped.
@@ -122,8 +142,15 @@ def attack(target: Mapping[str, np.ndarray], references: Sequence[Mapping[str, n
     return members[~np.isnan(members)], nonmembers[~np.isnan(nonmembers)]
 
 
-def reference_attack(references: Sequence[Mapping[str, np.ndarray]], *, kind: str = "benign", online: bool = False, a: float = 1.0,
-                     gamma: float = 1.0, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def reference_attack(
+    references: Sequence[Mapping[str, np.ndarray]],
+    *,
+    kind: str = "benign",
+    online: bool = False,
+    a: float = 1.0,
+    gamma: float = 1.0,
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
     """RMIA against each reference model in turn with the others as its references, the scores pooled: (member scores,
     non-member scores) the attacker can measure without the target's membership (to tune a, or choose the input)."""
     ref = [pool_probabilities(s, kind=kind) for s in references]
@@ -132,7 +159,9 @@ def reference_attack(references: Sequence[Mapping[str, np.ndarray]], *, kind: st
     members, nonmembers = [], []
     for k in range(len(references)):
         others = np.arange(len(references)) != k
-        ratio = _log_ratios((ref_p[k], ref_rest[k]), (ref_p[others], ref_rest[others]), ref_in[others], online=online, a=a)
+        ratio = _log_ratios(
+            (ref_p[k], ref_rest[k]), (ref_p[others], ref_rest[others]), ref_in[others], online=online, a=a
+        )
         outside = np.flatnonzero(~ref_in[k])
         population = rng.permutation(outside)[: len(outside) // 2]
         scored = np.setdiff1d(np.arange(ref_in.shape[1]), population)
@@ -143,8 +172,14 @@ def reference_attack(references: Sequence[Mapping[str, np.ndarray]], *, kind: st
     return np.concatenate(members), np.concatenate(nonmembers)
 
 
-def tune_offline_a(references: Sequence[Mapping[str, np.ndarray]], *, kind: str = "benign", grid: Sequence[float] = tuple(np.linspace(0, 1, 11)),
-                   gamma: float = 1.0, seed: int = 0) -> float:
+def tune_offline_a(
+    references: Sequence[Mapping[str, np.ndarray]],
+    *,
+    kind: str = "benign",
+    grid: Sequence[float] = tuple(np.linspace(0, 1, 11)),
+    gamma: float = 1.0,
+    seed: int = 0,
+) -> float:
     """The paper's way of choosing a: each reference model in turn plays the target, the others are its (offline, OUT)
     references (:func:`reference_attack`), and the a of ``grid`` with the highest AUC wins. Needs at least 2
     references; with 1, a = 1 (no correction)."""
@@ -152,5 +187,8 @@ def tune_offline_a(references: Sequence[Mapping[str, np.ndarray]], *, kind: str 
 
     if len(references) < 2:
         return 1.0
-    aucs = {float(a): roc_auc(*reference_attack(references, kind=kind, online=False, a=float(a), gamma=gamma, seed=seed)) for a in grid}
+    aucs = {
+        float(a): roc_auc(*reference_attack(references, kind=kind, online=False, a=float(a), gamma=gamma, seed=seed))
+        for a in grid
+    }
     return max(aucs, key=aucs.get)

@@ -14,6 +14,7 @@ Layout, for a config ``c``:
 A finished run is read back instead of recomputed; an interrupted one resumes from its checkpoint;
 a file failing its checksum is ignored (with a warning) and recomputed.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -77,9 +78,11 @@ class RunResult:
         if arrays is None:
             arrays = {k: v for k, v in self.signals.items() if k.startswith("trace_")} or None
         if arrays is None:
-            raise FileNotFoundError(f"{self.directory}/trace.npz is missing or corrupt (a Yale trace never leaves the machine "
-                                    "that trained it; a run trained before runs traced their examples has none): delete the "
-                                    "run's folder and its checkpoint and rerun to retrain it")
+            raise FileNotFoundError(
+                f"{self.directory}/trace.npz is missing or corrupt (a Yale trace never leaves the machine "
+                "that trained it; a run trained before runs traced their examples has none): delete the "
+                "run's folder and its checkpoint and rerun to retrain it"
+            )
         return arrays
 
     def __getitem__(self, key: str) -> Any:
@@ -92,7 +95,9 @@ def checkpoint_path(config: ExperimentConfig) -> Path:
     is committed and resumed by the next session. (No Yale run has a long tier: Yale weights never enter git.)"""
     if config.tier == "long":
         if config.dataset == "yale":
-            raise ValueError("tier: Yale Face has no long tier (its weights never enter git); accepted tiers: smoke, cpu, paper")
+            raise ValueError(
+                "tier: Yale Face has no long tier (its weights never enter git); accepted tiers: smoke, cpu, paper"
+            )
         return results_root(config.tier) / config.tier / "checkpoints" / f"{config.dataset}-{config.train_id()}.pt"
     return cache_root() / "checkpoints" / f"{config.train_id()}.pt"
 
@@ -139,13 +144,27 @@ def run_experiment(
         from .pixeldp import predictors
 
         scored, attacked = predictors(model, config)
-    signals = compute_signals(scored, split, eps=config.eps, steps=config.eval_steps, step_size=config.eval_step_size, device=device,
-                              attack_model=attacked)
+    signals = compute_signals(
+        scored,
+        split,
+        eps=config.eps,
+        steps=config.eval_steps,
+        step_size=config.eval_step_size,
+        device=device,
+        attack_model=attacked,
+    )
     if config.method in VERIFIABLE_METHODS:  # strategy IV and verified accuracy, beside the authors' schema
-        for part, xs, ys in (("train", split.x_members, split.y_members), ("test", split.x_nonmembers, split.y_nonmembers)):
-            signals[f"output_{part}_verified"] = verified_outputs(model, xs, ys, eps=config.eps, dual=config.verified_bound == "dual", device=device)
+        for part, xs, ys in (
+            ("train", split.x_members, split.y_members),
+            ("test", split.x_nonmembers, split.y_nonmembers),
+        ):
+            signals[f"output_{part}_verified"] = verified_outputs(
+                model, xs, ys, eps=config.eps, dual=config.verified_bound == "dual", device=device
+            )
     if split.x_removed is not None:  # sensitivity analysis: the left-out members' outputs, beside the authors' schema
-        signals["output_removed_benign"] = softmax_outputs(scored, split.x_removed, split.y_removed, eps=0.0, steps=0, step_size=0.0, device=device)[0]
+        signals["output_removed_benign"] = softmax_outputs(
+            scored, split.x_removed, split.y_removed, eps=0.0, steps=0, step_size=0.0, device=device
+        )[0]
         signals["removed_label"], signals["removed_index"] = split.y_removed.numpy(), split.removed_index
     if split.pool_in is not None:  # LiRA shadow: where its members and non-members sit in the target's pool
         signals["pool_in"], signals["pool_out"] = split.pool_in, split.pool_out
@@ -164,8 +183,13 @@ def run_experiment(
         "n_nonmembers": int(len(split.y_nonmembers)),
         "train_time_s": state.train_time_s,
         "history": state.history,
-        "environment": {"torch": torch.__version__, "threads": torch.get_num_threads(), "device": str(device), "machine": platform.machine(),
-                        "cpu_capability": torch.backends.cpu.get_cpu_capability()},
+        "environment": {
+            "torch": torch.__version__,
+            "threads": torch.get_num_threads(),
+            "device": str(device),
+            "machine": platform.machine(),
+            "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+        },
         **summarize(signals),
     }
     save_json(directory / "result.json", summary)

@@ -3,6 +3,7 @@
 Every artifact ``f`` is written to a temporary file, fsynced and renamed; its SHA256 goes to ``f.sha256``.
 A file whose checksum does not match is reported and treated as missing, so it is recomputed.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -54,7 +55,11 @@ def verified_read(path: Path) -> bytes | None:
     data = path.read_bytes()
     expected = sidecar.read_text().strip() if sidecar.exists() else ""
     if sha256_bytes(data) != expected:
-        warnings.warn(f"{path}: checksum mismatch, the artifact is corrupt; ignoring it and recomputing", CorruptArtifact, stacklevel=2)
+        warnings.warn(
+            f"{path}: checksum mismatch, the artifact is corrupt; ignoring it and recomputing",
+            CorruptArtifact,
+            stacklevel=2,
+        )
         return None
     return data
 
@@ -75,8 +80,12 @@ def load_checkpoint(path: Path) -> dict[str, Any] | None:
     try:
         return torch.load(io.BytesIO(data), weights_only=True)
     except pickle.UnpicklingError as err:
-        warnings.warn(f"{path}: refused, it holds objects other than weights ({str(err).splitlines()[0]}); "
-                      "ignoring it and recomputing", CorruptArtifact, stacklevel=2)
+        warnings.warn(
+            f"{path}: refused, it holds objects other than weights ({str(err).splitlines()[0]}); "
+            "ignoring it and recomputing",
+            CorruptArtifact,
+            stacklevel=2,
+        )
         return None
 
 

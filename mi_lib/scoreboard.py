@@ -10,6 +10,7 @@ a defence to cut) is named in the status ("holds where testable; 2 scopes not te
 scope is **not testable**. Verdicts come from :func:`mi_lib.report.verdict` (seed-paired, one-sided 95% bound, at least
 three seeds for holds / does not hold), never from typed text.
 """
+
 from __future__ import annotations
 
 import html
@@ -18,7 +19,7 @@ import pandas as pd
 
 from . import chapters, paper, report
 from .book import CHAPTERS
-from .data import DataError, RELEASED_YALE_MODELS, load_released_yale_outputs
+from .data import RELEASED_YALE_MODELS, DataError, load_released_yale_outputs
 from .experiments import cached_runs
 
 
@@ -35,7 +36,9 @@ def _checks_from_empirical_chapters(tier: str) -> list[dict]:
         for cid, scope, v in chapters.claim_checks(frame, dataset=dataset):
             if (cid, scope) not in seen:  # a dataset's natural model appears on each of its pages: count it once
                 seen.add((cid, scope))
-                rows.append(dict(claim_id=cid, scope=scope, verdict=v, chapter=chapter.name, models=f"ours ({tier} tier)"))
+                rows.append(
+                    dict(claim_id=cid, scope=scope, verdict=v, chapter=chapter.name, models=f"ours ({tier} tier)")
+                )
     return rows
 
 
@@ -45,16 +48,28 @@ def _checks_from_released_outputs() -> list[dict]:
     except DataError:
         return []  # the authors' outputs are not on this machine: their rows are left out, not invented
     frame = report.signals_frame(signals)
-    return [dict(claim_id=cid, scope=scope, verdict=v, chapter="yale_released_outputs", models="the authors' released models")
-            for cid, scope, v in chapters.released_checks(frame)]
+    return [
+        dict(
+            claim_id=cid, scope=scope, verdict=v, chapter="yale_released_outputs", models="the authors' released models"
+        )
+        for cid, scope, v in chapters.released_checks(frame)
+    ]
 
 
 def checks(tier: str = "cpu") -> pd.DataFrame:
     """Every computed verdict: claim_id, scope, models (ours at ``tier`` or the authors'), verdict, numbers, chapter."""
     rows = _checks_from_released_outputs() + _checks_from_empirical_chapters(tier) + _recorded(tier)
-    return pd.DataFrame([{**{k: r[k] for k in ("claim_id", "scope", "models", "chapter")}, "verdict": r["verdict"].verdict,
-                          "numbers": r["verdict"].detail} for r in rows],
-                        columns=["claim_id", "scope", "models", "chapter", "verdict", "numbers"])
+    return pd.DataFrame(
+        [
+            {
+                **{k: r[k] for k in ("claim_id", "scope", "models", "chapter")},
+                "verdict": r["verdict"].verdict,
+                "numbers": r["verdict"].detail,
+            }
+            for r in rows
+        ],
+        columns=["claim_id", "scope", "models", "chapter", "verdict", "numbers"],
+    )
 
 
 STATUSES = ("holds", "does not hold", "mixed", "inconclusive", "not testable", "not yet reproduced")
@@ -80,7 +95,9 @@ def status(verdicts: pd.Series) -> str:
         if n == len(testable):
             return kind + where
     parts = ", ".join(f"{k} in {n}" for k, n in counts.items() if n)
-    return f"mixed: {parts} of {_scopes(len(testable))}" + (f"; {_scopes(untestable)} not testable at this tier" if untestable else "")
+    return f"mixed: {parts} of {_scopes(len(testable))}" + (
+        f"; {_scopes(untestable)} not testable at this tier" if untestable else ""
+    )
 
 
 def summary(found: pd.DataFrame, *, models: str | None = None) -> pd.DataFrame:
@@ -91,8 +108,16 @@ def summary(found: pd.DataFrame, *, models: str | None = None) -> pd.DataFrame:
     rows = []
     for claim in paper.claims():
         mine = found[found["claim_id"] == claim["id"]]
-        rows.append({"id": claim["id"], "claim": claim["claim"], "source": claim["source"], "paper": claim["paper_value"],
-                     "status": status(mine["verdict"]), "chapters": ", ".join(dict.fromkeys(mine["chapter"]))})
+        rows.append(
+            {
+                "id": claim["id"],
+                "claim": claim["claim"],
+                "source": claim["source"],
+                "paper": claim["paper_value"],
+                "status": status(mine["verdict"]),
+                "chapters": ", ".join(dict.fromkeys(mine["chapter"])),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -106,7 +131,10 @@ def board(found: pd.DataFrame, *, tier: str) -> pd.DataFrame:
     authors' released models, and links to the chapters that check it (HTML-escaped text; see :func:`to_html`)."""
     ours = summary(found, models=f"ours ({tier} tier)")
     theirs = summary(found, models="the authors' released models")
-    chapters_of = [list(dict.fromkeys(filter(None, (a + ", " + b).split(", ")))) for a, b in zip(theirs["chapters"], ours["chapters"])]
+    chapters_of = [
+        list(dict.fromkeys(filter(None, (a + ", " + b).split(", "))))
+        for a, b in zip(theirs["chapters"], ours["chapters"])
+    ]
     table = ours[["id", "claim", "source", "paper"]].apply(lambda col: col.map(html.escape))
     table[f"our models ({tier} tier)"] = ours["status"]
     table["authors' released models"] = theirs["status"]
@@ -142,24 +170,30 @@ def status_sentence(board_table: pd.DataFrame, *, tier: str, found: pd.DataFrame
         return out
 
     c = counts(papers)
-    text = (f"Of the papers' {int(papers.sum())} claims, on our models at the `{tier}` tier: **{c['holds']} hold** in every scope "
-            f"that checks them, **{c['holds where testable']} hold where testable** (other scopes not testable at this tier), "
-            f"**{c['does not hold'] + c['does not hold where testable']} do not hold**, **{c['mixed']} are mixed**, "
-            f"**{c['inconclusive']} are inconclusive** (too few seeds, or an effect within the seed spread), "
-            f"**{c['not testable']} are not testable** at this tier (its models miss the papers' regime) and "
-            f"**{c['not yet reproduced']} are not yet reproduced**.")
+    text = (
+        f"Of the papers' {int(papers.sum())} claims, on our models at the `{tier}` tier: **{c['holds']} hold** in every scope "
+        f"that checks them, **{c['holds where testable']} hold where testable** (other scopes not testable at this tier), "
+        f"**{c['does not hold'] + c['does not hold where testable']} do not hold**, **{c['mixed']} are mixed**, "
+        f"**{c['inconclusive']} are inconclusive** (too few seeds, or an effect within the seed spread), "
+        f"**{c['not testable']} are not testable** at this tier (its models miss the papers' regime) and "
+        f"**{c['not yet reproduced']} are not yet reproduced**."
+    )
     if found is not None:
         mine = found[(found["models"] == f"ours ({tier} tier)") & ~found["claim_id"].str.startswith("P")]
         v = mine["verdict"].value_counts()
-        text += (f" Scope by scope (a dataset and a method): {int(v.get('holds', 0))} hold, {int(v.get('does not hold', 0))} do not "
-                 f"hold, {int(v.get('inconclusive', 0))} are inconclusive and {int(v.get(report.NOT_TESTABLE, 0))} are not testable; "
-                 f"a verdict says holds or does not hold only on at least {report.MIN_RUNS} seeds.")
+        text += (
+            f" Scope by scope (a dataset and a method): {int(v.get('holds', 0))} hold, {int(v.get('does not hold', 0))} do not "
+            f"hold, {int(v.get('inconclusive', 0))} are inconclusive and {int(v.get(report.NOT_TESTABLE, 0))} are not testable; "
+            f"a verdict says holds or does not hold only on at least {report.MIN_RUNS} seeds."
+        )
     if (~papers).any():
         p = counts(~papers)
-        text += (f" This project's own checks beyond the papers ({int((~papers).sum())}, ids P…): "
-                 f"{p['holds'] + p['holds where testable']} hold, {p['does not hold'] + p['does not hold where testable']} do not hold, "
-                 f"{p['mixed']} are mixed, {p['inconclusive']} are inconclusive, {p['not testable']} are not testable, "
-                 f"{p['not yet reproduced']} are not yet checked.")
+        text += (
+            f" This project's own checks beyond the papers ({int((~papers).sum())}, ids P…): "
+            f"{p['holds'] + p['holds where testable']} hold, {p['does not hold'] + p['does not hold where testable']} do not hold, "
+            f"{p['mixed']} are mixed, {p['inconclusive']} are inconclusive, {p['not testable']} are not testable, "
+            f"{p['not yet reproduced']} are not yet checked."
+        )
     return text
 
 
@@ -177,8 +211,13 @@ def record(verdicts: list[tuple[str, str, report.Verdict]], *, chapter: str | No
         return
     from .runs_io import save_json
 
-    save_json(_records_dir(tier) / f"{chapter}.json",
-              [{"claim_id": cid, "scope": scope, "verdict": v.verdict, "numbers": v.detail, "claim": v.claim} for cid, scope, v in verdicts])
+    save_json(
+        _records_dir(tier) / f"{chapter}.json",
+        [
+            {"claim_id": cid, "scope": scope, "verdict": v.verdict, "numbers": v.detail, "claim": v.claim}
+            for cid, scope, v in verdicts
+        ],
+    )
 
 
 def _recorded(tier: str) -> list[dict]:
@@ -189,6 +228,14 @@ def _recorded(tier: str) -> list[dict]:
         if not chapter.in_book:
             continue
         saved = load_json(_records_dir(tier) / f"{chapter.name}.json") or []
-        rows += [dict(claim_id=r["claim_id"], scope=r["scope"], chapter=chapter.name, models=f"ours ({tier} tier)",
-                      verdict=report.Verdict(claim=r["claim"], verdict=r["verdict"], left=(), right=(), detail=r["numbers"])) for r in saved]
+        rows += [
+            dict(
+                claim_id=r["claim_id"],
+                scope=r["scope"],
+                chapter=chapter.name,
+                models=f"ours ({tier} tier)",
+                verdict=report.Verdict(claim=r["claim"], verdict=r["verdict"], left=(), right=(), detail=r["numbers"]),
+            )
+            for r in saved
+        ]
     return rows

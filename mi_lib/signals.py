@@ -6,6 +6,7 @@ arrays (:mod:`mi_lib.metrics`). Keys, as in the authors' ``output_results/*.npz`
 ``output_test_adversarial`` (N, K), ``train_label`` (M,), ``test_label`` (N,). "train" = members,
 "test" = non-members.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -15,11 +16,28 @@ from torch import nn
 from .attacks import eval_mode, pgd_linf
 from .data import MembershipSplit
 
-SIGNAL_KEYS = ("output_train_benign", "output_test_benign", "output_train_adversarial", "output_test_adversarial", "train_label", "test_label")
+SIGNAL_KEYS = (
+    "output_train_benign",
+    "output_test_benign",
+    "output_train_adversarial",
+    "output_test_adversarial",
+    "train_label",
+    "test_label",
+)
 
 
-def softmax_outputs(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, steps: int, step_size: float, batch_size: int = 500,
-                    device: torch.device | str = "cpu", attack_model: nn.Module | None = None) -> tuple[np.ndarray, np.ndarray]:
+def softmax_outputs(
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    eps: float,
+    steps: int,
+    step_size: float,
+    batch_size: int = 500,
+    device: torch.device | str = "cpu",
+    attack_model: nn.Module | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Softmax on clean inputs and on evaluation-PGD inputs (no random start; spec §4.1); the PGD attacks
     ``attack_model`` when given (PixelDP: one noise draw per step), else ``model``.
 
@@ -37,8 +55,16 @@ def softmax_outputs(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: 
     return torch.cat(benign).numpy(), torch.cat(adversarial).numpy()
 
 
-def compute_signals(model: nn.Module, split: MembershipSplit, *, eps: float, steps: int, step_size: float, device: torch.device | str = "cpu",
-                    attack_model: nn.Module | None = None) -> dict[str, np.ndarray]:
+def compute_signals(
+    model: nn.Module,
+    split: MembershipSplit,
+    *,
+    eps: float,
+    steps: int,
+    step_size: float,
+    device: torch.device | str = "cpu",
+    attack_model: nn.Module | None = None,
+) -> dict[str, np.ndarray]:
     """All six arrays of the authors' schema for ``split`` (members = train, non-members = test)."""
     kwargs = dict(eps=eps, steps=steps, step_size=step_size, device=device, attack_model=attack_model)
     train_benign, train_adv = softmax_outputs(model, split.x_members, split.y_members, **kwargs)
@@ -53,8 +79,16 @@ def compute_signals(model: nn.Module, split: MembershipSplit, *, eps: float, ste
     }
 
 
-def verified_outputs(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, dual: bool = False, batch_size: int = 500,
-                     device: torch.device | str = "cpu") -> np.ndarray:
+def verified_outputs(
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    eps: float,
+    dual: bool = False,
+    batch_size: int = 500,
+    device: torch.device | str = "cpu",
+) -> np.ndarray:
     """The verified worst-case softmax, softmax(−m) with m the certified margin lower bounds over B_eps (spec §4.2):
     IBP / Box bounds, or (``dual``) the exact dual-network bound of the duality-based defence, computed a few points
     at a time (its cost grows with the unstable units). Its y-entry is strategy IV's score and its argmax is y exactly

@@ -4,13 +4,14 @@ Robust objective: min_θ mean_x α·ℓ(x) + (1 − α)·ℓ_R(x). Natural train
 adversarial training (Madry) is α = 0 with ℓ_R approximated by a PGD example (spec §3.1); Dist-based
 training uses the authors' l-inf WRM adversary (§3.2); Diff-based training is TRADES (§3.3).
 """
+
 from __future__ import annotations
 
 import contextlib
 import dataclasses
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import torch
 from torch import nn
@@ -26,7 +27,15 @@ from .runs_io import load_checkpoint, save_checkpoint
 LossFn = Callable[..., torch.Tensor]
 
 
-def natural_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, config: ExperimentConfig, generator: torch.Generator) -> torch.Tensor:
+def natural_loss(
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    eps: float,
+    config: ExperimentConfig,
+    generator: torch.Generator,
+) -> torch.Tensor:
     """Mean cross-entropy on clean inputs (α = 1 in CCS Eq. 8)."""
     return F.cross_entropy(model(x), y)
 
@@ -36,12 +45,28 @@ def step_at(config: ExperimentConfig, eps: float) -> float:
     return config.step_size * (eps / config.eps) if config.eps > 0 else 0.0
 
 
-def adversary(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, config: ExperimentConfig,
-              generator: torch.Generator) -> torch.Tensor:
+def adversary(
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    eps: float,
+    config: ExperimentConfig,
+    generator: torch.Generator,
+) -> torch.Tensor:
     """The training adversary of ``config.method``: PGD with a random start (PGD-based), the authors' WRM ascent
     (Dist-based; clean inputs while eps = 0 in a warm-up) or TRADES' KL-PGD (Diff-based). Returns x_adv, detached."""
     if config.method == "pgd":
-        return pgd_linf(model, x, y, eps=eps, step_size=step_at(config, eps), steps=config.train_steps, random_start=True, generator=generator)
+        return pgd_linf(
+            model,
+            x,
+            y,
+            eps=eps,
+            step_size=step_at(config, eps),
+            steps=config.train_steps,
+            random_start=True,
+            generator=generator,
+        )
     if config.method == "dist":
         return x if eps == 0 else wrm_linf(model, x, y, coeff=config.dist_coeff, steps=config.train_steps)
     if config.method == "diff":
@@ -49,8 +74,16 @@ def adversary(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float,
     raise ValueError(f"method: {config.method!r} has no training adversary; accepted values: pgd, dist, diff")
 
 
-def pgd_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, config: ExperimentConfig, generator: torch.Generator,
-             adv_mask: torch.Tensor | None = None) -> torch.Tensor:
+def pgd_loss(
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    eps: float,
+    config: ExperimentConfig,
+    generator: torch.Generator,
+    adv_mask: torch.Tensor | None = None,
+) -> torch.Tensor:
     """Madry's PGD adversarial training (CCS Eq. 10, α = 0): mean CE on PGD examples with a random start.
 
     The step size scales with the current eps of a warm-up ramp, so the ratio step/eps stays as configured.
@@ -66,20 +99,40 @@ def pgd_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, 
     return F.cross_entropy(model(x_in), y)
 
 
-def dist_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, config: ExperimentConfig, generator: torch.Generator) -> torch.Tensor:
+def dist_loss(
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    eps: float,
+    config: ExperimentConfig,
+    generator: torch.Generator,
+) -> torch.Tensor:
     """Dist-based adversarial training (Sinha et al. with the authors' l-inf penalty; spec §3.2): mean CE on the
     WRM adversary's examples (α = 0). ``eps`` is nominal for this method (used only in evaluation), but a warm-up
     with eps = 0 trains on clean inputs."""
     return F.cross_entropy(model(adversary(model, x, y, eps=eps, config=config, generator=generator)), y)
 
 
-def diff_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, config: ExperimentConfig, generator: torch.Generator) -> torch.Tensor:
+def diff_loss(
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    eps: float,
+    config: ExperimentConfig,
+    generator: torch.Generator,
+) -> torch.Tensor:
     """Diff-based adversarial training, TRADES (Zhang et al.; spec §3.3): CE(f(x), y) + β·KL(f(x) ‖ f(x_adv)),
     batch-mean KL, x_adv from :func:`~mi_lib.attacks.pgd_kl`."""
-    return trades_objective(model, x, y, adversary(model, x, y, eps=eps, config=config, generator=generator), beta=config.trades_beta)
+    return trades_objective(
+        model, x, y, adversary(model, x, y, eps=eps, config=config, generator=generator), beta=config.trades_beta
+    )
 
 
-def trades_objective(model: nn.Module, x: torch.Tensor, y: torch.Tensor, x_adv: torch.Tensor, *, beta: float) -> torch.Tensor:
+def trades_objective(
+    model: nn.Module, x: torch.Tensor, y: torch.Tensor, x_adv: torch.Tensor, *, beta: float
+) -> torch.Tensor:
     """CE(f(x), y) + β·KL(f(x) ‖ f(x_adv)), batch-mean KL (TRADES' objective for a given perturbed input)."""
     logits = model(x)
     # KL(p ‖ q) from log-probabilities: F.kl_div with a softmax target that keeps its gradient (as TRADES does)
@@ -90,14 +143,30 @@ def trades_objective(model: nn.Module, x: torch.Tensor, y: torch.Tensor, x_adv: 
     return F.cross_entropy(logits, y) + beta * kl
 
 
-def ibp_train_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, config: ExperimentConfig, generator: torch.Generator) -> torch.Tensor:
+def ibp_train_loss(
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    eps: float,
+    config: ExperimentConfig,
+    generator: torch.Generator,
+) -> torch.Tensor:
     """IBP training (Gowal et al.; spec §3.4): κ·CE(clean) + (1 − κ)·CE(verified worst case), κ ramped from 1 to
     ``config.ibp_kappa`` together with ε (both linearly after the warm-up)."""
     kappa = 1.0 - (1.0 - config.ibp_kappa) * (eps / config.eps) if config.eps > 0 else 1.0
     return bounds.ibp_loss(model, x, y, eps=eps, kappa=kappa)
 
 
-def diffai_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, config: ExperimentConfig, generator: torch.Generator) -> torch.Tensor:
+def diffai_loss(
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    eps: float,
+    config: ExperimentConfig,
+    generator: torch.Generator,
+) -> torch.Tensor:
     """DiffAI with the Box domain (Mirman et al.; spec §3.4): the Box loss at the current (ramped) radius; with
     ``config.box_weight_ramp`` the Box term's weight grows with the radius, from 0 to the authors' 0.2."""
     if eps <= 0:
@@ -105,23 +174,43 @@ def diffai_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: floa
     return bounds.box_loss(model, x, y, eps=eps, weight=0.2 * (eps / config.eps if config.box_weight_ramp else 1.0))
 
 
-def duality_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, config: ExperimentConfig, generator: torch.Generator) -> torch.Tensor:
+def duality_loss(
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    eps: float,
+    config: ExperimentConfig,
+    generator: torch.Generator,
+) -> torch.Tensor:
     """Duality-based training (Wong & Kolter; spec §3.4): cross-entropy of the dual network's worst-case logits at
     the current (ramped) ε, with ``config.dual_projections`` Cauchy projections (0: the exact bound)."""
     if eps <= 0:
         return F.cross_entropy(model(x), y)
-    return dual_network.dual_loss(model, x, y, eps=eps, projections=config.dual_projections or None, generator=generator)
+    return dual_network.dual_loss(
+        model, x, y, eps=eps, projections=config.dual_projections or None, generator=generator
+    )
 
 
-METHOD_LOSSES: dict[str, LossFn] = {"natural": natural_loss, "pgd": pgd_loss, "dist": dist_loss, "diff": diff_loss,
-                                    "ibp": ibp_train_loss, "diffai": diffai_loss, "duality": duality_loss, "pixeldp": pixeldp_loss}
+METHOD_LOSSES: dict[str, LossFn] = {
+    "natural": natural_loss,
+    "pgd": pgd_loss,
+    "dist": dist_loss,
+    "diff": diff_loss,
+    "ibp": ibp_train_loss,
+    "diffai": diffai_loss,
+    "duality": duality_loss,
+    "pixeldp": pixeldp_loss,
+}
 
 
 def training_precision(config: ExperimentConfig, device: torch.device | str) -> contextlib.AbstractContextManager:
     """The arithmetic of training's forward passes (model and training attack): bfloat16 autocast for
     ``precision="bf16"`` (convolutions and matrix products in bf16; losses, softmax and the weights stay float32),
     else a no-op. Back-propagation and the optimiser step run outside it; evaluation never uses it."""
-    return torch.autocast(device_type=torch.device(device).type, dtype=torch.bfloat16, enabled=config.precision == "bf16")
+    return torch.autocast(
+        device_type=torch.device(device).type, dtype=torch.bfloat16, enabled=config.precision == "bf16"
+    )
 
 
 def eps_at(config: ExperimentConfig, iteration: int) -> float:
@@ -179,7 +268,9 @@ class TrainingState:
     epoch: int = 0  # epochs completed
     train_time_s: float = 0.0  # wall time spent in training epochs, summed over resumed sessions
     history: list[dict] = dataclasses.field(default_factory=list)
-    trace: dict | None = None  # strategy runs: the examples generated for the watched points (mi_lib.pineat.ExampleTrace)
+    trace: dict | None = (
+        None  # strategy runs: the examples generated for the watched points (mi_lib.pineat.ExampleTrace)
+    )
 
 
 def train(
@@ -223,7 +314,13 @@ def train(
         from .pineat import ExampleTrace, round_update, watched_members
 
         trace = ExampleTrace(**state.trace) if state.trace else ExampleTrace(watched_members(y_all))
-    bar = tqdm(range(state.epoch, total), desc=f"{config.method} {config.dataset}", disable=not progress, initial=state.epoch, total=total)
+    bar = tqdm(
+        range(state.epoch, total),
+        desc=f"{config.method} {config.dataset}",
+        disable=not progress,
+        initial=state.epoch,
+        total=total,
+    )
     for epoch in bar:
         start = time.perf_counter()
         generator = torch.Generator().manual_seed(config.seed * 1_000_003 + epoch)
@@ -240,7 +337,9 @@ def train(
             x, y = x.to(device), y.to(device)
             eps = eps_at(config, (epoch * iters_per_epoch + b) * config.updates_per_round)
             if trace is not None:
-                loss, adversarial_examples, second_examples = round_update(model, optimizer, x, y, eps=eps, config=config, generator=generator)
+                loss, adversarial_examples, second_examples = round_update(
+                    model, optimizer, x, y, eps=eps, config=config, generator=generator
+                )
                 trace.add(idx, adversarial_examples, second_examples, epoch=epoch + 1)
             else:
                 extra = {"adv_mask": adversarial[idx]} if adversarial is not None else {}
@@ -254,13 +353,26 @@ def train(
             loss_sum += float(loss.detach()) * len(idx)
         state.train_time_s += time.perf_counter() - start
         state.epoch = epoch + 1
-        state.history.append({"epoch": epoch + 1, "loss": loss_sum / n, "eps": eps if config.method != "natural" else 0.0,
-                              "lr": lr_at(config, epoch * config.updates_per_round)})
+        state.history.append(
+            {
+                "epoch": epoch + 1,
+                "loss": loss_sum / n,
+                "eps": eps if config.method != "natural" else 0.0,
+                "lr": lr_at(config, epoch * config.updates_per_round),
+            }
+        )
         if snapshot_every and (state.epoch % snapshot_every == 0 or state.epoch == total):
             save_checkpoint(snapshot_path(checkpoint, state.epoch), {"model": model.state_dict(), "epoch": state.epoch})
         state.trace = trace.state() if trace is not None else None
-        save_checkpoint(checkpoint, {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "state": dataclasses.asdict(state),
-                                     "threads": torch.get_num_threads()})
+        save_checkpoint(
+            checkpoint,
+            {
+                "model": model.state_dict(),
+                "optimizer": optimizer.state_dict(),
+                "state": dataclasses.asdict(state),
+                "threads": torch.get_num_threads(),
+            },
+        )
         bar.set_postfix(loss=f"{loss_sum / n:.3f}")
     model.eval()
     return state
@@ -276,8 +388,10 @@ def _check_threads(saved: dict, checkpoint: Path) -> None:
     recorded carry none and resume as before.)"""
     threads, here = saved.get("threads"), torch.get_num_threads()
     if threads is not None and threads != here:
-        raise ResumeError(f"threads: {checkpoint} was trained with {threads} threads and this process has {here}; resume with "
-                          f"torch.set_num_threads({threads}) (or OMP_NUM_THREADS={threads}), or delete the checkpoint to retrain")
+        raise ResumeError(
+            f"threads: {checkpoint} was trained with {threads} threads and this process has {here}; resume with "
+            f"torch.set_num_threads({threads}) (or OMP_NUM_THREADS={threads}), or delete the checkpoint to retrain"
+        )
 
 
 def snapshot_path(checkpoint: Path, epoch: int) -> Path:

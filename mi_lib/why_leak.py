@@ -1,6 +1,7 @@
 """What the chapters on *why robust models leak* (CCS §5.2, DLS Fig. 3 and Table II) compute: leakage as a factor
 varies (training ε, the fraction of adversarially trained points, …), the regime along the way, and the verdicts of
 the claims on trends (C4, C5, C10). Notebooks call these and display the results."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -27,18 +28,25 @@ def factor_table(frame: pd.DataFrame, *, factor: str, label=str) -> pd.DataFrame
     return table.rename(columns={**report.COLUMN_LABELS, "best_advantage": "best adv."}).round(4)
 
 
-def trend_claim(frame: pd.DataFrame, *, factor: str, method: str, claim: str, label=str, column: str = "best_advantage") -> report.Verdict:
+def trend_claim(
+    frame: pd.DataFrame, *, factor: str, method: str, claim: str, label=str, column: str = "best_advantage"
+) -> report.Verdict:
     """``claim`` ("leakage grows with the factor") for ``method``: its ``column`` (default the best advantage, max of IB
     and IA) along the factor's values, seeds paired (:func:`mi_lib.report.trend_verdict`)."""
     sub = frame[frame["method"] == method]
     values = sorted(sub[factor].unique())
     seeds = sorted(set.intersection(*(set(sub.loc[sub[factor] == v, "seed"]) for v in values)))
-    matrix = np.array([[sub.loc[(sub[factor] == v) & (sub["seed"] == s), column].iloc[0] for s in seeds] for v in values])
-    return report.trend_verdict(claim, [label(v) for v in values], matrix, x_name=factor, value_name=f"{method} {column.replace('_', ' ')}")
+    matrix = np.array(
+        [[sub.loc[(sub[factor] == v) & (sub["seed"] == s), column].iloc[0] for s in seeds] for v in values]
+    )
+    return report.trend_verdict(
+        claim, [label(v) for v in values], matrix, x_name=factor, value_name=f"{method} {column.replace('_', ' ')}"
+    )
 
 
-def trend_claims(frame: pd.DataFrame, *, factor: str, method: str, claim: str, label=str,
-                 regime: pd.DataFrame | None = None) -> list[tuple[str, report.Verdict]]:
+def trend_claims(
+    frame: pd.DataFrame, *, factor: str, method: str, claim: str, label=str, regime: pd.DataFrame | None = None
+) -> list[tuple[str, report.Verdict]]:
     """``claim`` judged on IB's and on IA's advantage separately, as the papers' tables report them (CCS Tables 5–6):
     [("IB", verdict), ("IA", verdict)]. With ``regime`` (:func:`mi_lib.report.regime_table` of ``frame``'s rows, same
     index), a trend that uses a model outside the papers' regime is :data:`~mi_lib.report.NOT_TESTABLE`, its numbers
@@ -49,8 +57,10 @@ def trend_claims(frame: pd.DataFrame, *, factor: str, method: str, claim: str, l
         outside = used[~used["in regime"]]
         if not outside.empty:
             r = outside.iloc[0]
-            reason = (f"the model at {factor} = {label(frame.loc[r.name, factor])} (seed {frame.loc[r.name, 'seed']}) is outside the "
-                      f"papers' regime ({report.regime_reason(r)})")
+            reason = (
+                f"the model at {factor} = {label(frame.loc[r.name, factor])} (seed {frame.loc[r.name, 'seed']}) is outside the "
+                f"papers' regime ({report.regime_reason(r)})"
+            )
     out = []
     for attack, column in (("IB", "ib_advantage"), ("IA", "ia_advantage")):
         v = trend_claim(frame, factor=factor, method=method, claim=f"{claim}, {attack}", label=label, column=column)
@@ -60,8 +70,12 @@ def trend_claims(frame: pd.DataFrame, *, factor: str, method: str, claim: str, l
 
 # Training budgets of the ε chapter, per dataset: the papers' ladder (CCS Table 6: 2/255, 4/255, 8/255) and its
 # Fashion-MNIST analogue around the paper's 0.1.
-EPS_LADDERS = {"yale": ["2/255", "4/255", "8/255"], "cifar10": ["2/255", "4/255", "8/255"], "cifar10-jpeg": ["2/255", "4/255", "8/255"],
-               "fmnist": ["0.025", "0.05", "0.1"]}
+EPS_LADDERS = {
+    "yale": ["2/255", "4/255", "8/255"],
+    "cifar10": ["2/255", "4/255", "8/255"],
+    "cifar10-jpeg": ["2/255", "4/255", "8/255"],
+    "fmnist": ["0.025", "0.05", "0.1"],
+}
 
 
 def eps_label(value: float) -> str:
@@ -92,11 +106,19 @@ def dynamics_claim(frame: pd.DataFrame) -> report.Verdict:
     last = frame.iloc[-1]
     wider = last["adv-train − adv-test"] > last["train − test"]
     outcome = "holds" if wider and rho > 0.5 else "does not hold" if (not wider or not rho > 0) else "inconclusive"
-    detail = (f"at the end, adv-train − adv-test {100 * last['adv-train − adv-test']:.2f} pp vs train − test "
-              f"{100 * last['train − test']:.2f} pp; Spearman correlation of the MI accuracy with the robust gap over "
-              f"{len(frame)} snapshots: {rho:.2f}")
-    return report.on_runs("Robust gap widens while the clean gap stays small, and MI accuracy follows it (C10)", outcome, runs=1,
-                          detail=detail, left=(rho,), right=(0.5,))
+    detail = (
+        f"at the end, adv-train − adv-test {100 * last['adv-train − adv-test']:.2f} pp vs train − test "
+        f"{100 * last['train − test']:.2f} pp; Spearman correlation of the MI accuracy with the robust gap over "
+        f"{len(frame)} snapshots: {rho:.2f}"
+    )
+    return report.on_runs(
+        "Robust gap widens while the clean gap stays small, and MI accuracy follows it (C10)",
+        outcome,
+        runs=1,
+        detail=detail,
+        left=(rho,),
+        right=(0.5,),
+    )
 
 
 def mixed_label(value: float) -> str:
@@ -111,9 +133,14 @@ def sensitivity_claim(natural: dict[str, np.ndarray], robust: dict[str, np.ndarr
     one: the removed points' sensitivities, paired point by point (the same points are removed from both)."""
     if not np.array_equal(natural["removed_index"], robust["removed_index"]):
         raise ValueError("the two models' removed points differ: use the same seed and removal rounds")
-    return report.verdict("The robust model is more sensitive to removing a training point than the natural model (C3)",
-                          robust["removed_unsorted"], natural["removed_unsorted"], left_name="robust", right_name="natural",
-                          paired_over="removed points")
+    return report.verdict(
+        "The robust model is more sensitive to removing a training point than the natural model (C3)",
+        robust["removed_unsorted"],
+        natural["removed_unsorted"],
+        left_name="robust",
+        right_name="natural",
+        paired_over="removed points",
+    )
 
 
 def targeted_frame(signals: dict[str, np.ndarray], targeted: dict[str, np.ndarray]) -> pd.DataFrame:
@@ -124,18 +151,28 @@ def targeted_frame(signals: dict[str, np.ndarray], targeted: dict[str, np.ndarra
     base = inference_results(signals)
     rows = {"IB (benign)": base["ib"], "IA (untargeted PGD)": base["ia"]}
     for name, aggregate in (("min", np.min), ("mean", np.mean)):
-        rows[f"targeted PGD, {name} over targets"] = threshold_attack(aggregate(targeted["targeted_train"], axis=1),
-                                                                     aggregate(targeted["targeted_test"], axis=1))
-    return pd.DataFrame({k: {"accuracy": r.accuracy, "advantage": r.advantage, "AUC": r.auc, "TPR@1%FPR": r.tpr_at_1pct_fpr}
-                         for k, r in rows.items()}).T
+        rows[f"targeted PGD, {name} over targets"] = threshold_attack(
+            aggregate(targeted["targeted_train"], axis=1), aggregate(targeted["targeted_test"], axis=1)
+        )
+    return pd.DataFrame(
+        {
+            k: {"accuracy": r.accuracy, "advantage": r.advantage, "AUC": r.auc, "TPR@1%FPR": r.tpr_at_1pct_fpr}
+            for k, r in rows.items()
+        }
+    ).T
 
 
 def targeted_claim(frame: pd.DataFrame, *, model: str) -> report.Verdict:
     """C7: targeted adversarial examples raise the inference advantage further: the better targeted aggregate beats
     untargeted IA (one model: the sign of the difference)."""
     best = frame.loc[[i for i in frame.index if i.startswith("targeted")], "accuracy"].max()
-    return report.verdict(f"Targeted adversarial examples beat untargeted IA ({model} model, C7)", [best],
-                          [frame.loc["IA (untargeted PGD)", "accuracy"]], left_name="targeted", right_name="IA")
+    return report.verdict(
+        f"Targeted adversarial examples beat untargeted IA ({model} model, C7)",
+        [best],
+        [frame.loc["IA (untargeted PGD)", "accuracy"]],
+        left_name="targeted",
+        right_name="IA",
+    )
 
 
 def secure_split(signals: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -145,14 +182,19 @@ def secure_split(signals: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
     secure = signals["output_test_adversarial"].argmax(1) == signals["test_label"]
     test_loss = cross_entropy_loss(signals["output_test_benign"], signals["test_label"])
-    return {"train": cross_entropy_loss(signals["output_train_benign"], signals["train_label"]),
-            "secure test": test_loss[secure], "insecure test": test_loss[~secure]}
+    return {
+        "train": cross_entropy_loss(signals["output_train_benign"], signals["train_label"]),
+        "secure test": test_loss[secure],
+        "insecure test": test_loss[~secure],
+    }
 
 
 def _c11_holds(losses: dict[str, np.ndarray]) -> bool:
     log_median = {k: float(np.log10(max(np.median(v), 1e-12))) for k, v in losses.items()}
     larger = log_median["insecure test"] > log_median["secure test"]
-    return larger and abs(log_median["secure test"] - log_median["train"]) < abs(log_median["insecure test"] - log_median["train"])
+    return larger and abs(log_median["secure test"] - log_median["train"]) < abs(
+        log_median["insecure test"] - log_median["train"]
+    )
 
 
 def secure_claim(losses: dict[str, np.ndarray], *, n_boot: int = 1000, seed: int = 0) -> report.Verdict:
@@ -163,14 +205,23 @@ def secure_claim(losses: dict[str, np.ndarray], *, n_boot: int = 1000, seed: int
     ``n_boot`` resamples, **does not hold** in at most 5%, **inconclusive** otherwise."""
     claim = "Insecure test points have large loss; secure ones look like training points (C11)"
     log_median = {k: float(np.log10(max(np.median(v), 1e-12))) if v.size else float("nan") for k, v in losses.items()}
-    described = "median loss (log10): " + ", ".join(f"{k} {v:.2f} ({losses[k].size} points)" for k, v in log_median.items())
+    described = "median loss (log10): " + ", ".join(
+        f"{k} {v:.2f} ({losses[k].size} points)" for k, v in log_median.items()
+    )
     if any(v.size == 0 for v in losses.values()):
-        return report.Verdict(claim=claim, verdict="inconclusive", left=(), right=(), detail=described + "; a group is empty")
+        return report.Verdict(
+            claim=claim, verdict="inconclusive", left=(), right=(), detail=described + "; a group is empty"
+        )
     rng = np.random.default_rng(seed)
     share = np.mean([_c11_holds({k: rng.choice(v, v.size) for k, v in losses.items()}) for _ in range(n_boot)])
     outcome = "holds" if share >= 0.95 else "does not hold" if share <= 0.05 else "inconclusive"
-    return report.Verdict(claim=claim, verdict=outcome, left=(log_median["insecure test"],), right=(log_median["secure test"],),
-                          detail=f"{described}; the condition holds in {100 * share:.1f}% of {n_boot} bootstrap resamples of the points")
+    return report.Verdict(
+        claim=claim,
+        verdict=outcome,
+        left=(log_median["insecure test"],),
+        right=(log_median["secure test"],),
+        detail=f"{described}; the condition holds in {100 * share:.1f}% of {n_boot} bootstrap resamples of the points",
+    )
 
 
 def eps_sweep_frame(sweeps: dict[str, dict[str, np.ndarray]]) -> pd.DataFrame:
@@ -181,8 +232,15 @@ def eps_sweep_frame(sweeps: dict[str, dict[str, np.ndarray]]) -> pd.DataFrame:
     rows = []
     for model, sweep in sweeps.items():
         for i, eps in enumerate(sweep["attack_eps"]):
-            rows.append({"model": model, "attack_eps": float(eps), "IA": threshold_attack(sweep["conf_train"][i], sweep["conf_test"][i]).accuracy,
-                         "adv_train_acc": float(sweep["correct_train"][i].mean()), "adv_test_acc": float(sweep["correct_test"][i].mean())})
+            rows.append(
+                {
+                    "model": model,
+                    "attack_eps": float(eps),
+                    "IA": threshold_attack(sweep["conf_train"][i], sweep["conf_test"][i]).accuracy,
+                    "adv_train_acc": float(sweep["correct_train"][i].mean()),
+                    "adv_test_acc": float(sweep["correct_test"][i].mean()),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -192,5 +250,10 @@ def unknown_eps_claim(frame: pd.DataFrame, *, model: str, train_eps: float) -> r
     sub = frame[frame["model"] == model].set_index("attack_eps")["IA"]
     ib = sub.loc[0.0] if 0.0 in sub.index else float("nan")
     window = sub[(sub.index >= train_eps / 2 - 1e-9) & (sub.index <= 1.5 * train_eps + 1e-9)]
-    return report.verdict(f"IA beats IB at every attack ε within [ε/2, 3ε/2] of the training ε ({model}, C17)",
-                          [window.min()], [ib], left_name="worst IA in the range", right_name="IB")
+    return report.verdict(
+        f"IA beats IB at every attack ε within [ε/2, 3ε/2] of the training ε ({model}, C17)",
+        [window.min()],
+        [ib],
+        left_name="worst IA in the range",
+        right_name="IB",
+    )

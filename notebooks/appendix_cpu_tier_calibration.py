@@ -55,19 +55,43 @@ frame["best_advantage"] = report.best_advantage(frame)
 # shown below the table.
 
 # %%
-table = frame.pivot(index=["width", "epochs", "n_members"], columns="method",
-                    values=["train_acc", "test_acc", "adv_train_acc", "adv_test_acc", "ib", "ia", "best_advantage", "train_time_s"])
+table = frame.pivot(
+    index=["width", "epochs", "n_members"],
+    columns="method",
+    values=["train_acc", "test_acc", "adv_train_acc", "adv_test_acc", "ib", "ia", "best_advantage", "train_time_s"],
+)
 table[("ratio", "pgd / natural")] = table[("best_advantage", "pgd")] / table[("best_advantage", "natural")]
 paper_row = paper.row("ccs_advantage_ratios", dataset="fmnist")
 natural, pgd = paper.row("ccs_table3", method="natural"), paper.row("ccs_table3", method="pgd")
-display(Markdown(
-    f"Paper (60,000 members, full width): natural test {100 * natural['test_acc']:.2f}%, IB {100 * natural['ib']:.2f}%; "
-    f"PGD adv-train {100 * pgd['adv_train_acc']:.2f}%, adv-test {100 * pgd['adv_test_acc']:.2f}%, IA {100 * pgd['ia']:.2f}%; "
-    f"ratio {paper_row['ratio']}×."
-))
-summary = table[[("train_acc", "pgd"), ("test_acc", "natural"), ("ib", "natural"), ("adv_train_acc", "pgd"), ("adv_test_acc", "pgd"),
-                 ("ia", "pgd"), ("ratio", "pgd / natural"), ("train_time_s", "pgd")]]
-summary.columns = ["PGD train", "natural test", "natural IB", "PGD adv-train", "PGD adv-test", "PGD IA", "ratio PGD / natural", "PGD train time (s)"]
+display(
+    Markdown(
+        f"Paper (60,000 members, full width): natural test {100 * natural['test_acc']:.2f}%, IB {100 * natural['ib']:.2f}%; "
+        f"PGD adv-train {100 * pgd['adv_train_acc']:.2f}%, adv-test {100 * pgd['adv_test_acc']:.2f}%, IA {100 * pgd['ia']:.2f}%; "
+        f"ratio {paper_row['ratio']}×."
+    )
+)
+summary = table[
+    [
+        ("train_acc", "pgd"),
+        ("test_acc", "natural"),
+        ("ib", "natural"),
+        ("adv_train_acc", "pgd"),
+        ("adv_test_acc", "pgd"),
+        ("ia", "pgd"),
+        ("ratio", "pgd / natural"),
+        ("train_time_s", "pgd"),
+    ]
+]
+summary.columns = [
+    "PGD train",
+    "natural test",
+    "natural IB",
+    "PGD adv-train",
+    "PGD adv-test",
+    "PGD IA",
+    "ratio PGD / natural",
+    "PGD train time (s)",
+]
 summary.round(4)
 
 # %% [markdown]
@@ -80,14 +104,16 @@ table.round(4)
 narrow, wide = (0.125, 60, 1000), (0.25, 60, 1000)
 if narrow in table.index and wide in table.index:
     a, b = table.loc[narrow], table.loc[wide]
-    display(Markdown(
-        f"**Capacity.** At 1,000 members, widening the network from ⅛ to ¼ of the paper's width raises the PGD model's "
-        f"adv-train accuracy from {100 * a[('adv_train_acc', 'pgd')]:.2f}% to {100 * b[('adv_train_acc', 'pgd')]:.2f}% and its IA "
-        f"from {100 * a[('ia', 'pgd')]:.2f}% to {100 * b[('ia', 'pgd')]:.2f}%, while the natural model's IB goes from "
-        f"{100 * a[('ib', 'natural')]:.2f}% to {100 * b[('ib', 'natural')]:.2f}%: the ratio moves from "
-        f"{a[('ratio', 'pgd / natural')]:.2f}× to {b[('ratio', 'pgd / natural')]:.2f}× (one seed each). "
-        f"A ¼-width PGD model costs {b[('train_time_s', 'pgd')] / a[('train_time_s', 'pgd')]:.1f}× the training time of a ⅛-width one."
-    ))
+    display(
+        Markdown(
+            f"**Capacity.** At 1,000 members, widening the network from ⅛ to ¼ of the paper's width raises the PGD model's "
+            f"adv-train accuracy from {100 * a[('adv_train_acc', 'pgd')]:.2f}% to {100 * b[('adv_train_acc', 'pgd')]:.2f}% and its IA "
+            f"from {100 * a[('ia', 'pgd')]:.2f}% to {100 * b[('ia', 'pgd')]:.2f}%, while the natural model's IB goes from "
+            f"{100 * a[('ib', 'natural')]:.2f}% to {100 * b[('ib', 'natural')]:.2f}%: the ratio moves from "
+            f"{a[('ratio', 'pgd / natural')]:.2f}× to {b[('ratio', 'pgd / natural')]:.2f}× (one seed each). "
+            f"A ¼-width PGD model costs {b[('train_time_s', 'pgd')] / a[('train_time_s', 'pgd')]:.1f}× the training time of a ⅛-width one."
+        )
+    )
 
 # %%
 fig = plotting.member_sweep_plot(frame, title=f"Fashion-MNIST, {tier}-tier pilot, seed 0")
@@ -100,12 +126,18 @@ config = tiers.preset("fmnist", tier)
 key = (config.width, config.epochs, config.n_members)
 regime = report.regime_table(frame).set_index(["width", "epochs", "n_members", "method"])["in regime"].unstack()
 found = key in table.index
-display(Markdown(
-    f"The `{tier}` preset trains width {config.width:g}, {config.epochs} epochs, **{config.n_members} members**. "
-    + (f"There the PGD/natural advantage ratio is **{table.loc[key, ('ratio', 'pgd / natural')]:.2f}×** (paper {paper_row['ratio']}×); "
-       f"both models in the regime: {bool(regime.loc[key].all())}. " if found else "That point is not in this pilot. ")
-    + "The chapter runs three seeds of both models at that point within its 45-minute budget on a 2-core CPU."
-))
+display(
+    Markdown(
+        f"The `{tier}` preset trains width {config.width:g}, {config.epochs} epochs, **{config.n_members} members**. "
+        + (
+            f"There the PGD/natural advantage ratio is **{table.loc[key, ('ratio', 'pgd / natural')]:.2f}×** (paper {paper_row['ratio']}×); "
+            f"both models in the regime: {bool(regime.loc[key].all())}. "
+            if found
+            else "That point is not in this pilot. "
+        )
+        + "The chapter runs three seeds of both models at that point within its 45-minute budget on a 2-core CPU."
+    )
+)
 regime
 
 # %% [markdown]
@@ -121,10 +153,16 @@ regime
 # %% tags=["hide-input"]
 from mi_lib.experiments import cached_runs
 
-ab_runs = {p: cached_runs("yale", "cpu", methods=("natural", "pgd"), max_seeds=3, precision=p) for p in ("fp32", "bf16")}
+ab_runs = {
+    p: cached_runs("yale", "cpu", methods=("natural", "pgd"), max_seeds=3, precision=p) for p in ("fp32", "bf16")
+}
 if ab_runs["bf16"]:
     display(report.precision_ab(ab_runs["fp32"], ab_runs["bf16"]))
 else:
-    display(Markdown(f"No bf16 run yet ({len(ab_runs['fp32'])} float32 runs are ready): the machines this book was built on "
-                     "emulate bf16 (no AVX512-BF16), where a bf16 training step runs about 12× slower than float32, so the "
-                     "A/B waits for a GPU session or a CPU that computes bf16 (`./run bench` says which a machine is)."))
+    display(
+        Markdown(
+            f"No bf16 run yet ({len(ab_runs['fp32'])} float32 runs are ready): the machines this book was built on "
+            "emulate bf16 (no AVX512-BF16), where a bf16 training step runs about 12× slower than float32, so the "
+            "A/B waits for a GPU session or a CPU that computes bf16 (`./run bench` says which a machine is)."
+        )
+    )

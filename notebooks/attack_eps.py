@@ -24,7 +24,9 @@
 dataset = "yale"  # yale | fmnist | cifar10 | cifar10-jpeg
 tier = "cpu"  # smoke | cpu | paper
 methods = ["pgd", "dist", "diff"]  # robust models whose IA is swept over the attack ε
-attack_eps = None  # attack ε grid; None: 0 to twice the training ε in 16 steps (spec §5: 0-16/255, 0-0.2), 4 at the smoke tier
+attack_eps = (
+    None  # attack ε grid; None: 0 to twice the training ε in 16 steps (spec §5: 0-16/255, 0-0.2), 4 at the smoke tier
+)
 progress = False
 chapter = None  # the book's name for this page, set by mi_lib.book (its verdicts go to the scoreboard); None by hand
 
@@ -75,6 +77,10 @@ sweep_frame.pivot(index="attack_eps", columns="model", values="IA").rename(index
 # %%
 verdicts = [why_leak.unknown_eps_claim(sweep_frame, model=m, train_eps=config.eps) for m in methods]
 where = chapters.DISPLAY_NAMES[dataset]
-scoreboard.record([("C11", f"{where}, PGD", v) for v in secure_verdicts] + [("C17", f"{where}, {m}", v) for m, v in zip(methods, verdicts)],
-                  chapter=chapter, tier=tier)
+scoreboard.record(
+    [("C11", f"{where}, PGD", v) for v in secure_verdicts]
+    + [("C17", f"{where}, {m}", v) for m, v in zip(methods, verdicts)],
+    chapter=chapter,
+    tier=tier,
+)
 report.verdict_frame(verdicts)

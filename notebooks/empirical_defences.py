@@ -43,7 +43,11 @@ overrides = dict(eps=eps, n_members=n_members, epochs=epochs)
 methods = chapters.chapter_methods(methods)
 seeds_per_method = {m: seeds if m in ("natural", "pgd") else other_seeds for m in methods}
 config = tiers.preset(dataset, tier, **overrides)
-runs = [r for m in methods for r in run_grid(dataset, tier, methods=(m,), seeds=range(seeds_per_method[m]), progress=progress, **overrides)]
+runs = [
+    r
+    for m in methods
+    for r in run_grid(dataset, tier, methods=(m,), seeds=range(seeds_per_method[m]), progress=progress, **overrides)
+]
 frame = report.runs_frame(runs)
 
 # %% tags=["remove-input"]
@@ -93,9 +97,13 @@ changes
 # nothing. A changed parameter (say a new ε) is a new config, hence new models.
 
 # %%
-display(Markdown(f"Training these {len(runs)} models from scratch took **{frame['train_time_s'].sum() / 60:.0f} min** of wall "
-                 "time in total, plus each model's evaluation; per model, in seconds (measured when the run was "
-                 "trained; other work on the machine inflates it):"))
+display(
+    Markdown(
+        f"Training these {len(runs)} models from scratch took **{frame['train_time_s'].sum() / 60:.0f} min** of wall "
+        "time in total, plus each model's evaluation; per model, in seconds (measured when the run was "
+        "trained; other work on the machine inflates it):"
+    )
+)
 frame.groupby("method", sort=False)["train_time_s"].agg(["mean", "min", "max"]).round(1)
 
 # %% [markdown]
@@ -183,7 +191,11 @@ attack_metrics.drop(columns="seed").groupby(["method", "attack"], sort=False).me
 if chapters.has_dls_rows(dataset):
     display(chapters.dls_comparison(frame, attack_metrics, dataset=dataset))
 else:
-    display(Markdown(f"The DLS paper has no {chapters.DISPLAY_NAMES[dataset]} rows; the curves still show the attack's trade-off."))
+    display(
+        Markdown(
+            f"The DLS paper has no {chapters.DISPLAY_NAMES[dataset]} rows; the curves still show the attack's trade-off."
+        )
+    )
 fig = plotting.precision_recall_curves(signals, kind="benign", title="precision–recall, benign inputs (IB)")
 
 # %%
@@ -197,5 +209,11 @@ fig = plotting.precision_recall_curves(signals, kind="adversarial", title="preci
 # regime move with the member count and the width.
 
 # %%
-display(Markdown("\n\n".join(f"**{report.METHOD_LABELS[m]}**\n\n" + chapters.regime_comparison(frame, config=config, robust=m)
-                               for m in chapters.robust_methods(frame))))
+display(
+    Markdown(
+        "\n\n".join(
+            f"**{report.METHOD_LABELS[m]}**\n\n" + chapters.regime_comparison(frame, config=config, robust=m)
+            for m in chapters.robust_methods(frame)
+        )
+    )
+)

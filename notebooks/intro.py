@@ -32,14 +32,17 @@
 tier = "cpu"  # whose results the verdicts come from: smoke | cpu | paper
 
 # %% tags=["remove-input"]
-import pandas as pd
 from IPython.display import HTML, Markdown, display
 
 from mi_lib import scoreboard, tiers
 
 found = scoreboard.checks(tier)
 board = scoreboard.board(found, tier=tier)
-display(Markdown("## What the papers claim, and what we found\n\n" + scoreboard.status_sentence(board, tier=tier, found=found)))
+display(
+    Markdown(
+        "## What the papers claim, and what we found\n\n" + scoreboard.status_sentence(board, tier=tier, found=found)
+    )
+)
 display(HTML(scoreboard.to_html(board.drop(columns=["source", "paper"]))))
 
 # %% [markdown]

@@ -46,11 +46,21 @@ from mi_lib.experiments import run_grid
 pd.set_option("display.max_colwidth", None)
 config = tiers.preset(dataset, tier, method="pgd")
 text, changes = chapters.tier_setting(config, seeds={"natural": 1, "pgd": 1})
-display(Markdown(chapters.DATASET_NOTES[dataset] + "\n\n" + text + f" LiRA: {shadows} shadow models per method, "
-                 "each trained like the target (seed 0) on a random half of the target's members and non-members."))
+display(
+    Markdown(
+        chapters.DATASET_NOTES[dataset] + "\n\n" + text + f" LiRA: {shadows} shadow models per method, "
+        "each trained like the target (seed 0) on a random half of the target's members and non-members."
+    )
+)
 targets = {m: run_grid(dataset, tier, methods=(m,), seeds=(0,), progress=progress)[0] for m in ("natural", "pgd")}
-shadow_runs = {m: [r for k in range(1, shadows + 1) for r in run_grid(dataset, tier, methods=(m,), seeds=(0,), shadow=k, progress=progress)]
-               for m in targets}
+shadow_runs = {
+    m: [
+        r
+        for k in range(1, shadows + 1)
+        for r in run_grid(dataset, tier, methods=(m,), seeds=(0,), shadow=k, progress=progress)
+    ]
+    for m in targets
+}
 
 # %% [markdown]
 # ## AUC and TPR at low FPR
@@ -62,14 +72,21 @@ shadow_runs = {m: [r for k in range(1, shadows + 1) for r in run_grid(dataset, t
 
 # %%
 frame, curves = modern_evaluation.lira_frame(targets, shadow_runs, n_boot=n_boot)
-table = frame[["method", "LiRA", "input", "chosen", "AUC on shadows", "shadows", "scored members", "scored non-members"]].copy()
+table = frame[
+    ["method", "LiRA", "input", "chosen", "AUC on shadows", "shadows", "scored members", "scored non-members"]
+].copy()
 for name in ("auc", "tpr@0.01", "tpr@0.001"):
-    table[name] = [f"{100 * v:.2f} [{100 * lo:.2f}, {100 * hi:.2f}]" for v, lo, hi in zip(frame[name], frame[f"{name} low"], frame[f"{name} high"])]
+    table[name] = [
+        f"{100 * v:.2f} [{100 * lo:.2f}, {100 * hi:.2f}]"
+        for v, lo, hi in zip(frame[name], frame[f"{name} low"], frame[f"{name} high"])
+    ]
 table
 
 # %%
-fig = plotting.roc_loglog({f"{m}, {v}, {k}": curves[(m, v, k)] for m, v, k in curves if v == "online"},
-                          title=f"{chapters.DISPLAY_NAMES[dataset]}: online LiRA")
+fig = plotting.roc_loglog(
+    {f"{m}, {v}, {k}": curves[(m, v, k)] for m, v, k in curves if v == "online"},
+    title=f"{chapters.DISPLAY_NAMES[dataset]}: online LiRA",
+)
 
 # %% [markdown]
 # ## Does C1 survive LiRA? (P2)
@@ -93,18 +110,34 @@ report.verdict_frame([v for _, _, v in verdicts]).assign(scope=[s for _, s, _ in
 
 # %%
 rmia_frame, rmia_curves = modern_evaluation.rmia_frame(targets, shadow_runs, n_boot=n_boot)
-rmia_table = rmia_frame[["method", "RMIA", "references", "input", "chosen", "a", "AUC on references", "attack time (s)"]].copy()
+rmia_table = rmia_frame[
+    ["method", "RMIA", "references", "input", "chosen", "a", "AUC on references", "attack time (s)"]
+].copy()
 for name in ("auc", "tpr@0.01", "tpr@0.001"):
-    rmia_table[name] = [f"{100 * v:.2f} [{100 * lo:.2f}, {100 * hi:.2f}]" for v, lo, hi in
-                        zip(rmia_frame[name], rmia_frame[f"{name} low"], rmia_frame[f"{name} high"])]
+    rmia_table[name] = [
+        f"{100 * v:.2f} [{100 * lo:.2f}, {100 * hi:.2f}]"
+        for v, lo, hi in zip(rmia_frame[name], rmia_frame[f"{name} low"], rmia_frame[f"{name} high"])
+    ]
 rmia_table.round(4)
 
 # %%
-chosen_curves = {f"{m}, LiRA online, {k}": curves[(m, "online", k)] for m, v, k in curves if v == "online"
-                 and frame[(frame["method"] == m) & (frame["LiRA"] == "online") & (frame["input"] == k)]["chosen"].iloc[0]}
-chosen_curves |= {f"{m}, RMIA online, {k}": c for (m, v, n, k), c in rmia_curves.items() if v == "online"
-                  and rmia_frame[(rmia_frame["method"] == m) & (rmia_frame["RMIA"] == "online") & (rmia_frame["input"] == k)]["chosen"].iloc[0]}
-fig = plotting.roc_loglog(chosen_curves, title=f"{chapters.DISPLAY_NAMES[dataset]}: LiRA and RMIA (online, chosen input)")
+chosen_curves = {
+    f"{m}, LiRA online, {k}": curves[(m, "online", k)]
+    for m, v, k in curves
+    if v == "online"
+    and frame[(frame["method"] == m) & (frame["LiRA"] == "online") & (frame["input"] == k)]["chosen"].iloc[0]
+}
+chosen_curves |= {
+    f"{m}, RMIA online, {k}": c
+    for (m, v, n, k), c in rmia_curves.items()
+    if v == "online"
+    and rmia_frame[(rmia_frame["method"] == m) & (rmia_frame["RMIA"] == "online") & (rmia_frame["input"] == k)][
+        "chosen"
+    ].iloc[0]
+}
+fig = plotting.roc_loglog(
+    chosen_curves, title=f"{chapters.DISPLAY_NAMES[dataset]}: LiRA and RMIA (online, chosen input)"
+)
 
 # %% [markdown]
 # ## Do PGD models still leak more under LiRA and RMIA? (P4)

@@ -48,6 +48,7 @@ changes
 # %% [markdown]
 # ## Train and attack at every fraction
 
+
 # %%
 def runs_at(r):
     if r == 0:  # no adversarial point: the natural model
@@ -63,7 +64,9 @@ regime = report.regime_table(frame.assign(method=["natural" if r == 0 else "pgd"
 regime.assign(r=frame["r"].map(why_leak.mixed_label)).round(4)
 
 # %%
-fig = plotting.factor_plot(frame, factor="r", label=why_leak.mixed_label, title="leakage vs the adversarially trained fraction r")
+fig = plotting.factor_plot(
+    frame, factor="r", label=why_leak.mixed_label, title="leakage vs the adversarially trained fraction r"
+)
 
 # %% [markdown]
 # ## The paper's Table 5 (CIFAR-10)
@@ -80,7 +83,17 @@ paper.table("ccs_table5")
 # trend that uses a model outside the papers' regime (the table above) is not testable.
 
 # %%
-verdicts = why_leak.trend_claims(frame, factor="r", method="mixed PGD", label=why_leak.mixed_label, regime=regime,
-                                 claim=f"Leakage grows with the adversarially trained fraction r (C4, {chapters.DISPLAY_NAMES[dataset]})")
-scoreboard.record([("C4", f"{chapters.DISPLAY_NAMES[dataset]}, PGD ({attack})", v) for attack, v in verdicts], chapter=chapter, tier=tier)
+verdicts = why_leak.trend_claims(
+    frame,
+    factor="r",
+    method="mixed PGD",
+    label=why_leak.mixed_label,
+    regime=regime,
+    claim=f"Leakage grows with the adversarially trained fraction r (C4, {chapters.DISPLAY_NAMES[dataset]})",
+)
+scoreboard.record(
+    [("C4", f"{chapters.DISPLAY_NAMES[dataset]}, PGD ({attack})", v) for attack, v in verdicts],
+    chapter=chapter,
+    tier=tier,
+)
 report.verdict_frame(v for _, v in verdicts)

@@ -38,12 +38,23 @@ from mi_lib.experiments import run_grid
 pd.set_option("display.max_colwidth", None)
 config = tiers.preset(dataset, tier, method="pgd")
 text, changes = chapters.tier_setting(config, seeds={"natural": seeds, "pgd": seeds})
-display(Markdown(chapters.DATASET_NOTES[dataset] + "\n\n" + text + f" Widths: {', '.join(map(str, widths))} × the tier's network."))
+display(
+    Markdown(
+        chapters.DATASET_NOTES[dataset]
+        + "\n\n"
+        + text
+        + f" Widths: {', '.join(map(str, widths))} × the tier's network."
+    )
+)
 changes
 
 # %%
-runs = {float(w): run_grid(dataset, tier, methods=("natural", "pgd"), seeds=range(seeds), width=float(w) * config.width, progress=progress)
-        for w in widths}
+runs = {
+    float(w): run_grid(
+        dataset, tier, methods=("natural", "pgd"), seeds=range(seeds), width=float(w) * config.width, progress=progress
+    )
+    for w in widths
+}
 frame = why_leak.factor_frame(runs, factor="width ×")
 why_leak.factor_table(frame, factor="width ×")
 
@@ -63,7 +74,16 @@ fig = plotting.factor_plot(frame, factor="width ×", title="leakage vs model cap
 # like. A trend that uses a model outside the papers' regime (the table above) is not testable.
 
 # %%
-verdicts = why_leak.trend_claims(frame, factor="width ×", method="pgd", regime=regime,
-                                 claim=f"Leakage of the PGD model grows with its capacity (C6, {chapters.DISPLAY_NAMES[dataset]})")
-scoreboard.record([("C6", f"{chapters.DISPLAY_NAMES[dataset]}, PGD ({attack})", v) for attack, v in verdicts], chapter=chapter, tier=tier)
+verdicts = why_leak.trend_claims(
+    frame,
+    factor="width ×",
+    method="pgd",
+    regime=regime,
+    claim=f"Leakage of the PGD model grows with its capacity (C6, {chapters.DISPLAY_NAMES[dataset]})",
+)
+scoreboard.record(
+    [("C6", f"{chapters.DISPLAY_NAMES[dataset]}, PGD ({attack})", v) for attack, v in verdicts],
+    chapter=chapter,
+    tier=tier,
+)
 report.verdict_frame(v for _, v in verdicts)

@@ -41,7 +41,9 @@ dataset = "fmnist"  # yale | fmnist | cifar10 | cifar10-jpeg
 tier = "cpu"  # smoke | cpu | paper
 seeds = 3  # seeds (0, 1, ...) of the natural and PGD models
 n_boot = 500  # bootstrap resamples for the intervals
-early_stopping = False  # the early-stopping section, from the PGD model's weight snapshots (the training-dynamics chapter's)
+early_stopping = (
+    False  # the early-stopping section, from the PGD model's weight snapshots (the training-dynamics chapter's)
+)
 weight_decays = []  # the L2 section: natural and PGD models (seed 0) retrained with these weight decays ([] for none)
 progress = False
 chapter = None  # the book's name for this page, set by mi_lib.book (its verdicts go to the scoreboard); None by hand
@@ -58,10 +60,18 @@ config = tiers.preset(dataset, tier, method="pgd")
 text, changes = chapters.tier_setting(config, seeds={"natural": seeds, "pgd": seeds})
 display(Markdown(chapters.DATASET_NOTES[dataset] + "\n\n" + text))
 runs = run_grid(dataset, tier, methods=("natural", "pgd"), seeds=range(seeds), progress=progress)
-display(Markdown("Shadow models: " + ("another seed's model of the same method (members drawn from a larger pool, so the "
-                                      "seeds' member sets barely overlap)." if modern_evaluation.shadows_available(runs) else
-                                      "none — every seed trains on the same members here, so another seed's model would "
-                                      "already know the target's members.")))
+display(
+    Markdown(
+        "Shadow models: "
+        + (
+            "another seed's model of the same method (members drawn from a larger pool, so the "
+            "seeds' member sets barely overlap)."
+            if modern_evaluation.shadows_available(runs)
+            else "none — every seed trains on the same members here, so another seed's model would "
+            "already know the target's members."
+        )
+    )
+)
 
 # %% [markdown]
 # ## The oracle's advantage beside the non-oracle attacks
@@ -89,8 +99,11 @@ low, scores = modern_evaluation.low_fpr_frame(runs, n_boot=n_boot)
 modern_evaluation.low_fpr_table(low)
 
 # %%
-curves = {f"{method} ({candidate[0]}, {candidate[1]})": (members, nonmembers)
-          for (method, seed), (candidate, members, nonmembers) in scores.items() if seed == 0}
+curves = {
+    f"{method} ({candidate[0]}, {candidate[1]})": (members, nonmembers)
+    for (method, seed), (candidate, members, nonmembers) in scores.items()
+    if seed == 0
+}
 fig = plotting.roc_loglog(curves, title=f"{chapters.DISPLAY_NAMES[dataset]}, seed 0")
 
 # %% [markdown]
@@ -104,7 +117,9 @@ fig = plotting.roc_loglog(curves, title=f"{chapters.DISPLAY_NAMES[dataset]}, see
 # %%
 outside = report.out_of_regime(report.runs_frame(runs), ["natural", "pgd"], n_classes=chapters.N_CLASSES[dataset])
 verdicts = modern_evaluation.claims(attacks, low, dataset=chapters.DISPLAY_NAMES[dataset], out_of_regime=outside)
-report.verdict_frame([v for _, _, v in verdicts]).assign(claim_id=[c for c, _, _ in verdicts], scope=[s for _, s, _ in verdicts])
+report.verdict_frame([v for _, _, v in verdicts]).assign(
+    claim_id=[c for c, _, _ in verdicts], scope=[s for _, s, _ in verdicts]
+)
 
 # %% [markdown]
 # ## Countermeasure: temperature scaling (CCS §7)
@@ -130,13 +145,21 @@ temperatures.groupby(["method", "T"], sort=False).mean(numeric_only=True).drop(c
 if weight_decays:
     regularised = [r for r in runs if r.config.seed == 0]
     for wd in weight_decays:
-        regularised += run_grid(dataset, tier, methods=("natural", "pgd"), seeds=(0,), progress=progress, weight_decay=wd)
+        regularised += run_grid(
+            dataset, tier, methods=("natural", "pgd"), seeds=(0,), progress=progress, weight_decay=wd
+        )
     regularisation = modern_evaluation.regularisation_frame(regularised)
     fig = plotting.regularisation_plot(regularisation, title=f"{chapters.DISPLAY_NAMES[dataset]}: L2 weight decay")
     display(regularisation.drop(columns="seed").round(4))
-    regularisation_verdicts = modern_evaluation.regularisation_claims(regularisation, dataset=chapters.DISPLAY_NAMES[dataset])
+    regularisation_verdicts = modern_evaluation.regularisation_claims(
+        regularisation, dataset=chapters.DISPLAY_NAMES[dataset]
+    )
     verdicts += regularisation_verdicts
-    display(report.verdict_frame([v for _, _, v in regularisation_verdicts]).assign(scope=[s for _, s, _ in regularisation_verdicts]))
+    display(
+        report.verdict_frame([v for _, _, v in regularisation_verdicts]).assign(
+            scope=[s for _, s, _ in regularisation_verdicts]
+        )
+    )
 else:
     display(Markdown("Not computed for this dataset (set `weight_decays` to train the regularised models)."))
 
@@ -156,8 +179,12 @@ if early_stopping:
     dynamics = why_leak.dynamics_frame(analyses.training_dynamics(config, every=5, progress=progress))
     display(modern_evaluation.early_stopping(dynamics).astype(float).round(4))
 else:
-    display(Markdown("Not computed for this dataset: it needs the PGD model's weight snapshots (run the training-dynamics "
-                     "chapter for it, then set `early_stopping = True`)."))
+    display(
+        Markdown(
+            "Not computed for this dataset: it needs the PGD model's weight snapshots (run the training-dynamics "
+            "chapter for it, then set `early_stopping = True`)."
+        )
+    )
 
 # %%
 scoreboard.record(verdicts, chapter=chapter, tier=tier)

@@ -28,7 +28,9 @@
 # %% tags=["parameters"]
 dataset = "yale"  # yale | fmnist | cifar10 | cifar10-jpeg
 tier = "cpu"  # smoke | cpu | paper
-eps_values = None  # training ε to run (numbers or "k/255"); None: the dataset's default ladder. Cached ε are always shown.
+eps_values = (
+    None  # training ε to run (numbers or "k/255"); None: the dataset's default ladder. Cached ε are always shown.
+)
 seeds = 1  # seeds (0, 1, ...) per ε
 progress = False
 chapter = None  # the book's name for this page, set by mi_lib.book (its verdicts go to the scoreboard); None by hand
@@ -46,14 +48,24 @@ requested = [parse_eps(e) for e in (eps_values if eps_values is not None else wh
 every_eps = sorted(set(requested) | set(cached_values(dataset, tier, method="pgd", field="eps")))
 config = tiers.preset(dataset, tier, method="pgd")
 text, changes = chapters.tier_setting(config, seeds={"natural": seeds, "pgd": seeds})
-display(Markdown(chapters.DATASET_NOTES[dataset] + "\n\n" + text + f" Training ε shown: {', '.join(map(why_leak.eps_label, every_eps))}."))
+display(
+    Markdown(
+        chapters.DATASET_NOTES[dataset]
+        + "\n\n"
+        + text
+        + f" Training ε shown: {', '.join(map(why_leak.eps_label, every_eps))}."
+    )
+)
 changes
 
 # %% [markdown]
 # ## Train and attack at every ε
 
 # %%
-runs = {eps: run_grid(dataset, tier, methods=("natural", "pgd"), seeds=range(seeds), eps=eps, progress=progress) for eps in every_eps}
+runs = {
+    eps: run_grid(dataset, tier, methods=("natural", "pgd"), seeds=range(seeds), eps=eps, progress=progress)
+    for eps in every_eps
+}
 frame = why_leak.factor_frame(runs, factor="eps")
 why_leak.factor_table(frame, factor="eps", label=why_leak.eps_label)
 
@@ -88,7 +100,17 @@ paper.table("dls_table2")
 # is not testable.
 
 # %%
-verdicts = why_leak.trend_claims(frame, factor="eps", method="pgd", label=why_leak.eps_label, regime=regime,
-                                 claim=f"Leakage of the PGD model grows with the training ε (C5, {chapters.DISPLAY_NAMES[dataset]})")
-scoreboard.record([("C5", f"{chapters.DISPLAY_NAMES[dataset]}, PGD ({attack})", v) for attack, v in verdicts], chapter=chapter, tier=tier)
+verdicts = why_leak.trend_claims(
+    frame,
+    factor="eps",
+    method="pgd",
+    label=why_leak.eps_label,
+    regime=regime,
+    claim=f"Leakage of the PGD model grows with the training ε (C5, {chapters.DISPLAY_NAMES[dataset]})",
+)
+scoreboard.record(
+    [("C5", f"{chapters.DISPLAY_NAMES[dataset]}, PGD ({attack})", v) for attack, v in verdicts],
+    chapter=chapter,
+    tier=tier,
+)
 report.verdict_frame(v for _, v in verdicts)

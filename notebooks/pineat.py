@@ -42,7 +42,9 @@ strategies = ["original", "pineat", "advnat", "advran"]  # the Table 1 methods o
 variants = ["2/1", "1/2", "1/3"]  # PINEAT-n/m variants on the first base, besides 1/1 ([] for none)
 trace_figure = True  # PINEAT Fig. 1 from the PINEAT-1/1 run on the first base
 seeds = 1  # seeds (0, 1, ...) per method
-pineat_seeds = 1  # seeds of Original and PINEAT-1/1 on the first base (the pair C12–C14 compare), when more than `seeds`
+pineat_seeds = (
+    1  # seeds of Original and PINEAT-1/1 on the first base (the pair C12–C14 compare), when more than `seeds`
+)
 progress = False
 chapter = None  # the book's name for this page, set by mi_lib.book (its verdicts go to the scoreboard); None by hand
 
@@ -55,12 +57,15 @@ from mi_lib.experiments import run_grid
 
 pd.set_option("display.max_colwidth", None)
 config = tiers.preset(dataset, tier, method=bases[0])
-text, changes = chapters.tier_setting(config, seeds={m: max(seeds, pineat_seeds) if m == bases[0] else seeds for m in ["natural", *bases]})
+text, changes = chapters.tier_setting(
+    config, seeds={m: max(seeds, pineat_seeds) if m == bases[0] else seeds for m in ["natural", *bases]}
+)
 display(Markdown(chapters.DATASET_NOTES[dataset] + "\n\n" + text))
 changes
 
 # %% [markdown]
 # ## Train and attack every method
+
 
 # %%
 def runs(method, n_seeds=seeds, **changes):
@@ -136,8 +141,12 @@ if variants:
     display(study)
     display(report.verdict_frame([v for _, _, v in variant_verdicts]).assign(scope=[s for _, s, _ in variant_verdicts]))
 else:
-    display(Markdown("This page runs no variant: the n/m variants are on the Fashion-MNIST PGD-based page "
-                     "([PINEAT on Fashion-MNIST](fmnist_pineat.html))."))
+    display(
+        Markdown(
+            "This page runs no variant: the n/m variants are on the Fashion-MNIST PGD-based page "
+            "([PINEAT on Fashion-MNIST](fmnist_pineat.html))."
+        )
+    )
 
 # %% [markdown]
 # ## Fig. 1: where the adversarial examples of a training point lie
@@ -153,17 +162,27 @@ else:
 
 # %%
 if trace_figure:
-    [traced] = [r for r in found if r.config.method == bases[0] and pineat_results.method_label(r.config) == "PINEAT-1/1" and r.config.seed == 0]
+    [traced] = [
+        r
+        for r in found
+        if r.config.method == bases[0] and pineat_results.method_label(r.config) == "PINEAT-1/1" and r.config.seed == 0
+    ]
     trace = traced.trace
-    fig = plotting.trace_pca_plot(pineat_results.trace_projection(trace),
-                                  title=f"{chapters.DISPLAY_NAMES[dataset]}, {bases[0].upper()}-based PINEAT-1/1")
+    fig = plotting.trace_pca_plot(
+        pineat_results.trace_projection(trace),
+        title=f"{chapters.DISPLAY_NAMES[dataset]}, {bases[0].upper()}-based PINEAT-1/1",
+    )
     cluster_table, cluster_verdict = pineat_results.clustering(trace, eps=traced.config.eps)
     verdicts.append(("F1", f"{chapters.DISPLAY_NAMES[dataset]}, {bases[0].upper()}-based PINEAT-1/1", cluster_verdict))
     display(cluster_table)
     display(report.verdict_frame([cluster_verdict]))
 else:
-    display(Markdown("This page draws no Fig. 1: the traced examples are shown on the Fashion-MNIST PGD-based page "
-                     "([PINEAT on Fashion-MNIST](fmnist_pineat.html))."))
+    display(
+        Markdown(
+            "This page draws no Fig. 1: the traced examples are shown on the Fashion-MNIST PGD-based page "
+            "([PINEAT on Fashion-MNIST](fmnist_pineat.html))."
+        )
+    )
 
 # %% [markdown]
 # ## Every verdict of this page
@@ -172,4 +191,6 @@ else:
 
 # %%
 scoreboard.record(verdicts, chapter=chapter, tier=tier)
-report.verdict_frame([v for _, _, v in verdicts]).assign(claim_id=[c for c, _, _ in verdicts], scope=[s for _, s, _ in verdicts])
+report.verdict_frame([v for _, _, v in verdicts]).assign(
+    claim_id=[c for c, _, _ in verdicts], scope=[s for _, s, _ in verdicts]
+)

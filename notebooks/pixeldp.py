@@ -49,9 +49,15 @@ display(Markdown(chapters.DATASET_NOTES[dataset] + "\n\n" + text))
 changes
 
 # %%
-runs = [r for m in ("natural", "pixeldp") for r in run_grid(dataset, tier, methods=(m,), seeds=range(seeds), progress=progress)]
+runs = [
+    r
+    for m in ("natural", "pixeldp")
+    for r in run_grid(dataset, tier, methods=(m,), seeds=range(seeds), progress=progress)
+]
 frame = report.runs_frame(runs)
-report.regime_table(frame, n_classes=runs[0].signals["output_train_benign"].shape[1]).drop(columns=["width", "epochs", "n_members"]).round(4)
+report.regime_table(frame, n_classes=runs[0].signals["output_train_benign"].shape[1]).drop(
+    columns=["width", "epochs", "n_members"]
+).round(4)
 
 # %% [markdown]
 # ## Natural vs PixelDP, beside the paper
@@ -71,4 +77,6 @@ chapters.pixeldp_table(frame)
 # %%
 verdicts = chapters.pixeldp_claims(frame, dataset=dataset)
 scoreboard.record(verdicts, chapter=chapter, tier=tier)
-report.verdict_frame([v for _, _, v in verdicts]).assign(claim_id=[c for c, _, _ in verdicts], scope=[s for _, s, _ in verdicts])
+report.verdict_frame([v for _, _, v in verdicts]).assign(
+    claim_id=[c for c, _, _ in verdicts], scope=[s for _, s, _ in verdicts]
+)

@@ -42,20 +42,34 @@ from mi_lib.experiments import run_grid
 pd.set_option("display.max_colwidth", None)
 config = tiers.preset(dataset, tier, method="pgd")
 text, changes = chapters.tier_setting(config, seeds={"natural": 1, "pgd": 1})
-display(Markdown(chapters.DATASET_NOTES[dataset] + "\n\n" + text + f" Removal rounds: {rounds}, one member per class each."))
+display(
+    Markdown(chapters.DATASET_NOTES[dataset] + "\n\n" + text + f" Removal rounds: {rounds}, one member per class each.")
+)
 changes
 
 # %%
 curves = {}
 for method in ("natural", "pgd"):
     (base,) = run_grid(dataset, tier, methods=(method,), progress=progress)
-    retrained = [run_grid(dataset, tier, methods=(method,), removal_round=r, progress=progress)[0].signals for r in range(1, rounds + 1)]
+    retrained = [
+        run_grid(dataset, tier, methods=(method,), removal_round=r, progress=progress)[0].signals
+        for r in range(1, rounds + 1)
+    ]
     curves[report.METHOD_LABELS[method]] = analyses.sensitivity(base.signals, retrained)
 fig = plotting.sensitivity_plot(curves, title=f"sensitivity to removal, {chapters.DISPLAY_NAMES[dataset]}")
 
 # %%
-pd.DataFrame({name: {"removed: mean": c["removed"].mean(), "removed: median": pd.Series(c["removed"]).median(),
-                     "noise floor: mean": c["noise"].mean(), "points": c["removed"].size} for name, c in curves.items()}).T.round(4)
+pd.DataFrame(
+    {
+        name: {
+            "removed: mean": c["removed"].mean(),
+            "removed: median": pd.Series(c["removed"]).median(),
+            "noise floor: mean": c["noise"].mean(),
+            "points": c["removed"].size,
+        }
+        for name, c in curves.items()
+    }
+).T.round(4)
 
 # %% [markdown]
 # ## The claim (C3)

@@ -37,7 +37,14 @@ from mi_lib.experiments import run_grid
 pd.set_option("display.max_colwidth", None)
 config = tiers.preset(dataset, tier, method="pgd")
 text, changes = chapters.tier_setting(config, seeds={m: 1 for m in methods})
-display(Markdown(chapters.DATASET_NOTES[dataset] + "\n\n" + text + " Targeted attack: the evaluation PGD toward each wrong label."))
+display(
+    Markdown(
+        chapters.DATASET_NOTES[dataset]
+        + "\n\n"
+        + text
+        + " Targeted attack: the evaluation PGD toward each wrong label."
+    )
+)
 changes
 
 # %%
@@ -56,6 +63,9 @@ pd.concat(frames).round(4)
 
 # %%
 # C7 is a claim about robust models; the natural model's row is context, not a scope of the claim.
-scoreboard.record([("C7", f"{chapters.DISPLAY_NAMES[dataset]}, {m}", v) for m, v in zip(methods, verdicts) if m != "natural"],
-                  chapter=chapter, tier=tier)
+scoreboard.record(
+    [("C7", f"{chapters.DISPLAY_NAMES[dataset]}, {m}", v) for m, v in zip(methods, verdicts) if m != "natural"],
+    chapter=chapter,
+    tier=tier,
+)
 report.verdict_frame(verdicts)

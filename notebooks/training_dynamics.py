@@ -37,7 +37,9 @@ from mi_lib import analyses, chapters, plotting, report, scoreboard, tiers, why_
 pd.set_option("display.max_colwidth", None)
 config = tiers.preset(dataset, tier, method=method)
 text, changes = chapters.tier_setting(config, seeds={method: 1})
-display(Markdown(chapters.DATASET_NOTES[dataset] + "\n\n" + text + f" Snapshots every {every} epochs of {config.epochs}."))
+display(
+    Markdown(chapters.DATASET_NOTES[dataset] + "\n\n" + text + f" Snapshots every {every} epochs of {config.epochs}.")
+)
 changes
 
 # %%
@@ -56,5 +58,7 @@ fig = plotting.dynamics_plot(frame, title=f"{report.METHOD_LABELS[method]}, {cha
 
 # %%
 verdicts = [why_leak.dynamics_claim(frame)]
-scoreboard.record([("C10", f"{chapters.DISPLAY_NAMES[dataset]}, {method}", v) for v in verdicts], chapter=chapter, tier=tier)
+scoreboard.record(
+    [("C10", f"{chapters.DISPLAY_NAMES[dataset]}, {method}", v) for v in verdicts], chapter=chapter, tier=tier
+)
 report.verdict_frame(verdicts)

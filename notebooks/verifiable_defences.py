@@ -57,9 +57,13 @@ display(Markdown(notes.get(dataset, chapters.DATASET_NOTES[dataset]) + "\n\n" + 
 changes
 
 # %%
-runs = [r for m in methods for r in run_grid(dataset, tier, methods=(m,), seeds=range(seeds), progress=progress, eps=eps)]
+runs = [
+    r for m in methods for r in run_grid(dataset, tier, methods=(m,), seeds=range(seeds), progress=progress, eps=eps)
+]
 frame = report.runs_frame(runs)
-report.regime_table(frame, n_classes=runs[0].signals["output_train_benign"].shape[1]).drop(columns=["width", "epochs", "n_members"]).round(4)
+report.regime_table(frame, n_classes=runs[0].signals["output_train_benign"].shape[1]).drop(
+    columns=["width", "epochs", "n_members"]
+).round(4)
 
 # %% [markdown]
 # ## Tables 8–9 layout
@@ -91,7 +95,9 @@ chapters.verifiable_table(frame, dataset=dataset)
 
 # %%
 if "duality" in methods:
-    attack_metrics = report.attack_metrics_frame((r.config.method, r.config.seed, r.signals) for r in runs if r.config.method in ("natural", "duality"))
+    attack_metrics = report.attack_metrics_frame(
+        (r.config.method, r.config.seed, r.signals) for r in runs if r.config.method in ("natural", "duality")
+    )
     display(chapters.dls_comparison(frame, attack_metrics, dataset=dataset, table="dls_table3"))
 else:
     display(Markdown("No duality-based model on this page."))
@@ -102,4 +108,6 @@ verdicts = chapters.verifiable_claims(frame, dataset=dataset)
 scoreboard.record(verdicts, chapter=chapter, tier=tier)
 if not verdicts:
     display(Markdown("No claim is judged on this page's models (C8 is judged on Yale, C9 on a duality model)."))
-report.verdict_frame([v for _, _, v in verdicts]).assign(claim_id=[c for c, _, _ in verdicts], scope=[s for _, s, _ in verdicts])
+report.verdict_frame([v for _, _, v in verdicts]).assign(
+    claim_id=[c for c, _, _ in verdicts], scope=[s for _, s, _ in verdicts]
+)

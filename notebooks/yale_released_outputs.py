@@ -74,12 +74,14 @@ natural_best = report.paired(frame, "natural", best)
 verdicts = [v for _, _, v in chapters.released_checks(frame)]
 ratio = (best / natural_best[0]).set_axis(frame["method"])
 paper_ratio = paper.row("ccs_advantage_ratios", dataset="yale")
-display(Markdown(
-    f"Best robust / natural advantage ratio, empirical defences: **{ratio[['pgd', 'dist', 'diff']].max():.2f}×** "
-    f"(paper: {paper_ratio['ratio']}×); verifiable defences: **{ratio[['duality', 'diffai', 'ibp']].max():.2f}×** with IB/IA "
-    f"(the abstract's {paper.row('ccs_advantage_ratios', dataset='yale_verifiable')['ratio']}× for verifiable defences needs "
-    "strategy IV, the verified worst-case confidence, which the released outputs do not contain)."
-))
+display(
+    Markdown(
+        f"Best robust / natural advantage ratio, empirical defences: **{ratio[['pgd', 'dist', 'diff']].max():.2f}×** "
+        f"(paper: {paper_ratio['ratio']}×); verifiable defences: **{ratio[['duality', 'diffai', 'ibp']].max():.2f}×** with IB/IA "
+        f"(the abstract's {paper.row('ccs_advantage_ratios', dataset='yale_verifiable')['ratio']}× for verifiable defences needs "
+        "strategy IV, the verified worst-case confidence, which the released outputs do not contain)."
+    )
+)
 report.verdict_frame(verdicts)
 
 # %% [markdown]
@@ -88,10 +90,14 @@ report.verdict_frame(verdicts)
 # Members vs non-members for the natural and the PGD-trained model, on clean and on PGD inputs.
 
 # %%
-fig = plotting.loss_histograms({"Natural": signals["natural"], "PGD-Based Adv-Train": signals["pgd"]}, kind="benign", title_suffix=" (benign)")
+fig = plotting.loss_histograms(
+    {"Natural": signals["natural"], "PGD-Based Adv-Train": signals["pgd"]}, kind="benign", title_suffix=" (benign)"
+)
 
 # %%
-fig = plotting.loss_histograms({"Natural": signals["natural"], "PGD-Based Adv-Train": signals["pgd"]}, kind="adversarial", title_suffix=" (PGD)")
+fig = plotting.loss_histograms(
+    {"Natural": signals["natural"], "PGD-Based Adv-Train": signals["pgd"]}, kind="adversarial", title_suffix=" (PGD)"
+)
 
 # %% [markdown]
 # ## Beyond the paper's metric

@@ -1,5 +1,6 @@
 """The course assignments: built from their sources, the checkers pass on the solutions and fail on the untouched
 student notebooks, the student versions hold no solution, and the solution notebooks run end to end."""
+
 import nbformat
 import pytest
 
@@ -24,7 +25,7 @@ def test_checker_passes_the_solution_and_fails_the_student_notebook(built, name)
 
 
 def test_student_versions_hold_no_solution(built):
-    for name, (student, solution) in built.items():
+    for student, solution in built.values():
         text = "\n".join(c.source for c in nbformat.read(student, as_version=4).cells)
         assert "SOLUTION" not in text and "raise NotImplementedError()" in text and "*Your answer here.*" in text
         solved = "\n".join(c.source for c in nbformat.read(solution, as_version=4).cells)
@@ -47,5 +48,10 @@ def test_markers_become_stubs():
 def test_solution_notebooks_run_end_to_end(built, name, tmp_path):
     import papermill
 
-    papermill.execute_notebook(str(built[name][1]), str(tmp_path / "out.ipynb"), cwd=str(assignments.REPO_ROOT), progress_bar=False,
-                               kernel_name="python3")
+    papermill.execute_notebook(
+        str(built[name][1]),
+        str(tmp_path / "out.ipynb"),
+        cwd=str(assignments.REPO_ROOT),
+        progress_bar=False,
+        kernel_name="python3",
+    )

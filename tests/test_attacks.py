@@ -1,8 +1,7 @@
+import pytest
 import torch
 from torch import nn
 from torch.nn import functional as F
-
-import pytest
 
 from mi_lib import attacks
 from mi_lib.attacks import pgd_linf
@@ -28,7 +27,16 @@ def test_eps_zero_gives_the_clean_input_and_clean_accuracy():
 def test_stays_inside_the_ball_and_the_image_range():
     model, (x, y) = small_model(), batch()
     for random_start in (False, True):
-        x_adv = pgd_linf(model, x, y, eps=0.1, step_size=0.05, steps=7, random_start=random_start, generator=torch.Generator().manual_seed(0))
+        x_adv = pgd_linf(
+            model,
+            x,
+            y,
+            eps=0.1,
+            step_size=0.05,
+            steps=7,
+            random_start=random_start,
+            generator=torch.Generator().manual_seed(0),
+        )
         assert (x_adv - x).abs().max() <= 0.1 + 1e-6
         assert x_adv.min() >= 0 and x_adv.max() <= 1
 
@@ -51,7 +59,9 @@ def test_restores_training_mode_and_leaves_no_parameter_gradients():
 
 def test_random_start_is_seeded():
     model, (x, y) = small_model(), batch()
-    run = lambda: pgd_linf(model, x, y, eps=0.1, step_size=0.02, steps=2, random_start=True, generator=torch.Generator().manual_seed(5))  # noqa: E731
+    run = lambda: pgd_linf(
+        model, x, y, eps=0.1, step_size=0.02, steps=2, random_start=True, generator=torch.Generator().manual_seed(5)
+    )  # noqa: E731
     assert torch.equal(run(), run())
 
 
@@ -69,7 +79,7 @@ def test_wrm_adversary_raises_the_loss_stays_in_range_and_restores_mode():
 def test_kl_pgd_stays_in_the_ball_and_moves_the_output():
     from mi_lib.attacks import pgd_kl
 
-    model, (x, y) = small_model(), batch()
+    model, (x, _) = small_model(), batch()
     x_adv = pgd_kl(model, x, eps=0.1, step_size=0.03, steps=5, generator=torch.Generator().manual_seed(0))
     assert (x_adv - x).abs().max() <= 0.1 + 1e-6 and x_adv.min() >= 0 and x_adv.max() <= 1
     with torch.no_grad():
@@ -92,7 +102,9 @@ def test_targeted_pgd_moves_toward_the_target_and_stays_in_the_ball():
 
 def test_targeted_confidences_columns_follow_the_wrong_labels():
     model, (x, y) = small_model(), batch()
-    conf = attacks.targeted_confidences(model, x[:6], y[:6], eps=0.1, step_size=0.02, steps=3, n_classes=5, batch_size=4)
+    conf = attacks.targeted_confidences(
+        model, x[:6], y[:6], eps=0.1, step_size=0.02, steps=3, n_classes=5, batch_size=4
+    )
     assert conf.shape == (6, 4)
     for i in range(6):
         for t in range(5):

@@ -1,4 +1,5 @@
 """The benchmark scripts run (tiny settings; their numbers are not checked: speed lives in benchmarks, not tests)."""
+
 import subprocess
 import sys
 
@@ -20,12 +21,23 @@ def test_gpu_check_measures_a_training_step_on_the_cpu():
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="the refusal is for machines without CUDA")
 def test_gpu_check_without_cuda_is_one_line():
-    result = subprocess.run([sys.executable, "benchmarks/gpu_check.py"], cwd=book.REPO_ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "benchmarks/gpu_check.py"], cwd=book.REPO_ROOT, capture_output=True, text=True
+    )
     assert result.returncode == 2 and result.stderr.strip().startswith("error: --device cuda: no CUDA device here")
 
 
 def test_bench_runs_one_preset_briefly():
-    result = subprocess.run([sys.executable, "benchmarks/throughput.py", "--models", "fmnist", "--seconds", "0", "--precisions", "fp32"],
-                            cwd=book.REPO_ROOT, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "benchmarks/throughput.py", "--models", "fmnist", "--seconds", "0", "--precisions", "fp32"],
+        cwd=book.REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
-    assert "PGD-10 training   mi_lib fp32" in result.stdout and "attack" in result.stdout and "PGD-20 evaluation" in result.stdout
+    assert (
+        "PGD-10 training   mi_lib fp32" in result.stdout
+        and "attack" in result.stdout
+        and "PGD-20 evaluation" in result.stdout
+    )

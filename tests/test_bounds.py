@@ -1,4 +1,5 @@
 """The certified bounds hold on real perturbations: PGD examples and random points of the ball stay inside them."""
+
 import pytest
 import torch
 from torch import nn
@@ -60,7 +61,11 @@ def test_verified_accuracy_is_below_pgd_accuracy_below_clean_accuracy():
     eps = 0.02
     with torch.no_grad():
         clean = (model(x).argmax(1) == y).float().mean()
-    robust = (model(pgd_linf(model, x, y, eps=eps, step_size=eps / 4, steps=20, random_start=False)).argmax(1) == y).float().mean()
+    robust = (
+        (model(pgd_linf(model, x, y, eps=eps, step_size=eps / 4, steps=20, random_start=False)).argmax(1) == y)
+        .float()
+        .mean()
+    )
     certified = bounds.verified(bounds.margin_lower_bounds(model, x, y, eps=eps), y).float().mean()
     assert certified <= robust <= clean
 
@@ -130,7 +135,9 @@ def test_box_weight_ramp_scales_the_box_term_with_the_radius():
     ramped = config.replace(box_weight_ramp=True)
     g = torch.Generator().manual_seed(0)
     full = diffai_loss(model, x, y, eps=0.1, config=config, generator=g)
-    assert float(diffai_loss(model, x, y, eps=0.1, config=ramped, generator=g)) == pytest.approx(float(full))  # at ε the same loss
+    assert float(diffai_loss(model, x, y, eps=0.1, config=ramped, generator=g)) == pytest.approx(
+        float(full)
+    )  # at ε the same loss
     expected = bounds.box_loss(model, x, y, eps=0.02, weight=0.2 * 0.02 / 0.1)
     assert float(diffai_loss(model, x, y, eps=0.02, config=ramped, generator=g)) == pytest.approx(float(expected))
     assert ramped.train_id() != config.train_id()

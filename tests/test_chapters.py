@@ -9,10 +9,34 @@ def frame(natural_test, natural_ib, pgd_adv_train, pgd_adv_test, pgd_ia, seeds=3
     rows = []
     for seed in range(seeds):
         wiggle = 0.001 * seed
-        rows.append({"method": "natural", "seed": seed, "train_acc": 1.0, "test_acc": natural_test, "adv_train_acc": 0.0,
-                     "adv_test_acc": 0.0, "ib": natural_ib + wiggle, "ia": 0.5, "ib_advantage": 2 * (natural_ib + wiggle - 0.5), "ia_advantage": 0.0})
-        rows.append({"method": "pgd", "seed": seed, "train_acc": 0.99, "test_acc": 0.9, "adv_train_acc": pgd_adv_train,
-                     "adv_test_acc": pgd_adv_test, "ib": 0.55, "ia": pgd_ia + wiggle, "ib_advantage": 0.1, "ia_advantage": 2 * (pgd_ia + wiggle - 0.5)})
+        rows.append(
+            {
+                "method": "natural",
+                "seed": seed,
+                "train_acc": 1.0,
+                "test_acc": natural_test,
+                "adv_train_acc": 0.0,
+                "adv_test_acc": 0.0,
+                "ib": natural_ib + wiggle,
+                "ia": 0.5,
+                "ib_advantage": 2 * (natural_ib + wiggle - 0.5),
+                "ia_advantage": 0.0,
+            }
+        )
+        rows.append(
+            {
+                "method": "pgd",
+                "seed": seed,
+                "train_acc": 0.99,
+                "test_acc": 0.9,
+                "adv_train_acc": pgd_adv_train,
+                "adv_test_acc": pgd_adv_test,
+                "ib": 0.55,
+                "ia": pgd_ia + wiggle,
+                "ib_advantage": 0.1,
+                "ia_advantage": 2 * (pgd_ia + wiggle - 0.5),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -23,7 +47,9 @@ def test_regime_comparison_names_the_reason_for_a_low_ratio():
     assert "natural model over-fits" in chapters.regime_comparison(frame(0.83, 0.65, 0.95, 0.64, 0.655), config=config)
     underfit = frame(0.55, 0.55, 0.30, 0.25, 0.53)
     underfit.loc[underfit["method"] == "natural", "train_acc"] = 0.63
-    assert "neither model fits its training set (natural train accuracy 63.00%" in chapters.regime_comparison(underfit, config=config)
+    assert "neither model fits its training set (natural train accuracy 63.00%" in chapters.regime_comparison(
+        underfit, config=config
+    )
 
 
 def test_claims_verdicts_follow_the_numbers():
@@ -34,7 +60,9 @@ def test_claims_verdicts_follow_the_numbers():
 
 def test_robust_methods_with_fewer_seeds_are_paired_on_common_seeds():
     both = frame(0.92, 0.57, 0.97, 0.68, 0.645)
-    dist = both[(both["method"] == "pgd") & (both["seed"] == 0)].assign(method="dist", ia=0.40, ia_advantage=0.0, ib=0.52, ib_advantage=0.04)
+    dist = both[(both["method"] == "pgd") & (both["seed"] == 0)].assign(
+        method="dist", ia=0.40, ia_advantage=0.0, ib=0.52, ib_advantage=0.04
+    )
     checks = chapters.claim_checks(pd.concat([both, dist], ignore_index=True), dataset="fmnist")
     found = {(cid, scope): v for cid, scope, v in checks}
     c1_dist = found[("C1", "Fashion-MNIST, Dist")]
@@ -53,13 +81,22 @@ def test_models_outside_the_regime_make_their_claims_not_testable():
     underfit.loc[underfit["method"] == "natural", "train_acc"] = 0.63
     found = {(cid, scope): v for cid, scope, v in chapters.claim_checks(underfit, dataset="fmnist")}
     c1 = found[("C1", "Fashion-MNIST, PGD")]
-    assert c1.verdict == report.NOT_TESTABLE and "Natural model (seed 0)" in c1.detail and "train accuracy 63.0%" in c1.detail
+    assert (
+        c1.verdict == report.NOT_TESTABLE
+        and "Natural model (seed 0)" in c1.detail
+        and "train accuracy 63.0%" in c1.detail
+    )
     assert "PGD − natural" in c1.detail  # the measured numbers are kept
     assert found[("C2", "Fashion-MNIST, natural")].verdict == report.NOT_TESTABLE
-    assert found[("C2", "Fashion-MNIST, PGD")].verdict == "holds"  # the PGD model is in the regime: its own claim is judged
+    assert (
+        found[("C2", "Fashion-MNIST, PGD")].verdict == "holds"
+    )  # the PGD model is in the regime: its own claim is judged
     no_gap = frame(0.92, 0.57, 0.70, 0.68, 0.645)  # adv-train barely above adv-test: robustness generalises
     found = {(cid, scope): v for cid, scope, v in chapters.claim_checks(no_gap, dataset="fmnist")}
-    assert found[("C1", "Fashion-MNIST, PGD")].verdict == report.NOT_TESTABLE and "not far above adv-test" in found[("C1", "Fashion-MNIST, PGD")].detail
+    assert (
+        found[("C1", "Fashion-MNIST, PGD")].verdict == report.NOT_TESTABLE
+        and "not far above adv-test" in found[("C1", "Fashion-MNIST, PGD")].detail
+    )
     assert found[("C2", "Fashion-MNIST, natural")].verdict == "holds"
 
 
@@ -78,7 +115,11 @@ def test_chapter_methods_validates_and_orders():
 
 def test_tier_setting_shows_method_specific_settings_on_their_own_rows():
     text, table = chapters.tier_setting(preset("yale", "cpu"), seeds={"natural": 3, "pgd": 3, "dist": 1, "diff": 1})
-    assert "natural 3, PGD 3, Dist 1, Diff 1" in text and "KL-PGD-10" in text and "WRM ascent with coefficient 0.09375, " in text
+    assert (
+        "natural 3, PGD 3, Dist 1, Diff 1" in text
+        and "KL-PGD-10" in text
+        and "WRM ascent with coefficient 0.09375, " in text
+    )
     assert list(table.columns) == ["this tier", "paper"]
     assert table.loc["weight_decay (Diff)", "paper"] == 5e-4 and table.loc["weight_decay (PGD)", "paper"] == 1e-5
     assert table.loc["dist_coeff (Dist)", "this tier"] == 1.5 / 16 and "dist_coeff" not in table.index
@@ -89,8 +130,22 @@ def test_tier_setting_shows_method_specific_settings_on_their_own_rows():
 
 def test_dls_table1_comparison_puts_ours_beside_the_paper():
     f = frame(0.92, 0.57, 0.97, 0.68, 0.645)
-    metrics = pd.DataFrame([{"method": m, "seed": 0, "attack": a, "accuracy": 0.6, "precision": 0.55, "recall": 0.9, "KL": 0.2, "AUPRC": 0.6}
-                            for m in ("natural", "pgd") for a in ("IB", "IA")])
+    metrics = pd.DataFrame(
+        [
+            {
+                "method": m,
+                "seed": 0,
+                "attack": a,
+                "accuracy": 0.6,
+                "precision": 0.55,
+                "recall": 0.9,
+                "KL": 0.2,
+                "AUPRC": 0.6,
+            }
+            for m in ("natural", "pgd")
+            for a in ("IB", "IA")
+        ]
+    )
     table = chapters.dls_comparison(f, metrics, dataset="cifar10-jpeg")
     assert table.loc[("adv-train", "paper"), "inf. acc"] == "74.86%"
     assert table.loc[("nat-train", "reproduced"), "KL"] == "0.20"
@@ -98,37 +153,85 @@ def test_dls_table1_comparison_puts_ours_beside_the_paper():
     provable = metrics.replace({"method": {"pgd": "duality"}})
     f3 = f.replace({"method": {"pgd": "duality"}})
     table3 = chapters.dls_comparison(f3, provable, dataset="cifar10-jpeg", table="dls_table3")
-    assert table3.loc[("pro-train", "paper"), "train"] == "68.57%" and table3.loc[("pro-train", "reproduced"), "recall"] == "90.00%"
-    analogue = chapters.dls_comparison(f3, provable, dataset="fmnist", table="dls_table3")  # no paper rows for Fashion-MNIST
+    assert (
+        table3.loc[("pro-train", "paper"), "train"] == "68.57%"
+        and table3.loc[("pro-train", "reproduced"), "recall"] == "90.00%"
+    )
+    analogue = chapters.dls_comparison(
+        f3, provable, dataset="fmnist", table="dls_table3"
+    )  # no paper rows for Fashion-MNIST
     assert list(analogue.index) == [("nat-train", "reproduced"), ("pro-train", "reproduced")]
 
 
 def test_verifiable_claims_include_iv_and_the_accuracy_cost():
-    rows = [{"method": "natural", "seed": 0, "ib": 0.56, "ia": 0.54, "iv": float("nan"), "ib_advantage": 0.12, "ia_advantage": 0.08,
-             "iv_advantage": float("nan"), "train_acc": 1.0, "test_acc": 0.98, "adv_train_acc": 0.0, "adv_test_acc": 0.0},
-            {"method": "ibp", "seed": 0, "ib": 0.55, "ia": 0.60, "iv": 0.75, "ib_advantage": 0.10, "ia_advantage": 0.20,
-             "iv_advantage": 0.50, "train_acc": 0.9, "test_acc": 0.86, "adv_train_acc": 0.6, "adv_test_acc": 0.4}]
+    rows = [
+        {
+            "method": "natural",
+            "seed": 0,
+            "ib": 0.56,
+            "ia": 0.54,
+            "iv": float("nan"),
+            "ib_advantage": 0.12,
+            "ia_advantage": 0.08,
+            "iv_advantage": float("nan"),
+            "train_acc": 1.0,
+            "test_acc": 0.98,
+            "adv_train_acc": 0.0,
+            "adv_test_acc": 0.0,
+        },
+        {
+            "method": "ibp",
+            "seed": 0,
+            "ib": 0.55,
+            "ia": 0.60,
+            "iv": 0.75,
+            "ib_advantage": 0.10,
+            "ia_advantage": 0.20,
+            "iv_advantage": 0.50,
+            "train_acc": 0.9,
+            "test_acc": 0.86,
+            "adv_train_acc": 0.6,
+            "adv_test_acc": 0.4,
+        },
+    ]
     ibp = chapters.verifiable_claims(pd.DataFrame(rows), dataset="yale")
-    assert [(c, v.verdict) for c, _, v in ibp] == [("C8", "inconclusive")]  # IV raises the advantage, on one run; C9 is duality's
-    seeded = pd.DataFrame([{**r, "seed": s, "iv_advantage": r["iv_advantage"] + 0.01 * s} for s in range(3) for r in rows])
+    assert [(c, v.verdict) for c, _, v in ibp] == [
+        ("C8", "inconclusive")
+    ]  # IV raises the advantage, on one run; C9 is duality's
+    seeded = pd.DataFrame(
+        [{**r, "seed": s, "iv_advantage": r["iv_advantage"] + 0.01 * s} for s in range(3) for r in rows]
+    )
     assert [(c, v.verdict) for c, _, v in chapters.verifiable_claims(seeded, dataset="yale")] == [("C8", "holds")]
     duality = pd.DataFrame([rows[0], {**rows[1], "method": "duality"}])
     assert [(c, v.verdict) for c, _, v in chapters.verifiable_claims(duality, dataset="fmnist")] == [
-        ("C9", "inconclusive"), ("C9", "inconclusive")]  # IB not above natural; accuracy drops; one run each (C8 is judged on Yale)
-    assert [c for c, _, _ in chapters.verifiable_claims(duality, dataset="yale")] == ["C8"]  # C9 is about CIFAR-10/FMNIST-like data
+        ("C9", "inconclusive"),
+        ("C9", "inconclusive"),
+    ]  # IB not above natural; accuracy drops; one run each (C8 is judged on Yale)
+    assert [c for c, _, _ in chapters.verifiable_claims(duality, dataset="yale")] == [
+        "C8"
+    ]  # C9 is about CIFAR-10/FMNIST-like data
     unfit = duality.assign(train_acc=[0.63, 0.9])  # a natural model that does not fit its training set tests nothing
     assert {v.verdict for _, _, v in chapters.verifiable_claims(unfit, dataset="cifar10-jpeg")} == {"not testable"}
-    assert "IBP) **4.17×**" in chapters.verifiable_ratio(pd.DataFrame(rows), dataset="yale")  # IV's 0.50 / natural IB's 0.12
+    assert "IBP) **4.17×**" in chapters.verifiable_ratio(
+        pd.DataFrame(rows), dataset="yale"
+    )  # IV's 0.50 / natural IB's 0.12
     assert "The abstract's ratio for Yale: **4.5×**" in chapters.verifiable_ratio(pd.DataFrame(rows), dataset="yale")
     collapsed = pd.DataFrame([rows[0], {**rows[1], "test_acc": 0.026}])
     [(cid, _, v)] = chapters.verifiable_claims(collapsed, dataset="yale")
-    assert cid == "C8" and v.verdict == report.NOT_TESTABLE and "collapsed (test accuracy 2.6%, chance 2.6%)" in v.detail
+    assert (
+        cid == "C8" and v.verdict == report.NOT_TESTABLE and "collapsed (test accuracy 2.6%, chance 2.6%)" in v.detail
+    )
 
 
 def test_summary_box_gives_ratio_verdicts_and_regime_first():
     box = chapters.summary_box(frame(0.92, 0.57, 0.97, 0.68, 0.645), dataset="fmnist")
     assert box.startswith('<div class="admonition tip"><p class="admonition-title">In short</p>')
     assert "ours <b>2.06×</b> (3 seeds) against the paper's <b>2.04×</b> (Δ +0.02×)" in box
-    assert "C1: the PGD model leaks more than the natural model: <b>holds</b>" in box and "Not the papers' regime" not in box
+    assert (
+        "C1: the PGD model leaks more than the natural model: <b>holds</b>" in box
+        and "Not the papers' regime" not in box
+    )
     outside = frame(0.92, 0.57, 0.70, 0.68, 0.645)  # the robust model's adv-train − adv-test gap is 2 pp
-    assert "Not the papers' regime: the PGD-Based Adv-Train model (seed 0) is outside" in chapters.summary_box(outside, dataset="fmnist")
+    assert "Not the papers' regime: the PGD-Based Adv-Train model (seed 0) is outside" in chapters.summary_box(
+        outside, dataset="fmnist"
+    )

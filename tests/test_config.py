@@ -4,7 +4,9 @@ from mi_lib.config import ConfigError, ExperimentConfig, format_eps, parse_eps
 from mi_lib.tiers import describe_tier, preset
 
 
-@pytest.mark.parametrize("text, value", [("8/255", 8 / 255), (" 2/255 ", 2 / 255), ("0.1", 0.1), (0.05, 0.05), (0, 0.0), ("1", 1.0)])
+@pytest.mark.parametrize(
+    "text, value", [("8/255", 8 / 255), (" 2/255 ", 2 / 255), ("0.1", 0.1), (0.05, 0.05), (0, 0.0), ("1", 1.0)]
+)
 def test_parse_eps_accepts_numbers_and_fractions(text, value):
     assert parse_eps(text) == pytest.approx(value)
 
@@ -31,7 +33,9 @@ def test_unknown_dataset_and_method_list_the_accepted_values():
         preset("fmnist", "cpu", epsilon=0.1)
 
 
-@pytest.mark.parametrize("field, value", [("epochs", 0), ("batch_size", -1), ("lr", 0), ("width", -0.5), ("seed", -1), ("epochs", 2.5)])
+@pytest.mark.parametrize(
+    "field, value", [("epochs", 0), ("batch_size", -1), ("lr", 0), ("width", -0.5), ("seed", -1), ("epochs", 2.5)]
+)
 def test_bad_numbers_name_their_field(field, value):
     with pytest.raises(ConfigError, match=field):
         preset("fmnist", "smoke", **{field: value})
@@ -93,5 +97,8 @@ def test_paper_tier_takes_the_trades_script_settings_for_diff():
     assert (yale_diff.epochs, yale_diff.batch_size, yale_diff.lr, yale_diff.weight_decay) == (150, 20, 1e-4, 5e-4)
     assert yale_diff.step_size == pytest.approx(0.0078) and yale_pgd.step_size == pytest.approx(2 * (8 / 255) / 10)
     assert preset("cifar10", "paper", method="diff").step_size == pytest.approx(0.007)
-    assert preset("yale", "cpu", method="diff").to_dict() == preset("yale", "cpu", method="pgd").replace(method="diff").to_dict()
+    assert (
+        preset("yale", "cpu", method="diff").to_dict()
+        == preset("yale", "cpu", method="pgd").replace(method="diff").to_dict()
+    )
     assert "weight_decay" in describe_tier("fmnist", "cpu", method="diff")

@@ -1,5 +1,3 @@
-import gzip
-import io
 import shutil
 import zipfile
 
@@ -28,7 +26,9 @@ def test_yale_split_is_per_subject_and_seeded():
     train, test = yale_split(labels, seed=0)
     assert len(train) == 150 and len(test) == 179 - 150 and not set(train) & set(test)
     assert np.bincount(labels[train]).tolist() == [50, 50, 50]
-    assert np.array_equal(train, yale_split(labels, seed=0)[0]) and not np.array_equal(train, yale_split(labels, seed=1)[0])
+    assert np.array_equal(train, yale_split(labels, seed=0)[0]) and not np.array_equal(
+        train, yale_split(labels, seed=1)[0]
+    )
 
 
 def test_balanced_subset_is_balanced_seeded_and_nested():

@@ -1,19 +1,28 @@
 """The forward dual network (exact and projected) against the backward dual bound, IBP and real perturbations."""
+
 import pytest
 import torch
+from test_bounds import batch, margins_of, net
 from torch import nn
 
 from mi_lib import bounds, dual_network
 from mi_lib.attacks import pgd_linf
-from test_bounds import batch, margins_of, net
 
 
 def padded_net(seed=0):
     """A Wong-Kolter-style net (4x4 stride-2 convolutions) on a padded non-square input."""
     torch.manual_seed(seed)
-    return nn.Sequential(nn.ZeroPad2d((1, 1, 0, 0)), nn.Conv2d(1, 4, 4, stride=2, padding=1), nn.ReLU(),
-                         nn.Conv2d(4, 6, 4, stride=2, padding=1), nn.ReLU(), nn.Flatten(), nn.Linear(6 * 2 * 2, 12), nn.ReLU(),
-                         nn.Linear(12, 5)).eval()
+    return nn.Sequential(
+        nn.ZeroPad2d((1, 1, 0, 0)),
+        nn.Conv2d(1, 4, 4, stride=2, padding=1),
+        nn.ReLU(),
+        nn.Conv2d(4, 6, 4, stride=2, padding=1),
+        nn.ReLU(),
+        nn.Flatten(),
+        nn.Linear(6 * 2 * 2, 12),
+        nn.ReLU(),
+        nn.Linear(12, 5),
+    ).eval()
 
 
 @pytest.mark.parametrize("make", [net, padded_net])
@@ -84,9 +93,16 @@ def test_duality_presets_use_the_dual_variant_and_validate_the_bound():
     kinds = [type(m).__name__ for m in bounds.layers(model)]
     assert kinds[0] == "ZeroPad2d" and model(torch.rand(2, 1, 48, 42)).shape == (2, 38)
     assert [c.kernel_size for c in model.modules() if isinstance(c, nn.Conv2d) and c.stride == (2, 2)] == [(4, 4)] * 4
-    small = build_model(preset("yale", "cpu", method="duality"), in_shape=(1, 24, 21), n_classes=38)  # the cpu tier's net
-    assert [(c.out_channels, c.kernel_size, c.stride) for c in small.modules() if isinstance(c, nn.Conv2d)] == [(16, (4, 4), (2, 2)), (32, (4, 4), (2, 2))]
-    assert preset("cifar10-jpeg", "cpu", method="duality").eps == pytest.approx(2 / 255)  # DLS Table III's provable models
+    small = build_model(
+        preset("yale", "cpu", method="duality"), in_shape=(1, 24, 21), n_classes=38
+    )  # the cpu tier's net
+    assert [(c.out_channels, c.kernel_size, c.stride) for c in small.modules() if isinstance(c, nn.Conv2d)] == [
+        (16, (4, 4), (2, 2)),
+        (32, (4, 4), (2, 2)),
+    ]
+    assert preset("cifar10-jpeg", "cpu", method="duality").eps == pytest.approx(
+        2 / 255
+    )  # DLS Table III's provable models
     assert config.replace(verified_bound="ibp").train_id() == config.train_id()
     assert config.replace(verified_bound="ibp").run_id() != config.run_id()
     with pytest.raises(ConfigError, match="verified_bound: unknown value 'lp'"):

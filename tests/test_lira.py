@@ -24,7 +24,9 @@ def test_lira_beats_the_global_threshold_when_points_differ_in_difficulty():
         s = lira.scores(target_phi, shadow_phi, mask, online=online)
         assert roc_auc(s[target_in], s[~target_in]) > plain + 0.1
     online = lira.scores(target_phi, shadow_phi, mask, online=True)
-    assert roc_auc(online[target_in], online[~target_in]) > 0.85  # gap 2 sd: AUC Phi(2/sqrt 2) = 0.92 with exact Gaussians
+    assert (
+        roc_auc(online[target_in], online[~target_in]) > 0.85
+    )  # gap 2 sd: AUC Phi(2/sqrt 2) = 0.92 with exact Gaussians
 
 
 def test_no_signal_gives_chance():
@@ -36,11 +38,24 @@ def test_no_signal_gives_chance():
 def test_pool_positions_and_masks_from_shadow_signals():
     rng = np.random.default_rng(2)
     probs = lambda n: rng.dirichlet(np.ones(3), n)  # noqa: E731
-    target = {"output_train_benign": probs(4), "output_test_benign": probs(2), "train_label": np.zeros(4, int), "test_label": np.zeros(2, int)}
-    shadow = {"output_train_benign": probs(3), "output_test_benign": probs(3), "train_label": np.zeros(3, int), "test_label": np.zeros(3, int),
-              "pool_in": np.array([0, 2, 5]), "pool_out": np.array([1, 3, 4])}
+    target = {
+        "output_train_benign": probs(4),
+        "output_test_benign": probs(2),
+        "train_label": np.zeros(4, int),
+        "test_label": np.zeros(2, int),
+    }
+    shadow = {
+        "output_train_benign": probs(3),
+        "output_test_benign": probs(3),
+        "train_label": np.zeros(3, int),
+        "test_label": np.zeros(3, int),
+        "pool_in": np.array([0, 2, 5]),
+        "pool_out": np.array([1, 3, 4]),
+    }
     phi = lira.pool_phi(shadow)
-    assert phi[5] == pytest.approx(np.log(shadow["output_train_benign"][2, 0] / (1 - shadow["output_train_benign"][2, 0])))
+    assert phi[5] == pytest.approx(
+        np.log(shadow["output_train_benign"][2, 0] / (1 - shadow["output_train_benign"][2, 0]))
+    )
     assert lira.in_mask([shadow]).tolist() == [[True, False, True, False, False, True]]
     assert len(lira.pool_phi(target)) == 6
     members, nonmembers = lira.attack(target, [shadow], online=False)
@@ -48,19 +63,26 @@ def test_pool_positions_and_masks_from_shadow_signals():
 
 
 def test_a_shadow_trains_on_a_random_half_of_the_targets_pool():
-    from mi_lib import data as data_module
     from test_runs import tiny_config
 
-    images = data_module.ImageData(name="fmnist", x_train=(np.random.default_rng(0).random((80, 1, 12, 12)) * 255).astype(np.uint8),
-                                   y_train=np.arange(80) % 4, x_test=(np.random.default_rng(1).random((40, 1, 12, 12)) * 255).astype(np.uint8),
-                                   y_test=np.arange(40) % 4)
+    from mi_lib import data as data_module
+
+    images = data_module.ImageData(
+        name="fmnist",
+        x_train=(np.random.default_rng(0).random((80, 1, 12, 12)) * 255).astype(np.uint8),
+        y_train=np.arange(80) % 4,
+        x_test=(np.random.default_rng(1).random((40, 1, 12, 12)) * 255).astype(np.uint8),
+        y_test=np.arange(40) % 4,
+    )
     target_config = tiny_config(n_members=40, n_nonmembers=20)
     target = data_module.membership_split(target_config, data=images)
     pool = np.concatenate([target.x_members.numpy(), target.x_nonmembers.numpy()])
     shadows = [data_module.membership_split(target_config.replace(shadow=k), data=images) for k in (1, 2)]
     for s in shadows:
         assert sorted([*s.pool_in, *s.pool_out]) == list(range(60)) and len(s.pool_in) == 30
-        assert np.array_equal(s.x_members.numpy(), pool[s.pool_in]) and np.array_equal(s.x_nonmembers.numpy(), pool[s.pool_out])
+        assert np.array_equal(s.x_members.numpy(), pool[s.pool_in]) and np.array_equal(
+            s.x_nonmembers.numpy(), pool[s.pool_out]
+        )
     assert not np.array_equal(shadows[0].pool_in, shadows[1].pool_in)
     assert target_config.replace(shadow=1).run_id() != target_config.run_id()
 
@@ -72,12 +94,20 @@ def test_the_shadow_attack_scores_each_shadow_with_the_others():
     shadows = []
     for _ in range(k):
         order = rng.permutation(p)
-        pool_in, pool_out = np.sort(order[: p // 2]), np.sort(order[p // 2:])
+        pool_in, pool_out = np.sort(order[: p // 2]), np.sort(order[p // 2 :])
         phi = difficulty + 2.0 * np.isin(np.arange(p), pool_in) + rng.normal(0, 1, p)
         conf = 1 / (1 + np.exp(-phi))  # two classes: log-odds of the true label is phi
         probs = np.stack([conf, 1 - conf], axis=1)
-        shadows.append({"output_train_benign": probs[pool_in], "output_test_benign": probs[pool_out], "train_label": np.zeros(p // 2, int),
-                        "test_label": np.zeros(p // 2, int), "pool_in": pool_in, "pool_out": pool_out})
+        shadows.append(
+            {
+                "output_train_benign": probs[pool_in],
+                "output_test_benign": probs[pool_out],
+                "train_label": np.zeros(p // 2, int),
+                "test_label": np.zeros(p // 2, int),
+                "pool_in": pool_in,
+                "pool_out": pool_out,
+            }
+        )
     members, nonmembers = lira.shadow_attack(shadows, online=True)
     assert len(members) + len(nonmembers) <= k * p and len(members) > 0.9 * k * p / 2
     assert roc_auc(members, nonmembers) > 0.8

@@ -1,18 +1,20 @@
 """The long tier: presets, where its checkpoints live, the campaign's plan, and the precision knob."""
+
 import pytest
 import torch
+from test_runs import tiny_config, tiny_split
 
 from mi_lib import campaign, runs, training
 from mi_lib.config import ConfigError, ExperimentConfig
 from mi_lib.tiers import PILOT_POINTS, preset
 
-from test_runs import tiny_config, tiny_split
-
 
 def test_long_tier_has_presets_for_fmnist_and_cifar_but_not_yale():
     assert preset("fmnist", "long", method="pgd").n_members == 10000
     assert preset("cifar10-jpeg", "long").model == "wrn"
-    with pytest.raises(ConfigError, match="tier: 'long' has no preset for yale .*accepted values for yale: smoke, cpu, paper"):
+    with pytest.raises(
+        ConfigError, match="tier: 'long' has no preset for yale .*accepted values for yale: smoke, cpu, paper"
+    ):
         preset("yale", "long")
 
 
@@ -22,7 +24,9 @@ def test_long_checkpoints_sit_beside_the_results_and_never_for_yale(tmp_path, mo
     assert runs.checkpoint_path(config) == tmp_path / "long" / "checkpoints" / f"fmnist-{config.train_id()}.pt"
     assert runs.checkpoint_path(preset("fmnist", "cpu")).parent == runs.cache_root() / "checkpoints"
     with pytest.raises(ValueError, match="Yale Face has no long tier"):
-        runs.checkpoint_path(ExperimentConfig(dataset="yale", model="yale_cnn", method="natural", eps=0.03, tier="long"))
+        runs.checkpoint_path(
+            ExperimentConfig(dataset="yale", model="yale_cnn", method="natural", eps=0.03, tier="long")
+        )
 
 
 def test_the_campaign_runs_every_natural_point_before_the_robust_ones():

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
+from conftest import DATA_DIR, require
 
 from mi_lib import metrics, paper
-from conftest import DATA_DIR, require
 
 
 def authors_threshold_search(member, nonmember):
@@ -36,7 +36,9 @@ def test_matches_the_authors_quadratic_search_with_ties(seed):
     rng = np.random.default_rng(seed)
     member = rng.integers(0, 20, size=300) / 20  # many ties, unequal set sizes
     nonmember = rng.integers(0, 18, size=170) / 20
-    assert metrics.threshold_attack(member, nonmember).accuracy == pytest.approx(authors_threshold_search(member, nonmember), abs=1e-12)
+    assert metrics.threshold_attack(member, nonmember).accuracy == pytest.approx(
+        authors_threshold_search(member, nonmember), abs=1e-12
+    )
 
 
 def test_auc_matches_scikit_learn():

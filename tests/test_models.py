@@ -6,7 +6,10 @@ from mi_lib.models import PerImageStandardize, WideResNet, build_model, fmnist_c
 from mi_lib.tiers import preset
 
 
-@pytest.mark.parametrize("factory, shape, classes", [(fmnist_cnn, (1, 28, 28), 10), (yale_cnn, (1, 192, 168), 38), (yale_cnn, (1, 48, 42), 38)])
+@pytest.mark.parametrize(
+    "factory, shape, classes",
+    [(fmnist_cnn, (1, 28, 28), 10), (yale_cnn, (1, 192, 168), 38), (yale_cnn, (1, 48, 42), 38)],
+)
 def test_plain_cnn_shapes(factory, shape, classes):
     model = factory(width=0.25, in_shape=shape, n_classes=classes)
     assert model(torch.rand(2, *shape)).shape == (2, classes)
@@ -40,9 +43,13 @@ def test_init_follows_the_authors_code_per_method():
     smaller weights) for DiffAI and duality, whose Box / dual bounds at init are far tighter then."""
     tf = build_model(preset("yale", "cpu", method="ibp"), in_shape=(1, 48, 42), n_classes=38)
     torch_init = build_model(preset("yale", "paper", method="diffai", width=1.0), in_shape=(1, 48, 42), n_classes=38)
-    assert preset("yale", "cpu", method="diffai").init == "tf"  # the cpu tier's Yale DiffAI: IBP's schedule, the Box weight ramped
+    assert (
+        preset("yale", "cpu", method="diffai").init == "tf"
+    )  # the cpu tier's Yale DiffAI: IBP's schedule, the Box weight ramped
     conv_tf, conv_torch = tf.features[0], torch_init.features[0]
     assert (conv_tf.bias == 0).all() and (conv_torch.bias != 0).any()
-    assert conv_torch.weight.abs().max() <= 1 / conv_torch.weight[0].numel() ** 0.5 + 1e-6  # kaiming-uniform bound 1/sqrt(fan_in)
+    assert (
+        conv_torch.weight.abs().max() <= 1 / conv_torch.weight[0].numel() ** 0.5 + 1e-6
+    )  # kaiming-uniform bound 1/sqrt(fan_in)
     with pytest.raises(ConfigError, match="init: unknown value 'he'.*accepted values: tf, torch"):
         preset("yale", "cpu", method="diffai", init="he")

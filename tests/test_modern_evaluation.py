@@ -3,15 +3,35 @@ import pandas as pd
 from mi_lib import modern_evaluation
 
 
-def regularised(advantages):
-    return pd.DataFrame({"method": "pgd", "weight decay": [0.0, 1e-3, 1e-2], "seed": 0, "best oracle advantage": advantages,
-                         "test_acc": [0.9, 0.88, 0.8], "adv_test_acc": [0.5, 0.45, 0.4]})
+def regularised(advantages, seeds=3):
+    return pd.DataFrame(
+        [
+            {
+                "method": "pgd",
+                "weight decay": w,
+                "seed": seed,
+                "best oracle advantage": a + 0.001 * seed,
+                "test_acc": t,
+                "adv_test_acc": r,
+            }
+            for seed in range(seeds)
+            for w, a, t, r in zip([0.0, 1e-3, 1e-2], advantages, [0.9, 0.88, 0.8], [0.5, 0.45, 0.4])
+        ]
+    )
 
 
 def test_the_l2_check_holds_only_when_leakage_falls_at_every_stronger_decay():
     [(cid, scope, v)] = modern_evaluation.regularisation_claims(regularised([0.3, 0.2, 0.1]), dataset="D")
     assert (cid, scope, v.verdict) == ("P3", "D, PGD", "holds")
     assert "PGD test accuracy from weight decay 0 to 0.01: 50.00% → 40.00%" in v.detail
-    assert modern_evaluation.regularisation_claims(regularised([0.1, 0.2, 0.3]), dataset="D")[0][2].verdict == "does not hold"
-    assert modern_evaluation.regularisation_claims(regularised([0.3, 0.1, 0.2]), dataset="D")[0][2].verdict == "inconclusive"
+    assert (
+        modern_evaluation.regularisation_claims(regularised([0.1, 0.2, 0.3]), dataset="D")[0][2].verdict
+        == "does not hold"
+    )
+    assert (
+        modern_evaluation.regularisation_claims(regularised([0.3, 0.1, 0.2]), dataset="D")[0][2].verdict
+        == "inconclusive"
+    )
     assert modern_evaluation.regularisation_claims(regularised([0.3, 0.2, 0.1]).iloc[:1], dataset="D") == []
+    one_seed = modern_evaluation.regularisation_claims(regularised([0.3, 0.2, 0.1], seeds=1), dataset="D")[0][2]
+    assert one_seed.verdict == "inconclusive" and "one run" in one_seed.detail

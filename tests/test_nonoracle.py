@@ -7,9 +7,12 @@ from mi_lib.metrics import roc_curve, threshold_attack, tpr_at_fpr
 
 def population(member_scores, nonmember_scores, member_labels=None, nonmember_labels=None):
     m, n = np.asarray(member_scores, float), np.asarray(nonmember_scores, float)
-    return nonoracle.Population({("benign", "confidence"): m}, {("benign", "confidence"): n},
-                                np.zeros(len(m), int) if member_labels is None else np.asarray(member_labels),
-                                np.zeros(len(n), int) if nonmember_labels is None else np.asarray(nonmember_labels))
+    return nonoracle.Population(
+        {("benign", "confidence"): m},
+        {("benign", "confidence"): n},
+        np.zeros(len(m), int) if member_labels is None else np.asarray(member_labels),
+        np.zeros(len(n), int) if nonmember_labels is None else np.asarray(nonmember_labels),
+    )
 
 
 def test_modified_entropy_known_values():
@@ -54,9 +57,12 @@ def test_the_attacker_picks_the_candidate_on_the_fitting_data():
     rng = np.random.default_rng(2)
     informative = (rng.normal(1, 1, 300), rng.normal(0, 1, 300))
     noise = (rng.normal(0, 1, 300), rng.normal(0, 1, 300))
-    pop = nonoracle.Population({("benign", "confidence"): noise[0], ("adversarial", "confidence"): informative[0]},
-                               {("benign", "confidence"): noise[1], ("adversarial", "confidence"): informative[1]},
-                               np.zeros(300, int), np.zeros(300, int))
+    pop = nonoracle.Population(
+        {("benign", "confidence"): noise[0], ("adversarial", "confidence"): informative[0]},
+        {("benign", "confidence"): noise[1], ("adversarial", "confidence"): informative[1]},
+        np.zeros(300, int),
+        np.zeros(300, int),
+    )
     result = nonoracle.held_out_attack(pop)
     assert all(r.candidate == ("adversarial", "confidence") for r in result["rules"])
     assert result["accuracy"] > 0.65

@@ -1,4 +1,5 @@
 """The executed notebooks must come from the current sources: a changed chapter needs re-executing."""
+
 import pytest
 
 from mi_lib import book
@@ -18,7 +19,9 @@ def test_every_chapter_is_in_the_table_of_contents_and_every_source_is_a_chapter
         if chapter.in_book:
             assert f"book/{chapter.name}\n" in toc, f"{chapter.name} is missing from _toc.yml"
         else:  # in progress: no cpu-tier copy yet, so it cannot be in the book
-            assert f"book/{chapter.name}\n" not in toc, f"{chapter.name} is in progress (in_book=False) but listed in _toc.yml"
+            assert f"book/{chapter.name}\n" not in toc, (
+                f"{chapter.name} is in progress (in_book=False) but listed in _toc.yml"
+            )
     assert len(set(names)) == len(names)
 
 
@@ -28,7 +31,10 @@ def test_listing_a_chapter_in_the_book_makes_only_the_summary_pages_stale(monkey
     chapter = next(c for c in book.CHAPTERS if not c.summary)
     summary = next(c for c in book.CHAPTERS if c.summary)
     before = book.source_hash(chapter), book.source_hash(summary)
-    flipped = [dataclasses.replace(c, in_book=not c.in_book) if c.name != chapter.name and not c.summary else c for c in book.CHAPTERS]
+    flipped = [
+        dataclasses.replace(c, in_book=not c.in_book) if c.name != chapter.name and not c.summary else c
+        for c in book.CHAPTERS
+    ]
     monkeypatch.setattr(book, "CHAPTERS", flipped)
     assert book.source_hash(chapter) == before[0]
     assert book.source_hash(summary) != before[1]

@@ -1,12 +1,12 @@
 import numpy as np
 import pytest
 import torch
+from test_runs import tiny_config, tiny_split
 
 from mi_lib import pineat, training
 from mi_lib.config import ConfigError
 from mi_lib.metrics import cross_entropy_loss, threshold_attack, true_label_confidence
 from mi_lib.models import build_model
-from test_runs import tiny_config, tiny_split
 
 
 def test_one_to_one_reverse_symmetry_is_the_mirror_image_inside_the_ball():
@@ -50,7 +50,9 @@ class CountingAdam(torch.optim.Adam):
         return super().step(closure)
 
 
-@pytest.mark.parametrize("strategy,n,m", [("pineat", 1, 1), ("pineat", 2, 1), ("pineat", 1, 3), ("advnat", 1, 1), ("advran", 1, 1)])
+@pytest.mark.parametrize(
+    "strategy,n,m", [("pineat", 1, 1), ("pineat", 2, 1), ("pineat", 1, 3), ("advnat", 1, 1), ("advran", 1, 1)]
+)
 def test_a_strategy_makes_the_base_methods_number_of_updates(isolated_cache, monkeypatch, strategy, n, m):
     monkeypatch.setattr(torch.optim, "Adam", CountingAdam)
     split = tiny_split()
@@ -58,8 +60,13 @@ def test_a_strategy_makes_the_base_methods_number_of_updates(isolated_cache, mon
     for name, changes in (("base", {}), ("strategy", dict(strategy=strategy, pineat_n=n, pineat_m=m))):
         config = tiny_config(method="pgd", epochs=4 * (n + m), **changes)
         CountingAdam.steps = 0
-        state = training.train(config, build_model(config, in_shape=(1, 12, 12), n_classes=4), split,
-                               checkpoint=isolated_cache / f"{name}.pt", progress=False)
+        state = training.train(
+            config,
+            build_model(config, in_shape=(1, 12, 12), n_classes=4),
+            split,
+            checkpoint=isolated_cache / f"{name}.pt",
+            progress=False,
+        )
         counts[name] = CountingAdam.steps
         assert all(np.isfinite(h["loss"]) for h in state.history)
     assert counts["strategy"] == counts["base"]
@@ -69,8 +76,13 @@ def test_a_strategy_makes_the_base_methods_number_of_updates(isolated_cache, mon
 @pytest.mark.parametrize("method", ["dist", "diff"])
 def test_pineat_wraps_every_base_method(isolated_cache, method):
     config = tiny_config(method=method, strategy="pineat", epochs=4, dist_coeff=0.05)
-    state = training.train(config, build_model(config, in_shape=(1, 12, 12), n_classes=4), tiny_split(),
-                           checkpoint=isolated_cache / "p.pt", progress=False)
+    state = training.train(
+        config,
+        build_model(config, in_shape=(1, 12, 12), n_classes=4),
+        tiny_split(),
+        checkpoint=isolated_cache / "p.pt",
+        progress=False,
+    )
     assert state.epoch == 2 and all(np.isfinite(h["loss"]) for h in state.history)
 
 
@@ -78,8 +90,13 @@ def test_pineat_wraps_every_base_method(isolated_cache, method):
 def test_the_trace_holds_every_example_generated_for_the_watched_points(isolated_cache, n, m):
     split = tiny_split()
     config = tiny_config(method="pgd", strategy="pineat", pineat_n=n, pineat_m=m, epochs=3 * (n + m))
-    state = training.train(config, build_model(config, in_shape=(1, 12, 12), n_classes=4), split,
-                           checkpoint=isolated_cache / "t.pt", progress=False)
+    state = training.train(
+        config,
+        build_model(config, in_shape=(1, 12, 12), n_classes=4),
+        split,
+        checkpoint=isolated_cache / "t.pt",
+        progress=False,
+    )
     arrays = pineat.ExampleTrace(**state.trace).arrays(split.x_members)
     watched = pineat.watched_members(split.y_members)
     assert split.y_members[watched].tolist() == [0, 1]
@@ -95,12 +112,27 @@ def test_the_trace_holds_every_example_generated_for_the_watched_points(isolated
 def test_a_resumed_strategy_run_keeps_its_trace(isolated_cache):
     split = tiny_split()
     config = tiny_config(method="pgd", strategy="pineat", epochs=6)
-    full = training.train(config, build_model(config, in_shape=(1, 12, 12), n_classes=4), split,
-                          checkpoint=isolated_cache / "full.pt", progress=False)
-    training.train(config.replace(epochs=2), build_model(config, in_shape=(1, 12, 12), n_classes=4), split,
-                   checkpoint=isolated_cache / "part.pt", progress=False)  # interrupted after 1 of 3 rounds-epochs
-    resumed = training.train(config, build_model(config, in_shape=(1, 12, 12), n_classes=4), split,
-                             checkpoint=isolated_cache / "part.pt", progress=False)
+    full = training.train(
+        config,
+        build_model(config, in_shape=(1, 12, 12), n_classes=4),
+        split,
+        checkpoint=isolated_cache / "full.pt",
+        progress=False,
+    )
+    training.train(
+        config.replace(epochs=2),
+        build_model(config, in_shape=(1, 12, 12), n_classes=4),
+        split,
+        checkpoint=isolated_cache / "part.pt",
+        progress=False,
+    )  # interrupted after 1 of 3 rounds-epochs
+    resumed = training.train(
+        config,
+        build_model(config, in_shape=(1, 12, 12), n_classes=4),
+        split,
+        checkpoint=isolated_cache / "part.pt",
+        progress=False,
+    )
     assert resumed.trace["epoch"] == full.trace["epoch"]
     assert all(torch.equal(a, b) for a, b in zip(resumed.trace["example"], full.trace["example"]))
 
@@ -123,7 +155,9 @@ def test_cross_entropy_thresholding_ranks_like_confidence_thresholding():
     members, nonmembers = slice(0, 180), slice(180, 300)
     conf = true_label_confidence(probs, labels)
     ce = cross_entropy_loss(probs, labels)
-    assert threshold_attack(-ce[members], -ce[nonmembers]).accuracy == pytest.approx(threshold_attack(conf[members], conf[nonmembers]).accuracy)
+    assert threshold_attack(-ce[members], -ce[nonmembers]).accuracy == pytest.approx(
+        threshold_attack(conf[members], conf[nonmembers]).accuracy
+    )
 
 
 def test_a_strategy_run_keeps_its_trace_out_of_the_signals_file(isolated_cache):
@@ -134,10 +168,12 @@ def test_a_strategy_run_keeps_its_trace_out_of_the_signals_file(isolated_cache):
     assert {"trace_natural", "trace_example", "trace_point", "trace_kind", "trace_epoch"} <= set(result.trace)
     (result.directory / "trace.npz").unlink()
     with pytest.raises(FileNotFoundError, match="trace.npz is missing"):
-        result.trace
+        _ = result.trace
     from mi_lib.runs_io import save_arrays
 
-    save_arrays(result.directory / "signals.npz", {**result.signals, "trace_point": np.array([0, 1])})  # cached before trace.npz
+    save_arrays(
+        result.directory / "signals.npz", {**result.signals, "trace_point": np.array([0, 1])}
+    )  # cached before trace.npz
     assert result.trace["trace_point"].tolist() == [0, 1]
 
 

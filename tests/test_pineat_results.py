@@ -6,8 +6,21 @@ from mi_lib import pineat_results, report
 
 
 def row(method, seed, *, p_max, r_test=0.5, a_test=0.8, time_s=100.0, n=1, m=1, base="pgd"):
-    return {"base": base, "method": method, "seed": seed, "n": n, "m": m, "A_train": 1.0, "A_test": a_test, "R_train": 0.9,
-            "R_test": r_test, "P_Enat": p_max - 0.01, "P_Eadv": p_max, "P_MAX": p_max, "time_s": time_s}
+    return {
+        "base": base,
+        "method": method,
+        "seed": seed,
+        "n": n,
+        "m": m,
+        "A_train": 1.0,
+        "A_test": a_test,
+        "R_train": 0.9,
+        "R_test": r_test,
+        "P_Enat": p_max - 0.01,
+        "P_Eadv": p_max,
+        "P_MAX": p_max,
+        "time_s": time_s,
+    }
 
 
 def table(pineat_p_max=(0.60, 0.61, 0.59), pineat_time=55.0):
@@ -34,10 +47,24 @@ def test_table1_claims_pair_original_and_pineat_by_seed():
 
 def test_an_original_model_outside_the_regime_makes_the_leakage_claims_not_testable():
     frame = table()
-    regime = pd.DataFrame({"method": "pgd", "seed": frame["seed"], "variant": frame["method"], "in regime": frame["method"] != "Original",
-                           "train_acc": 0.43, "fits training set": False, "collapsed": False, "robust gap (adv-train − adv-test)": 0.01})
+    regime = pd.DataFrame(
+        {
+            "method": "pgd",
+            "seed": frame["seed"],
+            "variant": frame["method"],
+            "in regime": frame["method"] != "Original",
+            "train_acc": 0.43,
+            "fits training set": False,
+            "collapsed": False,
+            "robust gap (adv-train − adv-test)": 0.01,
+        }
+    )
     found = verdicts(frame, regime=regime)
-    assert {cid: v.verdict for cid, v in found.items()} == {"C12": report.NOT_TESTABLE, "C13": "holds", "C14": report.NOT_TESTABLE}
+    assert {cid: v.verdict for cid, v in found.items()} == {
+        "C12": report.NOT_TESTABLE,
+        "C13": "holds",
+        "C14": report.NOT_TESTABLE,
+    }
     assert "outside the papers' regime" in found["C12"].detail and "Measured:" in found["C12"].detail
     assert "it does not fit its training set" in found["C12"].detail
     fitted = regime.assign(train_acc=1.0, **{"fits training set": True})
@@ -62,8 +89,13 @@ def _trace(directions, rounds=12, seed=0):
         for _ in range(rounds):
             examples.append(0.5 + 0.05 * np.sign(direction + 0.3 * rng.normal(size=16)).reshape(1, 4, 4))
             points.append(point)
-    return {"trace_natural": np.full((2, 1, 4, 4), 0.5), "trace_point": np.array(points), "trace_kind": np.zeros(len(points), np.int64),
-            "trace_epoch": np.ones(len(points), np.int64), "trace_example": np.array(examples)}
+    return {
+        "trace_natural": np.full((2, 1, 4, 4), 0.5),
+        "trace_point": np.array(points),
+        "trace_kind": np.zeros(len(points), np.int64),
+        "trace_epoch": np.ones(len(points), np.int64),
+        "trace_example": np.array(examples),
+    }
 
 
 def test_clustering_is_judged_against_other_points_perturbations():
@@ -71,6 +103,8 @@ def test_clustering_is_judged_against_other_points_perturbations():
     a, b = rng.normal(size=16), rng.normal(size=16)
     table, apart = pineat_results.clustering(_trace([a, b]), eps=0.05)
     assert apart.verdict == "holds" and "bootstrap resamples of the rounds" in apart.detail
-    _, shared = pineat_results.clustering(_trace([a, a]), eps=0.05)  # both points pushed the same way: no point-specific cluster
+    _, shared = pineat_results.clustering(
+        _trace([a, a]), eps=0.05
+    )  # both points pushed the same way: no point-specific cluster
     assert shared.verdict != "holds"
     assert (table["mean cosine, uniform random"].abs() < table["mean cosine, adversarial"]).all()

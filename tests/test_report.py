@@ -10,9 +10,14 @@ def test_verdict_rule():
     assert judge([0.40, 0.50, 0.45], [0.50, 0.60, 0.55]) == "does not hold"
     assert judge([0.60, 0.50, 0.55], [0.50, 0.60, 0.55]) == "inconclusive"  # seeds disagree
     assert judge([0.502, 0.52, 0.513], [0.50, 0.50, 0.50]) == "inconclusive"  # all positive, but within the spread
-    assert judge([0.6], [0.5]) == judge([0.5], [0.5]) == judge([0.6, 0.7], [0.5, 0.5]) == "inconclusive"  # fewer than 3 seeds
+    assert (
+        judge([0.6], [0.5]) == judge([0.5], [0.5]) == judge([0.6, 0.7], [0.5, 0.5]) == "inconclusive"
+    )  # fewer than 3 seeds
     assert "one run: fewer than 3 seeds" in report.verdict("c", [0.6], [0.5], left_name="a", right_name="b").detail
-    assert "the bounds straddle 0" in report.verdict("c", [0.60, 0.50, 0.55], [0.50, 0.60, 0.55], left_name="a", right_name="b").detail
+    assert (
+        "the bounds straddle 0"
+        in report.verdict("c", [0.60, 0.50, 0.55], [0.50, 0.60, 0.55], left_name="a", right_name="b").detail
+    )
 
 
 def test_a_rule_of_its_own_needs_three_runs_too():
@@ -42,9 +47,13 @@ def test_paper_tables_are_internally_consistent():
 def test_trend_verdict():
     from mi_lib.report import trend_verdict
 
-    rising = trend_verdict("grows", [1, 2, 3], [[0.1, 0.12, 0.11], [0.2, 0.21, 0.2], [0.3, 0.33, 0.31]], x_name="r", value_name="adv")
+    rising = trend_verdict(
+        "grows", [1, 2, 3], [[0.1, 0.12, 0.11], [0.2, 0.21, 0.2], [0.3, 0.33, 0.31]], x_name="r", value_name="adv"
+    )
     assert rising.verdict == "holds" and "rises at every step" in rising.detail
-    dip = trend_verdict("grows", [1, 2, 3], [[0.1, 0.12, 0.11], [0.05, 0.06, 0.05], [0.3, 0.33, 0.31]], x_name="r", value_name="adv")
+    dip = trend_verdict(
+        "grows", [1, 2, 3], [[0.1, 0.12, 0.11], [0.05, 0.06, 0.05], [0.3, 0.33, 0.31]], x_name="r", value_name="adv"
+    )
     assert dip.verdict == "inconclusive" and "not monotone" in dip.detail
     falling = trend_verdict("grows", [1, 2], [[0.3, 0.31, 0.32], [0.2, 0.21, 0.2]], x_name="r", value_name="adv")
     assert falling.verdict == "does not hold"
@@ -82,8 +91,14 @@ def test_low_fpr_metrics_survive_float32_saturation_and_match_the_modern_evaluat
     members, nonmembers = probs(10 ** rng.uniform(-14, -9, 400)), probs(10 ** rng.uniform(-12, -8, 400))
     assert (members[:, 0] == 1).all() and (nonmembers[:, 0] == 1).all()  # the confidences tie
     labels = np.zeros(400, np.int64)
-    signals = {"output_train_benign": members, "output_test_benign": nonmembers, "output_train_adversarial": members,
-               "output_test_adversarial": nonmembers, "train_label": labels, "test_label": labels}
+    signals = {
+        "output_train_benign": members,
+        "output_test_benign": nonmembers,
+        "output_train_adversarial": members,
+        "output_test_adversarial": nonmembers,
+        "train_label": labels,
+        "test_label": labels,
+    }
     row = report.attack_metrics_frame([("m", 0, signals)]).iloc[0]
     modern = low_fpr(log_odds(members, labels), log_odds(nonmembers, labels), n_boot=2)
     assert row["TPR@1%FPR"] == modern["tpr@0.01"] > 0.05 and row["AUC"] == modern["auc"]

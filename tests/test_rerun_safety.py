@@ -3,6 +3,7 @@
 Each case runs in seconds: the refusals happen before papermill starts a kernel; one real rerun executes a
 smoke-tier chapter into a temporary notebook and checks that no tracked file changed.
 """
+
 import io
 import os
 import subprocess
@@ -12,14 +13,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from test_runs import tiny_config, tiny_split
 
 from mi_lib import book, parameters, training
 from mi_lib.assignments import main as assignments_main
 from mi_lib.data import DataError, load_dataset, load_released_yale_outputs
 from mi_lib.models import build_model
 from mi_lib.runs_io import CorruptArtifact, atomic_write, load_checkpoint, save_checkpoint
-
-from test_runs import tiny_config, tiny_split
 
 REPO = book.REPO_ROOT
 
@@ -37,13 +37,17 @@ def run_book(args, capsys):
 # --------------------------------------------------------------------------- reruns write only where told
 def test_a_rerun_with_parameters_and_no_output_is_refused(capsys):
     before = git_status()
-    code, err = run_book(["notebook", "yale_natural_vs_pgd", "-p", "seeds", "1", "-p", "eps", "2/255", "--tier", "smoke"], capsys)
+    code, err = run_book(
+        ["notebook", "yale_natural_vs_pgd", "-p", "seeds", "1", "-p", "eps", "2/255", "--tier", "smoke"], capsys
+    )
     assert code == 2 and len(err.splitlines()) == 1
     assert "-o" in err and "writes only where you say" in err
     assert git_status() == before
 
 
-@pytest.mark.parametrize("target", ["book/yale_natural_vs_pgd.ipynb", "tests/notebooks/yale_natural_vs_pgd.ipynb", "book/other.ipynb"])
+@pytest.mark.parametrize(
+    "target", ["book/yale_natural_vs_pgd.ipynb", "tests/notebooks/yale_natural_vs_pgd.ipynb", "book/other.ipynb"]
+)
 def test_a_rerun_cannot_write_into_the_books_copies(capsys, target):
     before = git_status()
     code, err = run_book(["notebook", "yale_natural_vs_pgd", "-p", "seeds", "1", "-o", str(REPO / target)], capsys)
@@ -83,30 +87,51 @@ def test_a_real_smoke_rerun_touches_no_tracked_file(tmp_path, monkeypatch):
     monkeypatch.setenv("MI_CACHE_DIR", str(tmp_path / "cache"))
     before = git_status()
     out = tmp_path / "calibration.ipynb"
-    code = book.main(["notebook", "appendix_cpu_tier_calibration", "--tier", "smoke", "-p", "points", "[{n_members: 100}]", "-o", str(out)])
+    code = book.main(
+        [
+            "notebook",
+            "appendix_cpu_tier_calibration",
+            "--tier",
+            "smoke",
+            "-p",
+            "points",
+            "[{n_members: 100}]",
+            "-o",
+            str(out),
+        ]
+    )
     assert code == 0 and out.exists()
     assert git_status() == before
     assert not (tmp_path / "cache" / "results" / "smoke" / "verdicts").exists()
 
 
 # --------------------------------------------------------------------------- parameters checked up front
-@pytest.mark.parametrize("name, value, message", [
-    ("epsilon", "0.05", "unknown parameter 'epsilon' for chapter yale_natural_vs_pgd; accepted parameters: dataset, eps"),
-    ("seeds", "0", "seeds: expected a whole number >= 1, got 0"),
-    ("seeds", "-2", "seeds: expected a whole number >= 1, got -2"),
-    ("seeds", "1.5", "seeds: expected a whole number >= 1, got 1.5"),
-    ("seeds", "two", "seeds: expected a whole number >= 1, got 'two'"),
-    ("eps", "3", "eps: must lie in [0, 1]"),
-    ("eps", "8/0", "eps: cannot parse '8/0'"),
-    ("methods", "[natural, pdg]", "methods: unknown value 'pdg'; accepted values: natural, pgd"),
-    ("dataset", "svhn", "dataset: unknown value 'svhn'; accepted values: fmnist, yale, cifar10, cifar10-jpeg"),
-    ("progress", "maybe", "progress: expected true or false"),
-    ("tier", "paper", "tier: set the tier with --tier"),
-    ("chapter", "x", "chapter: set by the book"),
-])
+@pytest.mark.parametrize(
+    "name, value, message",
+    [
+        (
+            "epsilon",
+            "0.05",
+            "unknown parameter 'epsilon' for chapter yale_natural_vs_pgd; accepted parameters: dataset, eps",
+        ),
+        ("seeds", "0", "seeds: expected a whole number >= 1, got 0"),
+        ("seeds", "-2", "seeds: expected a whole number >= 1, got -2"),
+        ("seeds", "1.5", "seeds: expected a whole number >= 1, got 1.5"),
+        ("seeds", "two", "seeds: expected a whole number >= 1, got 'two'"),
+        ("eps", "3", "eps: must lie in [0, 1]"),
+        ("eps", "8/0", "eps: cannot parse '8/0'"),
+        ("methods", "[natural, pdg]", "methods: unknown value 'pdg'; accepted values: natural, pgd"),
+        ("dataset", "svhn", "dataset: unknown value 'svhn'; accepted values: fmnist, yale, cifar10, cifar10-jpeg"),
+        ("progress", "maybe", "progress: expected true or false"),
+        ("tier", "paper", "tier: set the tier with --tier"),
+        ("chapter", "x", "chapter: set by the book"),
+    ],
+)
 def test_a_bad_parameter_is_one_line_naming_it(capsys, name, value, message):
     before = git_status()
-    code, err = run_book(["notebook", "yale_natural_vs_pgd", "-p", name, value, "-o", "/tmp/never-written.ipynb"], capsys)
+    code, err = run_book(
+        ["notebook", "yale_natural_vs_pgd", "-p", name, value, "-o", "/tmp/never-written.ipynb"], capsys
+    )
     assert code == 2 and len(err.splitlines()) == 1 and message in err, err
     assert git_status() == before
 
@@ -116,7 +141,9 @@ def test_every_parameter_of_every_chapter_has_a_check():
         for name, default in parameters.declared(chapter.path).items():
             if name in parameters.RESERVED:
                 continue
-            assert name in parameters.CHECKS, f"{chapter.source}.py: parameter {name!r} has no check in mi_lib.parameters"
+            assert name in parameters.CHECKS, (
+                f"{chapter.source}.py: parameter {name!r} has no check in mi_lib.parameters"
+            )
             parameters.CHECKS[name](name, default)  # every default passes its own check
 
 
@@ -134,12 +161,17 @@ def test_unknown_chapter_and_missing_name_are_one_line(capsys):
 
 def test_an_unknown_run_command_says_so():
     result = subprocess.run(["bash", "run", "frobnicate"], cwd=REPO, capture_output=True, text=True)
-    assert result.returncode == 2 and result.stderr.startswith("error: unknown command 'frobnicate'; accepted: book, test")
+    assert result.returncode == 2 and result.stderr.startswith(
+        "error: unknown command 'frobnicate'; accepted: book, test"
+    )
 
 
 def test_grading_a_missing_or_unreadable_notebook_is_one_line(tmp_path, capsys):
     assert assignments_main(["grade", "a_threshold_attack", str(tmp_path / "absent.ipynb")]) == 2
-    assert capsys.readouterr().err.strip() == f"error: notebook: {tmp_path / 'absent.ipynb'} does not exist; give the path of the .ipynb file to grade"
+    assert (
+        capsys.readouterr().err.strip()
+        == f"error: notebook: {tmp_path / 'absent.ipynb'} does not exist; give the path of the .ipynb file to grade"
+    )
     (tmp_path / "bad.ipynb").write_text("not json")
     assert assignments_main(["grade", "a_threshold_attack", str(tmp_path / "bad.ipynb")]) == 2
     err = capsys.readouterr().err.strip()
@@ -167,7 +199,9 @@ def test_a_pickle_payload_in_a_checkpoint_is_refused(tmp_path):
 
 
 def test_a_plain_checkpoint_still_loads(tmp_path):
-    save_checkpoint(tmp_path / "ok.pt", {"model": {"w": torch.ones(2)}, "state": {"epoch": 3, "history": [{"loss": 0.5}]}})
+    save_checkpoint(
+        tmp_path / "ok.pt", {"model": {"w": torch.ones(2)}, "state": {"epoch": 3, "history": [{"loss": 0.5}]}}
+    )
     loaded = load_checkpoint(tmp_path / "ok.pt")
     assert torch.equal(loaded["model"]["w"], torch.ones(2)) and loaded["state"]["epoch"] == 3
 
@@ -176,15 +210,24 @@ def test_a_plain_checkpoint_still_loads(tmp_path):
 def test_resuming_under_another_thread_count_is_refused(tmp_path):
     config = tiny_config(epochs=1)
     ckpt = tmp_path / "c.pt"
-    training.train(config, build_model(config, in_shape=(1, 12, 12), n_classes=4), tiny_split(), checkpoint=ckpt, progress=False)
+    training.train(
+        config, build_model(config, in_shape=(1, 12, 12), n_classes=4), tiny_split(), checkpoint=ckpt, progress=False
+    )
     threads = torch.get_num_threads()
     assert load_checkpoint(ckpt)["threads"] == threads
     other = 2 if threads == 1 else 1
     torch.set_num_threads(other)
     try:
-        with pytest.raises(training.ResumeError, match=f"threads: .*trained with {threads} threads and this process has {other}"):
-            training.train(config.replace(epochs=2), build_model(config, in_shape=(1, 12, 12), n_classes=4), tiny_split(),
-                           checkpoint=ckpt, progress=False)
+        with pytest.raises(
+            training.ResumeError, match=f"threads: .*trained with {threads} threads and this process has {other}"
+        ):
+            training.train(
+                config.replace(epochs=2),
+                build_model(config, in_shape=(1, 12, 12), n_classes=4),
+                tiny_split(),
+                checkpoint=ckpt,
+                progress=False,
+            )
     finally:
         torch.set_num_threads(threads)
 

@@ -1,4 +1,5 @@
 """RMIA on plain arrays: known answers, the paper's formulas on a small case, and saturation."""
+
 import numpy as np
 import pytest
 
@@ -15,8 +16,12 @@ def probs_of(p_true, n_classes=3):
 
 
 def model_signals(p_members, p_nonmembers, *, pool_in=None, pool_out=None):
-    s = {"output_train_benign": probs_of(p_members), "output_test_benign": probs_of(p_nonmembers),
-         "train_label": np.zeros(len(p_members), np.int64), "test_label": np.zeros(len(p_nonmembers), np.int64)}
+    s = {
+        "output_train_benign": probs_of(p_members),
+        "output_test_benign": probs_of(p_nonmembers),
+        "train_label": np.zeros(len(p_members), np.int64),
+        "test_label": np.zeros(len(p_nonmembers), np.int64),
+    }
     if pool_in is not None:
         s["pool_in"], s["pool_out"] = np.asarray(pool_in), np.asarray(pool_out)
     return s
@@ -51,7 +56,9 @@ def test_attack_matches_a_direct_implementation_of_the_formula():
         p = rng.uniform(0.2, 0.95, pool)
         refs.append(model_signals(p[pool_in], p[pool_out], pool_in=pool_in, pool_out=pool_out))
         p_ref[j], ins[j, pool_in] = p, True
-    p_target = np.asarray(np.concatenate([target["output_train_benign"][:, 0], target["output_test_benign"][:, 0]]), np.float64)
+    p_target = np.asarray(
+        np.concatenate([target["output_train_benign"][:, 0], target["output_test_benign"][:, 0]]), np.float64
+    )
     a = 0.4
     for online in (True, False):
         if online:
@@ -63,7 +70,9 @@ def test_attack_matches_a_direct_implementation_of_the_formula():
         expected = [np.mean([ratio[x] / ratio[z] >= 1.0 for z in population]) for x in scored]
         members, nonmembers = rmia.attack(target, refs, online=online, a=a, seed=3, break_ties=False)
         assert np.concatenate([members, nonmembers]) == pytest.approx(expected)
-        broken = np.concatenate(rmia.attack(target, refs, online=online, a=a, seed=3))  # ties broken, fractions kept in order
+        broken = np.concatenate(
+            rmia.attack(target, refs, online=online, a=a, seed=3)
+        )  # ties broken, fractions kept in order
         assert np.floor(broken * len(population) + 1e-9) == pytest.approx(np.array(expected) * len(population))
 
 
@@ -78,11 +87,11 @@ def test_separable_members_are_found_even_when_confidences_round_to_one():
     target["output_test_benign"][:, 1:] = np.repeat(rest_target[n:, None] / 2, 2, 1)
     assert (target["output_train_benign"][:, 0] == 1).all()
     refs = []
-    for j in range(4):
+    for _ in range(4):
         chosen = rng.permutation(pool)
         pool_in, pool_out = np.sort(chosen[:n]), np.sort(chosen[n:])
         s = model_signals(np.ones(n), np.ones(n), pool_in=pool_in, pool_out=pool_out)
-        for part, idx in (("train", pool_in), ("test", pool_out)):
+        for part in ("train", "test"):
             s[f"output_{part}_benign"][:, 1:] = 5e-11
         refs.append(s)
     for online in (True, False):
@@ -95,10 +104,12 @@ def test_separable_members_are_found_even_when_confidences_round_to_one():
 def test_offline_a_is_tuned_on_the_references():
     rng = np.random.default_rng(2)
     refs = []
-    for j in range(3):
+    for _ in range(3):
         chosen = rng.permutation(40)
         pool_in, pool_out = np.sort(chosen[:20]), np.sort(chosen[20:])
-        refs.append(model_signals(rng.uniform(0.7, 1, 20), rng.uniform(0.2, 0.8, 20), pool_in=pool_in, pool_out=pool_out))
+        refs.append(
+            model_signals(rng.uniform(0.7, 1, 20), rng.uniform(0.2, 0.8, 20), pool_in=pool_in, pool_out=pool_out)
+        )
     a = rmia.tune_offline_a(refs, grid=(0.0, 0.5, 1.0))
     assert a in (0.0, 0.5, 1.0)
     assert rmia.tune_offline_a(refs[:1]) == 1.0

@@ -20,8 +20,21 @@ def tiny_split(n=64):
 
 
 def tiny_config(**changes):
-    base = dict(dataset="fmnist", model="fmnist_cnn", method="pgd", eps=0.1, width=1 / 32, train_steps=2, epochs=3,
-                batch_size=16, lr=1e-3, n_members=64, n_nonmembers=64, eval_steps=3, tier="smoke")
+    base = dict(
+        dataset="fmnist",
+        model="fmnist_cnn",
+        method="pgd",
+        eps=0.1,
+        width=1 / 32,
+        train_steps=2,
+        epochs=3,
+        batch_size=16,
+        lr=1e-3,
+        n_members=64,
+        n_nonmembers=64,
+        eval_steps=3,
+        tier="smoke",
+    )
     return ExperimentConfig(**{**base, **changes})
 
 
@@ -29,7 +42,14 @@ def test_a_run_writes_signals_in_the_authors_schema_and_is_reused(isolated_cache
     config = tiny_config()
     first = runs.run_experiment(config, split=tiny_split(), progress=False)
     signals = first.signals
-    assert set(signals) == {"output_train_benign", "output_test_benign", "output_train_adversarial", "output_test_adversarial", "train_label", "test_label"}
+    assert set(signals) == {
+        "output_train_benign",
+        "output_test_benign",
+        "output_train_adversarial",
+        "output_test_adversarial",
+        "train_label",
+        "test_label",
+    }
     assert signals["output_train_benign"].shape == (64, 4)
     np.testing.assert_allclose(signals["output_test_adversarial"].sum(1), 1, rtol=1e-5)
     assert 0.5 <= first["ib"]["accuracy"] <= 1 and first["train_time_s"] > 0
@@ -114,7 +134,13 @@ def diff_model_and_batch():
     """A tiny Diff-based config, its model, 16 members and a seeded generator."""
     config = tiny_config(method="diff")
     split = tiny_split()
-    return config, build_model(config, in_shape=(1, 12, 12), n_classes=4), split.x_members[:16], split.y_members[:16], torch.Generator().manual_seed(0)
+    return (
+        config,
+        build_model(config, in_shape=(1, 12, 12), n_classes=4),
+        split.x_members[:16],
+        split.y_members[:16],
+        torch.Generator().manual_seed(0),
+    )
 
 
 def test_trades_loss_is_clean_ce_plus_a_nonnegative_kl():
@@ -130,9 +156,12 @@ def test_trades_loss_matches_kl_div_and_stays_finite_on_a_confident_model():
     config, model, x, y, g = diff_model_and_batch()
     x_adv = training.pgd_kl(model, x, eps=0.1, step_size=0.02, steps=3, generator=torch.Generator().manual_seed(0))
     expected = torch.nn.functional.cross_entropy(model(x), y) + torch.nn.functional.kl_div(
-        torch.log_softmax(model(x_adv), 1), torch.softmax(model(x), 1), reduction="batchmean")
+        torch.log_softmax(model(x_adv), 1), torch.softmax(model(x), 1), reduction="batchmean"
+    )
     config3 = config.replace(train_steps=3, train_step_ratio=0.2)
-    assert float(training.diff_loss(model, x, y, eps=0.1, config=config3, generator=g).detach()) == pytest.approx(float(expected), rel=1e-5)
+    assert float(training.diff_loss(model, x, y, eps=0.1, config=config3, generator=g).detach()) == pytest.approx(
+        float(expected), rel=1e-5
+    )
     with torch.no_grad():  # a saturated model: softmax probabilities underflow to exactly 0
         for p in model.parameters():
             p.mul_(50.0)
@@ -160,7 +189,9 @@ def test_committed_results_keep_their_names():
 def test_mixed_training_attacks_a_fixed_fraction_of_the_members():
     config = tiny_config(method="pgd", adv_fraction="3/4")
     assert config.adv_fraction == 0.75 and config.run_id() != config.replace(adv_fraction=1.0).run_id()
-    assert tiny_config(method="pgd").run_id() == tiny_config(method="pgd", adv_fraction=1.0).run_id()  # default: name unchanged
+    assert (
+        tiny_config(method="pgd").run_id() == tiny_config(method="pgd", adv_fraction=1.0).run_id()
+    )  # default: name unchanged
     mask = training.adversarial_members(config, 40)
     assert mask.sum() == 30 and torch.equal(mask, training.adversarial_members(config, 40))
     assert training.adversarial_members(config.replace(adv_fraction=1.0), 40) is None
@@ -174,9 +205,13 @@ def test_mixed_training_attacks_a_fixed_fraction_of_the_members():
     g = lambda: torch.Generator().manual_seed(0)  # noqa: E731
     none = torch.zeros(8, dtype=torch.bool)
     clean = torch.nn.functional.cross_entropy(model(x), y)
-    assert float(training.pgd_loss(model, x, y, eps=0.1, config=config, generator=g(), adv_mask=none)) == pytest.approx(float(clean))
+    assert float(training.pgd_loss(model, x, y, eps=0.1, config=config, generator=g(), adv_mask=none)) == pytest.approx(
+        float(clean)
+    )
     full = training.pgd_loss(model, x, y, eps=0.1, config=config, generator=g(), adv_mask=~none)
-    assert float(full) == pytest.approx(float(training.pgd_loss(model, x, y, eps=0.1, config=config, generator=g())), rel=1e-5)
+    assert float(full) == pytest.approx(
+        float(training.pgd_loss(model, x, y, eps=0.1, config=config, generator=g())), rel=1e-5
+    )
     assert float(full) > float(clean)
 
 
@@ -186,7 +221,10 @@ def test_verifiable_runs_record_iv_and_verified_accuracy(isolated_cache, method)
     result = runs.run_experiment(config, split=tiny_split(), progress=False)
     signals = result.signals
     assert signals["output_train_verified"].shape == (64, 4)
-    assert result["verified_train_acc"] <= result["adv_train_acc"] + 1e-9 and result["verified_test_acc"] <= result["adv_test_acc"] + 1e-9
+    assert (
+        result["verified_train_acc"] <= result["adv_train_acc"] + 1e-9
+        and result["verified_test_acc"] <= result["adv_test_acc"] + 1e-9
+    )
     assert 0.5 <= result["iv"]["accuracy"] <= 1.0
     assert config.train_id() == config.replace(train_steps=3, train_step_ratio=0.5).train_id()
 

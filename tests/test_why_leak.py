@@ -10,10 +10,14 @@ def signals(member_conf, nonmember_conf, member_adv=None, nonmember_adv=None):
         conf = np.asarray(conf, dtype=float)
         return np.stack([conf, 1 - conf], 1)
 
-    return {"output_train_benign": probs(member_conf), "output_test_benign": probs(nonmember_conf),
-            "output_train_adversarial": probs(member_conf if member_adv is None else member_adv),
-            "output_test_adversarial": probs(nonmember_conf if nonmember_adv is None else nonmember_adv),
-            "train_label": np.zeros(len(member_conf), int), "test_label": np.zeros(len(nonmember_conf), int)}
+    return {
+        "output_train_benign": probs(member_conf),
+        "output_test_benign": probs(nonmember_conf),
+        "output_train_adversarial": probs(member_conf if member_adv is None else member_adv),
+        "output_test_adversarial": probs(nonmember_conf if nonmember_adv is None else nonmember_adv),
+        "train_label": np.zeros(len(member_conf), int),
+        "test_label": np.zeros(len(nonmember_conf), int),
+    }
 
 
 def test_sensitivity_claim_pairs_points():
@@ -27,8 +31,10 @@ def test_sensitivity_claim_pairs_points():
 
 def test_targeted_frame_thresholds_min_and_mean():
     s = signals([0.9, 0.8, 0.7, 0.95], [0.3, 0.6, 0.2, 0.4])
-    targeted = {"targeted_train": np.array([[0.9, 0.8], [0.7, 0.9], [0.8, 0.6], [0.9, 0.9]]),
-                "targeted_test": np.array([[0.1, 0.5], [0.2, 0.3], [0.6, 0.1], [0.3, 0.2]])}
+    targeted = {
+        "targeted_train": np.array([[0.9, 0.8], [0.7, 0.9], [0.8, 0.6], [0.9, 0.9]]),
+        "targeted_test": np.array([[0.1, 0.5], [0.2, 0.3], [0.6, 0.1], [0.3, 0.2]]),
+    }
     frame = why_leak.targeted_frame(s, targeted)
     assert frame.loc["targeted PGD, min over targets", "accuracy"] == pytest.approx(1.0)
     assert frame.loc["IB (benign)", "accuracy"] == pytest.approx(1.0)
@@ -44,21 +50,33 @@ def test_secure_split_and_claim():
 
 
 def test_unknown_eps_claim_uses_the_window_around_the_training_eps():
-    sweep = {"attack_eps": np.array([0.0, 0.05, 0.1, 0.15, 0.2]),
-             "conf_train": np.array([[0.9, 0.8, 0.7]] * 5), "conf_test": np.array([[0.85, 0.6, 0.1]] * 5),
-             "correct_train": np.ones((5, 3), bool), "correct_test": np.ones((5, 3), bool)}
+    sweep = {
+        "attack_eps": np.array([0.0, 0.05, 0.1, 0.15, 0.2]),
+        "conf_train": np.array([[0.9, 0.8, 0.7]] * 5),
+        "conf_test": np.array([[0.85, 0.6, 0.1]] * 5),
+        "correct_train": np.ones((5, 3), bool),
+        "correct_test": np.ones((5, 3), bool),
+    }
     sweep["conf_test"][1:4] = [[0.1, 0.2, 0.3]] * 3  # the attack separates better near the training eps
     frame = why_leak.eps_sweep_frame({"pgd": sweep})
     assert frame.set_index("attack_eps").loc[0.1, "IA"] == pytest.approx(1.0)
     claim = why_leak.unknown_eps_claim(frame, model="pgd", train_eps=0.1)
-    assert claim.verdict == "inconclusive" and "worst IA in the range 100.00% vs IB" in claim.detail  # one model: a sign
+    assert (
+        claim.verdict == "inconclusive" and "worst IA in the range 100.00% vs IB" in claim.detail
+    )  # one model: a sign
 
 
 def test_dynamics_claim():
     epochs = np.arange(1, 6)
-    rising = {"epoch": epochs, "train_acc": np.linspace(0.5, 1, 5), "test_acc": np.linspace(0.5, 0.95, 5),
-              "adv_train_acc": np.linspace(0.2, 0.9, 5), "adv_test_acc": np.linspace(0.2, 0.4, 5),
-              "ib": np.linspace(0.5, 0.6, 5), "ia": np.linspace(0.5, 0.7, 5)}
+    rising = {
+        "epoch": epochs,
+        "train_acc": np.linspace(0.5, 1, 5),
+        "test_acc": np.linspace(0.5, 0.95, 5),
+        "adv_train_acc": np.linspace(0.2, 0.9, 5),
+        "adv_test_acc": np.linspace(0.2, 0.4, 5),
+        "ib": np.linspace(0.5, 0.6, 5),
+        "ia": np.linspace(0.5, 0.7, 5),
+    }
     claim = why_leak.dynamics_claim(why_leak.dynamics_frame(rising))  # one model: its rule's outcome, inconclusive
     assert claim.verdict == "inconclusive" and "the numbers point to 'holds'" in claim.detail
     flat = {**rising, "adv_train_acc": np.linspace(0.2, 0.3, 5), "adv_test_acc": np.linspace(0.2, 0.3, 5)}
@@ -66,7 +84,11 @@ def test_dynamics_claim():
 
 
 def test_trend_claim_on_a_factor_frame():
-    rows = [{"method": "pgd", "seed": s, "r": r, "best_advantage": 0.1 * r + 0.01 * s} for r in (0, 0.5, 1) for s in (0, 1, 2)]
+    rows = [
+        {"method": "pgd", "seed": s, "r": r, "best_advantage": 0.1 * r + 0.01 * s}
+        for r in (0, 0.5, 1)
+        for s in (0, 1, 2)
+    ]
     assert why_leak.trend_claim(pd.DataFrame(rows), factor="r", method="pgd", claim="grows").verdict == "holds"
     assert why_leak.mixed_label(0.75) == "3/4" and why_leak.eps_label(8 / 255) == "8/255"
 
@@ -74,13 +96,34 @@ def test_trend_claim_on_a_factor_frame():
 def test_trend_claims_judge_ib_and_ia_apart_and_respect_the_regime():
     from mi_lib import report
 
-    rows = [{"method": "pgd", "seed": s, "r": r, "ib_advantage": 0.2 - 0.05 * r + 0.001 * s, "ia_advantage": 0.1 * r + 0.01 * s,
-             "best_advantage": 0.0} for r in (0, 0.5, 1) for s in (0, 1, 2)]
+    rows = [
+        {
+            "method": "pgd",
+            "seed": s,
+            "r": r,
+            "ib_advantage": 0.2 - 0.05 * r + 0.001 * s,
+            "ia_advantage": 0.1 * r + 0.01 * s,
+            "best_advantage": 0.0,
+        }
+        for r in (0, 0.5, 1)
+        for s in (0, 1, 2)
+    ]
     frame = pd.DataFrame(rows)
     found = dict(why_leak.trend_claims(frame, factor="r", method="pgd", claim="grows"))
-    assert found["IB"].verdict == "does not hold" and found["IA"].verdict == "holds" and found["IA"].claim == "grows, IA"
-    regime = pd.DataFrame({"in regime": [True] * 8 + [False], "collapsed": False, "fits training set": False, "train_acc": 0.8,
-                           "robust gap (adv-train − adv-test)": 0.3, "seed": frame["seed"]}, index=frame.index)
+    assert (
+        found["IB"].verdict == "does not hold" and found["IA"].verdict == "holds" and found["IA"].claim == "grows, IA"
+    )
+    regime = pd.DataFrame(
+        {
+            "in regime": [True] * 8 + [False],
+            "collapsed": False,
+            "fits training set": False,
+            "train_acc": 0.8,
+            "robust gap (adv-train − adv-test)": 0.3,
+            "seed": frame["seed"],
+        },
+        index=frame.index,
+    )
     untestable = dict(why_leak.trend_claims(frame, factor="r", method="pgd", claim="grows", regime=regime))
     assert {v.verdict for v in untestable.values()} == {report.NOT_TESTABLE}
     assert "the model at r = 1.0 (seed 2) is outside the papers' regime" in untestable["IA"].detail

@@ -5,6 +5,7 @@ and every chapter page links a downloadable executed notebook.
 Run after building: ``./run book --no-execute && ./run check-book`` (``.ci/run`` does both). Not part of
 ``./run test``, which runs before the book exists.
 """
+
 from __future__ import annotations
 
 import functools
@@ -34,15 +35,21 @@ def _chromium() -> str:
         done = subprocess.run(sudo + apt, capture_output=True, text=True, env=env)
     found = shutil.which("chromium")
     if done.returncode != 0 or not found:
-        pytest.fail("Chromium is missing and `apt-get install chromium` failed; install Debian's chromium package "
-                    f"(or set MI_CHROMIUM to a Chromium binary). apt-get said: {done.stderr[-500:]}")
+        pytest.fail(
+            "Chromium is missing and `apt-get install chromium` failed; install Debian's chromium package "
+            f"(or set MI_CHROMIUM to a Chromium binary). apt-get said: {done.stderr[-500:]}"
+        )
     return found
 
 
 def _pages() -> list[str]:
     if not (BUILD / "index.html").exists():
         pytest.fail(f"{BUILD} has no built book: run `./run book --no-execute` (or `./run book`) first")
-    return sorted(p.relative_to(BUILD).as_posix() for p in BUILD.rglob("*.html") if "_static" not in p.parts and "_sources" not in p.parts)
+    return sorted(
+        p.relative_to(BUILD).as_posix()
+        for p in BUILD.rglob("*.html")
+        if "_static" not in p.parts and "_sources" not in p.parts
+    )
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +76,9 @@ def browser():
         instance.close()
 
 
-UNTYPESET_MATH = """() => [...document.querySelectorAll('.math')].filter(e => !e.querySelector('mjx-container')).length"""
+UNTYPESET_MATH = (
+    """() => [...document.querySelectorAll('.math')].filter(e => !e.querySelector('mjx-container')).length"""
+)
 BROKEN_IMAGES = """() => [...document.images].filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src)"""
 
 
@@ -84,8 +93,10 @@ def test_page_loads_offline_without_errors(browser, served, page_path):
     page.on("request", lambda r: outside.append(r.url) if not r.url.startswith((served, "data:", "blob:")) else None)
     page.goto(served + _pages_or_fail(page_path), wait_until="networkidle")
     if page.evaluate("() => document.querySelectorAll('.math').length") > 0:
-        page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.document && "
-                               "MathJax.startup.promise", timeout=20_000)
+        page.wait_for_function(
+            "() => window.MathJax && MathJax.startup && MathJax.startup.document && MathJax.startup.promise",
+            timeout=20_000,
+        )
         page.evaluate("() => MathJax.startup.promise")
     assert not errors, f"{page_path}: console errors {errors}"
     assert not failed, f"{page_path}: failed requests {failed}"
