@@ -401,3 +401,30 @@ def precision_ab(fp32: Iterable[RunResult], bf16: Iterable[RunResult]) -> pd.Dat
                 }
             )
     return pd.DataFrame(rows)
+
+
+def pilot_targets(frame: pd.DataFrame, targets: dict[str, tuple[str, float]]) -> pd.DataFrame:
+    """Per pilot point of ``frame`` (:func:`runs_frame` with natural and/or PGD runs): the four numbers of
+    :data:`mi_lib.tiers.LONG_TARGETS`, each with whether it meets its target (None where a model of the point is not
+    finished yet)."""
+    best = best_advantage(frame)
+    rows = []
+    for (width, epochs, members), sub in frame.assign(best=best).groupby(["width", "epochs", "n_members"]):
+        nat, pgd = (sub[sub["method"] == m].iloc[0] if (sub["method"] == m).any() else None for m in ("natural", "pgd"))
+        values = {
+            "natural test accuracy": nat["test_acc"] if nat is not None else np.nan,
+            "natural best advantage": nat["best"] if nat is not None else np.nan,
+            "PGD adv-train − adv-test": pgd["adv_train_acc"] - pgd["adv_test_acc"] if pgd is not None else np.nan,
+            "PGD / natural advantage ratio": pgd["best"] / nat["best"]
+            if nat is not None and pgd is not None
+            else np.nan,
+        }
+        row = {"width": width, "epochs": epochs, "members": members}
+        for name, value in values.items():
+            op, bound = targets[name]
+            row[name] = round(float(value), 4)
+            row[f"{name} {op} {bound:g}"] = (
+                None if np.isnan(value) else bool(value >= bound if op == ">=" else value <= bound)
+            )
+        rows.append(row)
+    return pd.DataFrame(rows)

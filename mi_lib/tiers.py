@@ -360,6 +360,14 @@ PILOT_POINTS = {
         {"n_members": 10000, "width": 0.25, "epochs": 80},
     ],
 }
+# What the long tier's Fashion-MNIST pilot looks for (the papers' regime, from the long-tier issue): a natural model that
+# generalises and leaks little, a PGD model that over-fits under attack, and a PGD/natural advantage ratio near the paper's.
+LONG_TARGETS = {
+    "natural test accuracy": (">=", 0.88),
+    "natural best advantage": ("<=", 0.20),
+    "PGD adv-train − adv-test": (">=", 0.20),
+    "PGD / natural advantage ratio": (">=", 1.5),
+}
 # Training arithmetic of the long tier: float32 (the config's default). bfloat16 autocast (config ``precision="bf16"``) pays only where the
 # hardware computes bf16: measured on this project's 2-core AMD EPYC (AVX2, no AVX512-BF16), a bf16 convolution ran
 # 40x and a PGD-10 training step 12x slower than float32 (benchmarks: ./run bench), so a bf16 run resumed on such a

@@ -141,6 +141,52 @@ display(
 regime
 
 # %% [markdown]
+# ## Beyond the cpu tier: the `long` tier's pilot
+#
+# The cpu tier cannot reach the paper's Fashion-MNIST regime: its natural model over-fits its few
+# members, so the robust model's extra leakage hardly shows. The `long` tier spends hours per model on
+# the same 2 cores (a background campaign over several sessions, `./run campaign fmnist`) on more
+# members and a wider network, and looks for the first point where all four targets below hold. Only
+# finished runs are shown (this page never trains them); a point's missing model reads as blank.
+
+# %% tags=["hide-input"]
+from mi_lib.experiments import cached_pilot
+
+long_runs = cached_pilot("fmnist", "long", points=tiers.PILOT_POINTS["long"])
+if long_runs:
+    long_frame = report.runs_frame(long_runs)
+    display(report.pilot_targets(long_frame, tiers.LONG_TARGETS))
+    display(
+        long_frame[
+            [
+                "method",
+                "width",
+                "epochs",
+                "n_members",
+                "train_acc",
+                "test_acc",
+                "adv_train_acc",
+                "adv_test_acc",
+                "ib",
+                "ia",
+                "train_time_s",
+            ]
+        ].round(4)
+    )
+else:
+    display(Markdown("No long-tier run has finished yet."))
+display(
+    Markdown(
+        "Points of the campaign, in order (natural models first): "
+        + "; ".join(
+            f"{p['n_members']:,} members, width {p['width']:g}, {p['epochs']} epochs"
+            for p in tiers.PILOT_POINTS["long"]
+        )
+        + "."
+    )
+)
+
+# %% [markdown]
 # ## bfloat16 training: does it change the science?
 #
 # Mixed precision (bfloat16 autocast in training's forward passes, float32 weights, optimiser and every

@@ -113,3 +113,41 @@ def test_precision_ab_compares_within_the_seed_spread():
     assert set(same["within the seed spread"]) == {"yes"} and (same["Δ (pp)"] == 0).all()
     one = report.precision_ab(fp32, [r for r in fp32 if r.config.seed == 0])
     assert set(one["within the seed spread"]) == {"too few seeds"} and set(one["seeds (fp32 / bf16)"]) == {"3 / 1"}
+
+
+def test_pilot_targets_judge_each_point_and_leave_missing_models_blank():
+    import pandas as pd
+
+    from mi_lib.tiers import LONG_TARGETS
+
+    def row(method, members, test, adv_train, adv_test, ib, ia):
+        return {
+            "method": method,
+            "seed": 0,
+            "width": 0.25,
+            "epochs": 40,
+            "n_members": members,
+            "train_acc": 1.0,
+            "test_acc": test,
+            "adv_train_acc": adv_train,
+            "adv_test_acc": adv_test,
+            "ib": ib,
+            "ia": ia,
+            "ib_advantage": 2 * (ib - 0.5),
+            "ia_advantage": 2 * (ia - 0.5),
+        }
+
+    frame = pd.DataFrame(
+        [
+            row("natural", 10000, 0.89, 0.0, 0.0, 0.57, 0.52),
+            row("pgd", 10000, 0.87, 0.95, 0.70, 0.58, 0.62),
+            row("natural", 20000, 0.90, 0.0, 0.0, 0.55, 0.51),
+        ]
+    )
+    table = report.pilot_targets(frame, LONG_TARGETS).set_index("members")
+    assert table.loc[10000, "natural test accuracy >= 0.88"] and table.loc[10000, "natural best advantage <= 0.2"]
+    assert table.loc[10000, "PGD / natural advantage ratio"] == pytest.approx(0.24 / 0.14, abs=1e-4)
+    assert (
+        table.loc[10000, "PGD / natural advantage ratio >= 1.5"] and table.loc[10000, "PGD adv-train − adv-test >= 0.2"]
+    )
+    assert table.loc[20000, "PGD adv-train − adv-test >= 0.2"] is None  # its PGD model has not finished
