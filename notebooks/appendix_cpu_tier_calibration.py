@@ -200,7 +200,7 @@ display(
 from mi_lib.experiments import cached_runs
 
 ab_runs = {
-    p: cached_runs("yale", "cpu", methods=("natural", "pgd"), max_seeds=3, precision=p) for p in ("fp32", "bf16")
+    p: cached_runs("yale", tier, methods=("natural", "pgd"), max_seeds=3, precision=p) for p in ("fp32", "bf16")
 }
 if ab_runs["bf16"]:
     display(report.precision_ab(ab_runs["fp32"], ab_runs["bf16"]))
