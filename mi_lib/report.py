@@ -428,3 +428,40 @@ def pilot_targets(frame: pd.DataFrame, targets: dict[str, tuple[str, float]]) ->
             )
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def verdict_box(rows: Sequence[tuple[str, str, Verdict]]) -> str:
+    """HTML of the box a chapter opens with: how many of its scopes hold, do not hold, are inconclusive or not
+    testable, then each claim, scope and verdict (the numbers stay in the page's verdict tables)."""
+    import html
+
+    counts = {
+        k: sum(v.verdict == k for _, _, v in rows) for k in ("holds", "does not hold", "inconclusive", NOT_TESTABLE)
+    }
+    if not rows:
+        body = "<p>No claim is judged on this page's models.</p>"
+    else:
+        body = (
+            f"<p>{len(rows)} verdict{'s' * (len(rows) != 1)} on this page: {counts['holds']} hold, {counts['does not hold']} do not "
+            f"hold, {counts['inconclusive']} inconclusive, {counts[NOT_TESTABLE]} not testable.</p><ul>"
+            + "".join(
+                f"<li><b>{html.escape(v.verdict)}</b>: {html.escape(cid)}, {html.escape(scope)}. {html.escape(v.claim)}</li>"
+                for cid, scope, v in rows
+            )
+            + "</ul>"
+        )
+        if counts["inconclusive"]:
+            body += (
+                f"<p>Inconclusive: fewer than {MIN_RUNS} seeds back the scope (one run is a sign, not evidence), or the "
+                "effect lies within the seed spread; each verdict's numbers are below.</p>"
+            )
+    return '<div class="admonition tip"><p class="admonition-title">In short</p>' + body + "</div>"
+
+
+def glue_in_short(rows: Sequence[tuple[str, str, Verdict]]) -> None:
+    """Glue :func:`verdict_box` under the name ``in_short`` (MyST-NB), which the chapter's first cell shows: the page
+    opens with its verdicts although they are computed at its end."""
+    from IPython.display import HTML
+    from myst_nb import glue  # the book's renderer: imported only in a notebook that glues
+
+    glue("in_short", HTML(verdict_box(rows)), display=False)

@@ -14,6 +14,9 @@
 # %% [markdown]
 # # Secure and insecure points, and an attacker who does not know ε (CCS App. A and D, Figs. 7–9)
 #
+# ```{glue:} in_short
+# ```
+#
 # Two questions from the CCS paper's appendices {cite}`song2019privacy`. **Figure 7:** a robust model's
 # test points split into *secure* ones (still classified correctly under attack) and *insecure* ones;
 # the insecure points carry large loss while the secure ones look like training points — so the leakage
@@ -77,10 +80,9 @@ sweep_frame.pivot(index="attack_eps", columns="model", values="IA").rename(index
 # %%
 verdicts = [why_leak.unknown_eps_claim(sweep_frame, model=m, train_eps=config.eps) for m in methods]
 where = chapters.DISPLAY_NAMES[dataset]
-scoreboard.record(
-    [("C11", f"{where}, PGD", v) for v in secure_verdicts]
-    + [("C17", f"{where}, {m}", v) for m, v in zip(methods, verdicts)],
-    chapter=chapter,
-    tier=tier,
-)
+in_short = [("C11", f"{where}, PGD", v) for v in secure_verdicts] + [
+    ("C17", f"{where}, {m}", v) for m, v in zip(methods, verdicts)
+]
+scoreboard.record(in_short, chapter=chapter, tier=tier)
+report.glue_in_short(in_short)
 report.verdict_frame(verdicts)

@@ -14,6 +14,9 @@
 # %% [markdown]
 # # Beyond the papers: LiRA and RMIA against natural and PGD models on {{dataset}}
 #
+# ```{glue:} in_short
+# ```
+#
 # The likelihood-ratio attack of Carlini et al. {cite}`carlini2022lira` calibrates the attack per point:
 # some points are confidently classified by every model, member or not, and a global threshold mistakes
 # them for members. LiRA trains K *shadow* models the same way as the target, each on a random half of a
@@ -148,5 +151,7 @@ fig = plotting.roc_loglog(
 
 # %%
 p4 = modern_evaluation.modern_attack_claims(frame, rmia_frame, dataset=chapters.DISPLAY_NAMES[dataset])
-scoreboard.record(verdicts + p4, chapter=chapter, tier=tier)
+in_short = verdicts + p4
+scoreboard.record(in_short, chapter=chapter, tier=tier)
+report.glue_in_short(in_short)
 report.verdict_frame([v for _, _, v in p4]).assign(scope=[s for _, s, _ in p4])

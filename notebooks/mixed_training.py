@@ -14,6 +14,9 @@
 # %% [markdown]
 # # Robustness generalisation: mixing clean and adversarial training (CCS §5.2.2, Table 5)
 #
+# ```{glue:} in_short
+# ```
+#
 # Song, Shokri & Mittal {cite}`song2019privacy` train models in which only a fraction *r* of the
 # training set contributes the PGD loss and the rest the clean loss (CCS Eq. 8 with a per-point α). The
 # more of the training set the robust loss covers, the more the model's robustness is specific to its
@@ -91,9 +94,7 @@ verdicts = why_leak.trend_claims(
     regime=regime,
     claim=f"Leakage grows with the adversarially trained fraction r (C4, {chapters.DISPLAY_NAMES[dataset]})",
 )
-scoreboard.record(
-    [("C4", f"{chapters.DISPLAY_NAMES[dataset]}, PGD ({attack})", v) for attack, v in verdicts],
-    chapter=chapter,
-    tier=tier,
-)
+in_short = [("C4", f"{chapters.DISPLAY_NAMES[dataset]}, PGD ({attack})", v) for attack, v in verdicts]
+scoreboard.record(in_short, chapter=chapter, tier=tier)
+report.glue_in_short(in_short)
 report.verdict_frame(v for _, v in verdicts)

@@ -14,6 +14,9 @@
 # %% [markdown]
 # # Model capacity (CCS §5.2.4)
 #
+# ```{glue:} in_short
+# ```
+#
 # Robust training needs capacity: a model must be robust around every training point, which takes more
 # parameters than fitting the points themselves. The CCS paper {cite}`song2019privacy` reports that the
 # leakage of robust models grows with their capacity; its section is not among the texts this project
@@ -81,9 +84,7 @@ verdicts = why_leak.trend_claims(
     regime=regime,
     claim=f"Leakage of the PGD model grows with its capacity (C6, {chapters.DISPLAY_NAMES[dataset]})",
 )
-scoreboard.record(
-    [("C6", f"{chapters.DISPLAY_NAMES[dataset]}, PGD ({attack})", v) for attack, v in verdicts],
-    chapter=chapter,
-    tier=tier,
-)
+in_short = [("C6", f"{chapters.DISPLAY_NAMES[dataset]}, PGD ({attack})", v) for attack, v in verdicts]
+scoreboard.record(in_short, chapter=chapter, tier=tier)
+report.glue_in_short(in_short)
 report.verdict_frame(v for _, v in verdicts)

@@ -14,6 +14,9 @@
 # %% [markdown]
 # # Beyond the papers: {{dataset}} under modern membership-inference evaluation
 #
+# ```{glue:} in_short
+# ```
+#
 # The papers measure leakage with an *oracle* attack: the threshold on the confidence is chosen to
 # maximise the balanced accuracy on the very points it then scores, and only that accuracy is reported.
 # Since then the field asks more of an attack (Carlini et al. {cite}`carlini2022lira`): its choices must
@@ -187,4 +190,6 @@ else:
     )
 
 # %%
-scoreboard.record(verdicts, chapter=chapter, tier=tier)
+in_short = verdicts
+scoreboard.record(in_short, chapter=chapter, tier=tier)
+report.glue_in_short(in_short)

@@ -14,6 +14,9 @@
 # %% [markdown]
 # # The perturbation budget ε (CCS §5.2.3, Table 6; DLS Table II)
 #
+# ```{glue:} in_short
+# ```
+#
 # The larger the ball a model is trained to be robust in, the more its robustness depends on having seen
 # the point: the CCS paper {cite}`song2019privacy` finds membership leakage of PGD-trained CIFAR-10 models
 # growing with the training ε (its Table 6), and the DLS paper {cite}`song2019membership` the same on
@@ -108,9 +111,7 @@ verdicts = why_leak.trend_claims(
     regime=regime,
     claim=f"Leakage of the PGD model grows with the training ε (C5, {chapters.DISPLAY_NAMES[dataset]})",
 )
-scoreboard.record(
-    [("C5", f"{chapters.DISPLAY_NAMES[dataset]}, PGD ({attack})", v) for attack, v in verdicts],
-    chapter=chapter,
-    tier=tier,
-)
+in_short = [("C5", f"{chapters.DISPLAY_NAMES[dataset]}, PGD ({attack})", v) for attack, v in verdicts]
+scoreboard.record(in_short, chapter=chapter, tier=tier)
+report.glue_in_short(in_short)
 report.verdict_frame(v for _, v in verdicts)

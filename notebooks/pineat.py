@@ -14,6 +14,9 @@
 # %% [markdown]
 # # PINEAT on {{dataset}}: {{bases}} (PRCV 2023, Table 1{{figure}})
 #
+# ```{glue:} in_short
+# ```
+#
 # Yan, Du, He & Chen {cite}`yan2023pineat` keep the loss and the adversary of an adversarial training
 # method but change what each round trains on: after the usual update on an adversarial example
 # x_adv, a second update on its *reverse-symmetry* example x_rs = 2x − x_adv, the mirror image of the
@@ -190,7 +193,9 @@ else:
 # These rows go to the claims scoreboard.
 
 # %%
-scoreboard.record(verdicts, chapter=chapter, tier=tier)
+in_short = verdicts
+scoreboard.record(in_short, chapter=chapter, tier=tier)
+report.glue_in_short(in_short)
 report.verdict_frame([v for _, _, v in verdicts]).assign(
     claim_id=[c for c, _, _ in verdicts], scope=[s for _, s, _ in verdicts]
 )

@@ -14,6 +14,9 @@
 # %% [markdown]
 # # PixelDP: a noise layer and membership inference (CCS Appendix E)
 #
+# ```{glue:} in_short
+# ```
+#
 # PixelDP (Lecuyer et al. {cite}`lecuyer2019pixeldp`) certifies robustness to l2 perturbations with
 # differential privacy *in the input*: a Gaussian noise layer makes the network's output (ε, δ)-DP for
 # input changes of l2 norm up to L, and the prediction is the softmax averaged over noise draws. The CCS
@@ -76,7 +79,9 @@ chapters.pixeldp_table(frame)
 
 # %%
 verdicts = chapters.pixeldp_claims(frame, dataset=dataset)
-scoreboard.record(verdicts, chapter=chapter, tier=tier)
+in_short = verdicts
+scoreboard.record(in_short, chapter=chapter, tier=tier)
+report.glue_in_short(in_short)
 report.verdict_frame([v for _, _, v in verdicts]).assign(
     claim_id=[c for c, _, _ in verdicts], scope=[s for _, s, _ in verdicts]
 )

@@ -14,6 +14,9 @@
 # %% [markdown]
 # # Sensitivity to single training points (CCS §5.2.1, Fig. 2)
 #
+# ```{glue:} in_short
+# ```
+#
 # Why does a robust model leak more? Song, Shokri & Mittal {cite}`song2019privacy` remove one training
 # point per class, retrain, and measure how much each removed point's confidence drops: a model whose
 # robustness around a point needs that point in training is *sensitive* to it, and sensitivity is what a
@@ -80,5 +83,7 @@ pd.DataFrame(
 # %%
 natural, robust = curves[report.METHOD_LABELS["natural"]], curves[report.METHOD_LABELS["pgd"]]
 verdicts = [why_leak.sensitivity_claim(natural, robust)]
-scoreboard.record([("C3", f"{chapters.DISPLAY_NAMES[dataset]}, PGD", v) for v in verdicts], chapter=chapter, tier=tier)
+in_short = [("C3", f"{chapters.DISPLAY_NAMES[dataset]}, PGD", v) for v in verdicts]
+scoreboard.record(in_short, chapter=chapter, tier=tier)
+report.glue_in_short(in_short)
 report.verdict_frame(verdicts)

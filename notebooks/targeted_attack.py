@@ -14,6 +14,9 @@
 # %% [markdown]
 # # Targeted adversarial examples (CCS §5.2.5)
 #
+# ```{glue:} in_short
+# ```
+#
 # IA thresholds the confidence on an *untargeted* PGD example. The CCS paper {cite}`song2019privacy`
 # reports that targeted adversarial examples — one per wrong label, each pushing toward that label —
 # raise the inference advantage further. Its section is not among this project's texts, so the
@@ -63,9 +66,7 @@ pd.concat(frames).round(4)
 
 # %%
 # C7 is a claim about robust models; the natural model's row is context, not a scope of the claim.
-scoreboard.record(
-    [("C7", f"{chapters.DISPLAY_NAMES[dataset]}, {m}", v) for m, v in zip(methods, verdicts) if m != "natural"],
-    chapter=chapter,
-    tier=tier,
-)
+in_short = [("C7", f"{chapters.DISPLAY_NAMES[dataset]}, {m}", v) for m, v in zip(methods, verdicts) if m != "natural"]
+scoreboard.record(in_short, chapter=chapter, tier=tier)
+report.glue_in_short(in_short)
 report.verdict_frame(verdicts)

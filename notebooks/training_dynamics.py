@@ -14,6 +14,9 @@
 # %% [markdown]
 # # Training dynamics of a robust model (DLS Fig. 3)
 #
+# ```{glue:} in_short
+# ```
+#
 # The DLS paper {cite}`song2019membership` follows an adversarially trained CIFAR-10 model (and an SVHN
 # one) through training: train and test accuracy stay close, while adv-train and adv-test accuracy drift
 # apart, and the membership-inference accuracy rises with that robustness gap. This chapter retrains the
@@ -58,7 +61,7 @@ fig = plotting.dynamics_plot(frame, title=f"{report.METHOD_LABELS[method]}, {cha
 
 # %%
 verdicts = [why_leak.dynamics_claim(frame)]
-scoreboard.record(
-    [("C10", f"{chapters.DISPLAY_NAMES[dataset]}, {method}", v) for v in verdicts], chapter=chapter, tier=tier
-)
+in_short = [("C10", f"{chapters.DISPLAY_NAMES[dataset]}, {method}", v) for v in verdicts]
+scoreboard.record(in_short, chapter=chapter, tier=tier)
+report.glue_in_short(in_short)
 report.verdict_frame(verdicts)

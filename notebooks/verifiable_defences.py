@@ -14,6 +14,9 @@
 # %% [markdown]
 # # Verifiable defences (CCS §6, Tables 8–9; DLS Table III)
 #
+# ```{glue:} in_short
+# ```
+#
 # Verifiable (certified) training minimises a loss on a *certified* bound of the worst case over the
 # ε-ball, not on an attack's example: interval bound propagation (IBP, Gowal et al. {cite}`gowal2018ibp`),
 # abstract interpretation with the Box domain (DiffAI, Mirman et al. {cite}`mirman2018diffai`) and the
@@ -105,7 +108,9 @@ else:
 # %%
 display(Markdown(chapters.verifiable_ratio(frame, dataset=dataset)))
 verdicts = chapters.verifiable_claims(frame, dataset=dataset)
-scoreboard.record(verdicts, chapter=chapter, tier=tier)
+in_short = verdicts
+scoreboard.record(in_short, chapter=chapter, tier=tier)
+report.glue_in_short(in_short)
 if not verdicts:
     display(Markdown("No claim is judged on this page's models (C8 is judged on Yale, C9 on a duality model)."))
 report.verdict_frame([v for _, _, v in verdicts]).assign(
