@@ -27,9 +27,7 @@
 dataset = "yale"  # yale | fmnist | cifar10 | cifar10-jpeg
 tier = "cpu"  # smoke | cpu | paper
 methods = ["pgd", "dist", "diff"]  # robust models whose IA is swept over the attack ε
-attack_eps = (
-    None  # attack ε grid; None: 0 to twice the training ε in 16 steps (spec §5: 0-16/255, 0-0.2), 4 at the smoke tier
-)
+attack_eps = None  # attack ε grid; None: 0 to twice the training ε in 16 steps (the papers' 0-16/255 and 0-0.2), 4 at the smoke tier
 progress = False
 chapter = None  # the book's name for this page, set by mi_lib.book (its verdicts go to the scoreboard); None by hand
 

@@ -20,7 +20,7 @@
 # Robust training needs capacity: a model must be robust around every training point, which takes more
 # parameters than fitting the points themselves. The CCS paper {cite}`song2019privacy` reports that the
 # leakage of robust models grows with their capacity; its section is not among the texts this project
-# has, so its grid and numbers are unknown (spec §9.3). This chapter scales the network's width at the
+# has, so its grid and numbers are unknown. This chapter scales the network's width at the
 # tier's settings, trains a natural and a PGD model at each width, and reports the Tables 2–4 columns.
 
 # %% tags=["parameters"]

@@ -25,7 +25,7 @@
 # baselines isolate the mirror: **AdvNat-1/1** makes the second update on x itself, **AdvRan-1/1** on a
 # random point of the ε-ball. **PINEAT-n/m** generates n adversarial examples per round (independent
 # random starts) and m reverse-symmetry examples that together cancel the n perturbations, and makes
-# 1/(n + m) of the rounds. `mi_lib.pineat` wraps PGD-, Dist- and Diff-based training (spec §7.1, with
+# 1/(n + m) of the rounds. `mi_lib.pineat` wraps PGD-, Dist- and Diff-based training (with
 # its choices where the paper is silent: all n examples generated with the round's weights, then the
 # n + m updates; the m − 1 free reverse-symmetry points drawn uniformly in the ball; every example
 # clipped to the ball and to [0, 1]).

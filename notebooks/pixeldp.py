@@ -27,7 +27,7 @@
 # averaging draws. Where our model differs from the released one: the noise layer sits on the input
 # (PixelDP's pixel placement, l2 sensitivity 1, σ from the Gaussian mechanism) rather than after the
 # first convolution, and the released model's confidence vector is taken as the average over draws
-# (how the authors got it is not stated; spec §3.4). IA, which the paper does not report for PixelDP,
+# (how the authors got it is not stated). IA, which the paper does not report for PixelDP,
 # attacks the noisy model with the evaluation PGD, one fresh draw per step — a weak attack on a noisy
 # model, so its IA is a lower bound.
 

@@ -23,11 +23,11 @@
 # duality-based convex relaxation of Wong & Kolter {cite}`wong2018provable` (trained on the dual network's
 # bound estimated with random Cauchy projections, certified with the exact bound; `mi_lib.dual_network`). The CCS paper {cite}`song2019privacy` finds that on Yale Face these models leak too, and adds a
 # third attack, **IV**: threshold the *verified worst-case* confidence of the true label, computed from the
-# certified lower bounds of the logit margins (spec §4.2). This chapter trains the page's verifiable models
+# certified lower bounds of the logit margins. This chapter trains the page's verifiable models
 # (the `methods` parameter) and a natural one at the tier's settings, reports clean, PGD and verified accuracies
 # with IB, IA and IV, and puts the authors' released models beside them where they exist (Yale, Fashion-MNIST).
 # At the paper tier the duality-based models use the CCS net's duality variant (4×4 stride-2 convolutions, the
-# input padded to a square; spec §2); at the cpu and smoke tiers, Wong & Kolter's small CNN (two 4×4 stride-2
+# input padded to a square); at the cpu and smoke tiers, Wong & Kolter's small CNN (two 4×4 stride-2
 # convolutions, FC 100), because the variant's dual bound did not train or fit this machine (the table of tier
 # settings below names the net; `mi_lib.tiers` has the measurements).
 
@@ -93,7 +93,7 @@ chapters.verifiable_table(frame, dataset=dataset)
 #
 # The DLS paper {cite}`song2019membership` compares Wong et al.'s provably robust models with natural ones on CIFAR-10
 # and SVHN: accuracies, and the threshold attack's inference accuracy, precision, recall, KL divergence of the
-# loss distributions and AUPRC (spec §4.3). Here the duality-based model against the natural one, beside the
+# loss distributions and AUPRC. Here the duality-based model against the natural one, beside the
 # paper's rows where it has the dataset (CIFAR-10; Fashion-MNIST and Yale are analogues with no paper row).
 
 # %%
