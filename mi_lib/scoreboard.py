@@ -18,7 +18,7 @@ import html
 import pandas as pd
 
 from . import chapters, paper, report
-from .book import CHAPTERS
+from .book import CHAPTERS, title
 from .data import RELEASED_YALE_MODELS, DataError, load_released_yale_outputs
 from .experiments import cached_runs
 
@@ -122,8 +122,12 @@ def summary(found: pd.DataFrame, *, models: str | None = None) -> pd.DataFrame:
 
 
 def link(chapter: str) -> str:
-    """An HTML link to a chapter's page in the built book (pages sit side by side in book/)."""
-    return f'<a href="{html.escape(chapter)}.html">{html.escape(chapter.replace("_", " "))}</a>' if chapter else "—"
+    """An HTML link to a chapter's page in the built book (pages sit side by side in book/), named by its title."""
+    if not chapter:
+        return "—"
+    known = {c.name: c for c in CHAPTERS}
+    name = title(known[chapter]) if chapter in known else chapter.replace("_", " ")
+    return f'<a href="{html.escape(chapter)}.html">{html.escape(name)}</a>'
 
 
 def board(found: pd.DataFrame, *, tier: str) -> pd.DataFrame:

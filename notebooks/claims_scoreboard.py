@@ -59,6 +59,10 @@ display(HTML(scoreboard.to_html(board)))
 
 # %% [markdown]
 # ## Every scope's verdict, with its numbers
+#
+# One row per (claim, scope, models), with the numbers the verdict rests on. Folded: open it to check a
+# verdict.
 
-# %%
-display(HTML(scoreboard.to_html(scoreboard.detail(found))))
+# %% tags=["remove-input"]
+detail = scoreboard.detail(found)
+display(HTML(f"<details><summary>Show all {len(detail)} verdicts</summary>{scoreboard.to_html(detail)}</details>"))

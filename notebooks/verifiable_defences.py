@@ -12,7 +12,7 @@
 # ---
 
 # %% [markdown]
-# # Verifiable defences (CCS §6, Tables 8–9; DLS Table III)
+# # {{title}}
 #
 # ```{glue:} in_short
 # ```

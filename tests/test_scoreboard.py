@@ -151,3 +151,11 @@ def test_recorded_verdicts_reach_the_scoreboard_only_for_chapters_in_the_book(is
     scoreboard.record([("C7", "x", verdict)], chapter=None, tier="smoke")  # run by hand: nothing recorded
     rows = scoreboard._recorded("smoke")
     assert [(r["claim_id"], r["chapter"], r["verdict"].verdict) for r in rows] == [("C5", "page_in_book", "holds")]
+
+
+def test_chapter_links_read_as_page_titles():
+    assert (
+        scoreboard.link("yale_verifiable")
+        == '<a href="yale_verifiable.html">Verifiable defences on Yale Face (CCS §6, Table 8 layout)</a>'
+    )
+    assert scoreboard.link("") == "—"
