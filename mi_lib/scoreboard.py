@@ -168,7 +168,7 @@ def status_sentence(board_table: pd.DataFrame, *, tier: str, found: pd.DataFrame
     papers = ~board_table["id"].str.startswith("P")  # C…, and the PINEAT observations O…, F…
 
     def counts(mask):
-        out = {k: int(((kinds[mask] == k) & ~partial[mask]).sum()) for k in STATUSES}
+        out = {k: int(((kinds[mask] == k) & (~partial[mask] | (k == "inconclusive"))).sum()) for k in STATUSES}
         out["holds where testable"] = int(((kinds[mask] == "holds") & partial[mask]).sum())
         out["does not hold where testable"] = int(((kinds[mask] == "does not hold") & partial[mask]).sum())
         return out

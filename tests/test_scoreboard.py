@@ -159,3 +159,15 @@ def test_chapter_links_read_as_page_titles():
         == '<a href="yale_verifiable.html">Verifiable defences on Yale Face (CCS §6, Table 8 layout)</a>'
     )
     assert scoreboard.link("") == "—"
+
+
+def test_status_sentence_counts_inconclusive_where_testable_as_inconclusive():
+    rows = [("C1", "a", "inconclusive"), ("C1", "b", "not testable"), ("C2", "a", "holds")]
+    found = pd.DataFrame(
+        [
+            {"claim_id": c, "scope": sc, "models": "ours (cpu tier)", "chapter": "x", "verdict": v, "numbers": ""}
+            for c, sc, v in rows
+        ]
+    )
+    text = scoreboard.status_sentence(scoreboard.board(found, tier="cpu"), tier="cpu")
+    assert "**1 hold** in every scope" in text and "**1 are inconclusive**" in text
