@@ -76,7 +76,7 @@ CHAPTERS = [
     Chapter("yale_released_outputs", "yale_released_outputs"),
     _defence_page("yale_natural_vs_pgd", "yale", "pgd"),
     _defence_page("yale_dist", "yale", "dist", other_seeds=3),
-    _defence_page("yale_diff", "yale", "diff", other_seeds=1),
+    _defence_page("yale_diff", "yale", "diff", other_seeds=3),
     _defence_page("fmnist_natural_vs_pgd", "fmnist", "pgd"),
     _defence_page("fmnist_dist", "fmnist", "dist", other_seeds=1),
     _defence_page("fmnist_diff", "fmnist", "diff", other_seeds=1),
