@@ -4,7 +4,7 @@
    GPU in float32; their accuracies and IB / IA attack accuracies side by side (seeded, not bit-identical: GPU
    kernels sum in another order, so small differences are expected; large ones are a bug).
 2. Throughput: PGD-10 training of each paper-tier preset on the GPU, float32 and bfloat16 autocast, as mi_lib trains
-   (``training.adversary`` then the update, under ``training.training_precision``), and the projected hours per PGD
+   (``objectives.adversary`` then the update, under ``objectives.training_precision``), and the projected hours per PGD
    model (members x epochs / throughput) beside PINEAT Table 1's reported GPU-hours where it has the dataset.
 
 Run on a machine with CUDA: ``MI_DATA_DIR=... python benchmarks/gpu_check.py [--seconds 10] [--out FILE]``.
@@ -24,8 +24,8 @@ from torch.nn import functional as F
 
 from mi_lib import paper
 from mi_lib.models import build_model
+from mi_lib.objectives import adversary, training_precision
 from mi_lib.tiers import preset
-from mi_lib.training import adversary, training_precision
 
 SHAPES = {"fmnist": ((1, 28, 28), 10), "yale": ((1, 192, 168), 38), "cifar10": ((3, 32, 32), 10)}
 TRAIN_SIZE = {"fmnist": 60000, "yale": 1900, "cifar10": 50000}

@@ -16,9 +16,9 @@ import torch
 
 from mi_lib.config import ExperimentConfig
 from mi_lib.models import build_model
+from mi_lib.objectives import LOSSES as METHOD_LOSSES
 from mi_lib.pineat import round_update
 from mi_lib.tiers import preset
-from mi_lib.training import METHOD_LOSSES
 
 SHAPES = {"fmnist": ((1, 28, 28), 10), "yale": ((1, 48, 42), 38), "cifar10": ((3, 32, 32), 10)}
 STRATEGIES = [

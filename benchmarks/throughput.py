@@ -2,8 +2,8 @@
 
 For each preset (the model and batch of a tier), images/s of
 * PGD-10 adversarial training: a plain reference loop (float32, NCHW, textbook PGD whose steps back-propagate into
-  the weights too) against mi_lib's training step as a tier runs it (``training.pgd_loss`` under
-  ``training.training_precision``), in float32 and in bfloat16 autocast; and where mi_lib's step spends its time
+  the weights too) against mi_lib's training step as a tier runs it (``objectives.pgd_loss`` under
+  ``objectives.training_precision``), in float32 and in bfloat16 autocast; and where mi_lib's step spends its time
   (the 10 attack steps against the weight update);
 * PGD-20 evaluation (always float32 in mi_lib): the reference against ``attacks.pgd_linf``.
 Ratios are taken within the run, so they hold for this machine; the header says whether its CPU computes bf16
@@ -24,8 +24,8 @@ from torch.nn import functional as F
 
 from mi_lib.attacks import pgd_linf
 from mi_lib.models import build_model
+from mi_lib.objectives import adversary, training_precision
 from mi_lib.tiers import preset
-from mi_lib.training import adversary, training_precision
 
 SHAPES = {"fmnist": ((1, 28, 28), 10), "yale": ((1, 48, 42), 38), "cifar10": ((3, 32, 32), 10)}
 PRESETS = {

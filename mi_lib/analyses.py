@@ -106,7 +106,7 @@ def attack_eps_sweep(
 
 
 def targeted_signals(config: ExperimentConfig, *, device: str | None = None) -> dict[str, np.ndarray]:
-    """CCS §5.2.5 (spec §4.2): for every member and non-member, the true-label confidence on the targeted PGD example
+    """CCS §5.2.5 (docs/settings.md#inference-strategies): for every member and non-member, the true-label confidence on the targeted PGD example
     of each wrong label (ε and steps of the evaluation attack, step 2.5ε/steps, no random start): ``targeted_train``
     (M, K−1), ``targeted_test`` (N, K−1), cached."""
 
@@ -165,7 +165,7 @@ def training_dynamics(
 def sensitivity(
     base: dict[str, np.ndarray], retrained: Sequence[dict[str, np.ndarray]], *, noise_seed: int = 0
 ) -> dict[str, np.ndarray]:
-    """CCS Fig. 2 (spec §4.4) from signals: the sensitivity of a removed training point is its true-label confidence
+    """CCS Fig. 2 (docs/settings.md#sensitivity-analysis) from signals: the sensitivity of a removed training point is its true-label confidence
     in the model trained on it (``base``, removal_round 0) minus that in the model retrained without it (each of
     ``retrained``, removal_round >= 1). Returns ``removed`` (P,) sensitivities over every round, sorted ascending,
     and ``noise`` (P,): the same difference for as many points drawn at random (``noise_seed``) among those that

@@ -1,4 +1,4 @@
-"""l-inf projected gradient descent (Madry et al.; CCS'19 Eq. 10, spec §3.1 and §4.1)."""
+"""l-inf projected gradient descent (Madry et al.; CCS'19 Eq. 10, docs/settings.md#pgd-based-training and #evaluation-attack)."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def pgd_linf(
 
     x (B, C, H, W) in [0, 1], y (B,). Each step: x <- clip_[0,1](clip_{B_eps(x0)}(x + step_size·sign(∇ CE))).
     ``random_start`` draws the start uniformly in B_eps(x0) from ``generator`` (training); the authors'
-    evaluation uses no random start (spec §4.1). Runs the model in eval mode, restoring its mode.
+    evaluation uses no random start (docs/settings.md#evaluation-attack). Runs the model in eval mode, restoring its mode.
     Returns x_adv (B, C, H, W), detached, inside B_eps(x0) ∩ [0, 1].
     """
     if eps == 0 or steps == 0:
@@ -60,7 +60,7 @@ def pgd_linf(
 
 
 def wrm_linf(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, coeff: float, steps: int) -> torch.Tensor:
-    """The authors' l-inf adaptation of Sinha et al.'s WRM adversary (Dist-based training; spec §3.2).
+    """The authors' l-inf adaptation of Sinha et al.'s WRM adversary (Dist-based training; docs/settings.md#dist-based-training).
 
     Gradient ascent on CE(x) − γ‖x − x0‖∞ with no projection and no random start; each step:
     g = coeff·∇_x(summed CE); x <- clip_[0,1](x + g − mean(|g|)·sign(x + g − x0)), the mean over the whole
@@ -87,7 +87,7 @@ def pgd_kl(
     steps: int,
     generator: torch.Generator | None = None,
 ) -> torch.Tensor:
-    """TRADES' inner maximisation (Zhang et al.; spec §3.3): l-inf PGD on KL(f(x) ‖ f(x_adv)).
+    """TRADES' inner maximisation (Zhang et al.; docs/settings.md#diff-based-training): l-inf PGD on KL(f(x) ‖ f(x_adv)).
 
     Starts at x + 0.001·N(0, 1) (drawn from ``generator``); no labels needed. x (B, C, H, W) in [0, 1].
     Eval mode, previous mode restored. Returns x_adv inside B_eps(x) ∩ [0, 1], detached.
@@ -139,7 +139,7 @@ def targeted_confidences(
     n_classes: int,
     batch_size: int = 256,
 ) -> torch.Tensor:
-    """F_y(x_adv,t) for every wrong label t (spec §4.2, targeted variant of IA): (N, n_classes − 1), column j holding
+    """F_y(x_adv,t) for every wrong label t (docs/settings.md#inference-strategies, targeted variant of IA): (N, n_classes − 1), column j holding
     the true-label confidence on the example targeted at the j-th wrong label in increasing label order."""
     out = []
     for start in range(0, len(y), batch_size):

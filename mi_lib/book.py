@@ -6,7 +6,7 @@ are filled from the chapter's ``labels`` after execution.
 
 ``book/<name>.ipynb`` are executed at the cpu tier (what the rendered book shows) and
 ``tests/notebooks/<name>.ipynb`` at the smoke tier (what ``pytest --nbval-lax`` re-executes). Each executed
-copy records the SHA256 of its source and of the library (:func:`source_hash`), so a stale copy is detected
+copy records the SHA256 of its source and of the library modules it imports (:func:`source_hash`), so a stale copy is detected
 (:func:`stale`) and re-executed.
 Volatile metadata (timestamps, durations) is stripped (execution counts stay: nbval needs them) so that re-executing unchanged code changes no bytes.
 
@@ -16,17 +16,27 @@ Command line: ``python -m mi_lib.book {execute,stale} ...`` (used by ``./run``).
 from __future__ import annotations
 
 import argparse
+import ast
 import dataclasses
 import hashlib
 import json
+import re
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
+from .config import ConfigError
+from .methods import REGISTRY
+from .parameters import declared, validate
+from .tiers import TIER_NAMES
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SOURCES = REPO_ROOT / "notebooks"
-TARGETS = {"cpu": REPO_ROOT / "book", "smoke": REPO_ROOT / "tests" / "notebooks"}
+TARGETS = {
+    "cpu": REPO_ROOT / "book",
+    "smoke": REPO_ROOT / "tests" / "notebooks",
+}  # where each published tier's copies live
 SOURCE_KEY = "mi_lib_source_sha256"
 PARAMETERS_KEY = "mi_lib_parameters"  # a rerun's own parameters (absent on the book's copies)
 FAILED_DIR = REPO_ROOT / "_build" / "failed"  # notebooks whose execution failed, with their traceback
@@ -57,7 +67,6 @@ _DEFENCE_LABELS = {
     "fmnist": ("Fashion-MNIST", "Table 3"),
     "cifar10-jpeg": ("CIFAR-10 (JPEG stand-in)", "Table 4, Fig. 1; DLS Table I, Fig. 2"),
 }
-_ROBUST_LABELS = {"pgd": "PGD-based", "dist": "Dist-based", "diff": "Diff-based"}
 
 
 def _defence_page(name: str, dataset: str, method: str, **parameters: Any) -> Chapter:
@@ -67,7 +76,7 @@ def _defence_page(name: str, dataset: str, method: str, **parameters: Any) -> Ch
         name,
         "empirical_defences",
         {"dataset": dataset, "methods": ["natural", method], **parameters},
-        {"dataset_name": dataset_name, "robust": _ROBUST_LABELS[method], "paper_table": paper_table},
+        {"dataset_name": dataset_name, "robust": REGISTRY[method].adjective, "paper_table": paper_table},
     )
 
 
@@ -155,20 +164,54 @@ def chapters() -> list[Chapter]:
     return CHAPTERS
 
 
+LIBRARY = Path(__file__).resolve().parent
+
+
+def _imported_modules(path: Path, *, relative: bool) -> set[str]:
+    """The ``mi_lib`` modules ``path`` imports: a chapter's ``from mi_lib import x`` / ``from mi_lib.x import y``, or
+    (``relative``) a library module's ``from .x import y`` / ``from . import x``, at its top or inside functions."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            if relative and node.level == 1:
+                found.update([node.module.split(".")[0]] if node.module else [a.name for a in node.names])
+            elif not relative and node.level == 0 and node.module and node.module.split(".")[0] == "mi_lib":
+                parts = node.module.split(".")
+                found.update([parts[1]] if len(parts) > 1 else [a.name for a in node.names])
+        elif isinstance(node, ast.Import) and not relative:
+            found.update(a.name.split(".")[1] for a in node.names if a.name.startswith("mi_lib."))
+    return {name for name in found if (LIBRARY / f"{name}.py").exists()}
+
+
+def library_dependencies(source: Path) -> list[Path]:
+    """The library files a chapter's ``source`` computes with: the modules it imports, every module those import in
+    turn, ``__init__.py``, and the papers' reference data when :mod:`mi_lib.paper` is among them. ``book.py`` is left
+    out (what it holds for a chapter, its parameters and labels, is hashed by :func:`source_hash`)."""
+    seen: set[str] = set()
+    todo = sorted(_imported_modules(source, relative=False))
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo += sorted(_imported_modules(LIBRARY / f"{name}.py", relative=True) - seen)
+    files = [LIBRARY / "__init__.py", *(LIBRARY / f"{name}.py" for name in sorted(seen - {"book"}))]
+    if "paper" in seen:
+        files += sorted((LIBRARY / "reference").glob("*.json"))
+    return files
+
+
 def source_hash(chapter: Chapter, parameters: dict[str, Any] | None = None) -> str:
-    """SHA256 of the chapter (source, parameters, labels) and of everything it computes with (``mi_lib`` code
-    and reference data), so a library change marks every executed copy stale until it is re-executed (from
-    cached runs: seconds). This file is left out: what it holds for a chapter (parameters, labels) is hashed
-    above, and listing a chapter in the book changes no other chapter — except the summary pages, which hash the
-    list of chapters in the book with the verdict records they read. A rerun's ``parameters`` enter the hash too."""
-    library = Path(__file__).resolve().parent
+    """SHA256 of the chapter (source, parameters, labels) and of what it computes with (:func:`library_dependencies`:
+    the ``mi_lib`` modules it imports, transitively, and the reference data), so a change to one of them marks the
+    executed copy stale until it is re-executed (from cached runs: seconds), and a change to a module the chapter
+    does not import leaves it current. The summary pages also hash the list of chapters in the book and the verdict
+    records they read. A rerun's ``parameters`` enter the hash too."""
     h = hashlib.sha256(chapter.path.read_bytes())
     h.update(json.dumps([chapter.parameters, chapter.labels], sort_keys=True).encode())
     if parameters:  # a rerun's own parameters: its copy is never current as the book's page
         h.update(json.dumps(parameters, sort_keys=True, default=str).encode())
-    for path in sorted([*library.rglob("*.py"), *library.rglob("*.json")]):
-        if path.resolve() != Path(__file__).resolve():
-            h.update(path.relative_to(library).as_posix().encode() + b"\0" + path.read_bytes())
+    for path in library_dependencies(chapter.path):
+        h.update(path.relative_to(LIBRARY).as_posix().encode() + b"\0" + path.read_bytes())
     if chapter.summary:  # the committed verdict records of the cpu tier (see mi_lib.scoreboard.record)
         h.update(json.dumps([c.name for c in CHAPTERS if c.in_book]).encode())
         for path in sorted((REPO_ROOT / "results" / "cpu" / "verdicts").glob("*.json")):
@@ -178,7 +221,6 @@ def source_hash(chapter: Chapter, parameters: dict[str, Any] | None = None) -> s
 
 def title(chapter: Chapter) -> str:
     """The chapter's page title: the first heading of its source, its ``{{label}}`` placeholders filled."""
-    import re
 
     heading = next(
         (line[4:] for line in chapter.path.read_text().splitlines() if line.startswith("# # ")), chapter.name
@@ -255,8 +297,6 @@ def execute(
     import nbformat
     import papermill
 
-    from .parameters import declared, validate
-
     parameters = dict(parameters or {})
     validate(chapter.path, parameters, chapter=chapter.name)
     own = target_for(chapter, tier) if tier in TARGETS else None
@@ -316,8 +356,6 @@ def _fail(message: str, code: int = 2) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .config import ConfigError
-    from .tiers import TIER_NAMES
 
     parser = argparse.ArgumentParser(prog="python -m mi_lib.book")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -352,8 +390,6 @@ def main(argv: list[str] | None = None) -> int:
     parameters = {name: _parse_value(value) for name, value in getattr(args, "parameter", [])}
     output = getattr(args, "output", None)
     import papermill
-
-    from .parameters import validate
 
     try:  # every parameter checked before anything runs
         for chapter in chosen:

@@ -1,4 +1,4 @@
-"""Certified bounds for the verifiable defences (CCS §6, spec §3.4 and §4.2): interval bound propagation (IBP,
+"""Certified bounds for the verifiable defences (CCS §6, docs/settings.md#verifiable-defences and #inference-strategies): interval bound propagation (IBP,
 Gowal et al.), which is also DiffAI's Box domain (Mirman et al.), the losses trained on them, verified accuracy,
 and the verified worst-case confidence that strategy IV thresholds.
 
@@ -68,7 +68,7 @@ def margin_lower_bounds(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, e
 
 
 def worst_case_logits(margins: torch.Tensor) -> torch.Tensor:
-    """Logits whose softmax is the verified worst case: −m (z_y − z_j ≥ m_j for every j), spec §4.2."""
+    """Logits whose softmax is the verified worst case: −m (z_y − z_j ≥ m_j for every j), docs/settings.md#inference-strategies."""
     return -margins
 
 
@@ -91,7 +91,7 @@ def verified(margins: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
 
 def ibp_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, kappa: float) -> torch.Tensor:
-    """Gowal et al.'s IBP loss: κ·CE(z(x), y) + (1 − κ)·CE(worst-case logits, y) (spec §3.4)."""
+    """Gowal et al.'s IBP loss: κ·CE(z(x), y) + (1 − κ)·CE(worst-case logits, y) (docs/settings.md#verifiable-defences)."""
     clean = F.cross_entropy(model(x), y)
     return kappa * clean + (1 - kappa) * F.cross_entropy(
         worst_case_logits(margin_lower_bounds(model, x, y, eps=eps)), y
@@ -99,7 +99,7 @@ def ibp_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, 
 
 
 def box_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, weight: float = 0.2) -> torch.Tensor:
-    """DiffAI's Box loss as the authors ran it (spec §3.4): (w·softplus(max_j upper(z_j − z_y)) + CE) / (w + 1),
+    """DiffAI's Box loss as the authors ran it (docs/settings.md#verifiable-defences): (w·softplus(max_j upper(z_j − z_y)) + CE) / (w + 1),
     the max over wrong labels j, w = 0.2."""
     margins = margin_lower_bounds(model, x, y, eps=eps)
     worst = (-margins).masked_fill(~_wrong_labels(margins, y), float("-inf")).max(1).values  # upper bound of z_j − z_y
@@ -189,7 +189,9 @@ def _backward_lower(
     return const + (lam * mid).flatten(2).sum(-1) - (lam.abs() * rad).flatten(2).sum(-1)
 
 
-def dual_margin_lower_bounds(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float) -> torch.Tensor:
+def dual_margin_lower_bounds_backward(
+    model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float
+) -> torch.Tensor:
     """Wong & Kolter's dual bound of the margins (exact: every intermediate bound from a full backward pass):
     m_j ≤ min over B_eps(x) ∩ [0, 1] of z_y − z_j (B, K), m_y = 0, never below IBP's
     (:func:`margin_lower_bounds`). Costs one backward pass per neuron of every ReLU layer: for small nets and

@@ -4,12 +4,15 @@ these and display the results; every number comes from runs and from the papers'
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pandas as pd
 
 from . import paper, report
 from .config import ExperimentConfig, format_eps
 from .data import DISPLAY_NAMES, N_CLASSES
+from .methods import EMPIRICAL_METHODS, REGISTRY, VERIFIABLE_METHODS, by_label, labels
 from .tiers import describe_tier, preset
 
 PAPER_TABLES = {"yale": "ccs_table2", "fmnist": "ccs_table3", "cifar10": "ccs_table4", "cifar10-jpeg": "ccs_table4"}
@@ -40,28 +43,8 @@ SMOKE_WARNING = "> **Smoke tier:** a seconds-long run that exercises the code; i
 
 
 def training_attack(config: ExperimentConfig) -> str:
-    """How ``config``'s method builds its training inputs, in words (spec §3.1–3.3)."""
-    if config.method == "dist":
-        return f"WRM ascent with coefficient {config.dist_coeff:g}, {config.train_steps} steps, no projection (Dist)"
-    if config.method == "diff":
-        return f"KL-PGD-{config.train_steps}, step {config.step_size:.4g}, β = {config.trades_beta:g} (Diff, TRADES)"
-    if config.method == "pgd":
-        return f"PGD-{config.train_steps}, step {config.step_size:.4g}, random start (PGD)"
-    if config.method == "ibp":
-        return f"interval bounds, clean-loss weight κ ramped from 1 to {config.ibp_kappa:g} (IBP)"
-    if config.method == "diffai":
-        return "Box-domain bounds (DiffAI)"
-    if config.method == "duality":
-        bound = f"{config.dual_projections} Cauchy projections" if config.dual_projections else "the exact bound"
-        return f"dual-network bound with {bound}, certified with the {'exact dual' if config.verified_bound == 'dual' else 'IBP'} bound (duality)"
-    if config.method == "pixeldp":
-        from .pixeldp import noise_sigma
-
-        return (
-            f"Gaussian noise σ = {noise_sigma(config.pixeldp_l2):.4f} on the input (l2 budget {config.pixeldp_l2:g}), "
-            f"predictions averaged over {config.noise_draws} draws (PixelDP)"
-        )
-    return "clean inputs (natural)"
+    """How ``config``'s method builds its training inputs, in words (its record in :mod:`mi_lib.methods`)."""
+    return REGISTRY[config.method].describe(config)
 
 
 def tier_setting(config: ExperimentConfig, *, seeds: dict[str, int]) -> tuple[str, pd.DataFrame]:
@@ -105,8 +88,8 @@ def tier_setting(config: ExperimentConfig, *, seeds: dict[str, int]) -> tuple[st
     return text, table
 
 
-ROBUST_METHODS = ("pgd", "dist", "diff")
-SHORT_NAMES = {"natural": "natural", "pgd": "PGD", "dist": "Dist", "diff": "Diff"}
+ROBUST_METHODS = EMPIRICAL_METHODS
+SHORT_NAMES = labels("short")
 
 
 def robust_methods(frame: pd.DataFrame) -> list[str]:
@@ -218,14 +201,11 @@ def summary_box(frame: pd.DataFrame, *, dataset: str) -> str:
     """HTML of the box a natural-vs-robust page opens with: the advantage ratio robust / natural, ours (mean over the
     seeds both have) beside the paper's with the difference, then C1 and C2 per model with their verdicts, and, where a
     model misses the papers' regime, one line saying which and why. Everything from ``frame`` and the reference data."""
-    import html
 
     ratios = advantage_ratios(frame, dataset=dataset)
     best = ratios["ours (mean)"].idxmax()
     ours, theirs = ratios.loc[best, "ours (mean)"], ratios.loc[best, "paper"]
-    seeds = len(
-        report.common_seeds(frame, next(m for m in robust_methods(frame) if report.METHOD_LABELS[m] == best), "natural")
-    )
+    seeds = len(report.common_seeds(frame, by_label(best), "natural"))
     lines = [
         f"<p><b>Advantage ratio, robust / natural</b> ({html.escape(best)}): ours <b>{ours:.2f}×</b> "
         f"({seeds} seed{'s' * (seeds != 1)}) against the paper's <b>{theirs:.2f}×</b> (Δ {ours - theirs:+.2f}×).</p>",
@@ -243,7 +223,7 @@ def summary_box(frame: pd.DataFrame, *, dataset: str) -> str:
         lines.append(
             f"<p>Not the papers' regime: {html.escape(reason)}; the claims that use it are not testable here.</p>"
         )
-    return '<div class="admonition tip"><p class="admonition-title">In short</p>' + "".join(lines) + "</div>"
+    return report.admonition("In short", "".join(lines))
 
 
 def regime_comparison(frame: pd.DataFrame, *, config: ExperimentConfig, robust: str = "pgd") -> str:
@@ -362,9 +342,6 @@ def chapter_methods(methods) -> list[str]:
 def has_dls_rows(dataset: str) -> bool:
     """Whether DLS Table I has rows for ``dataset`` (CIFAR-10; the JPEG stand-in is compared with them)."""
     return dataset in ("cifar10", "cifar10-jpeg")
-
-
-VERIFIABLE_METHODS = ("duality", "diffai", "ibp")
 
 
 def released_checks(frame: pd.DataFrame) -> list[tuple[str, str, report.Verdict]]:

@@ -13,6 +13,8 @@ import json
 from fractions import Fraction
 from typing import Any
 
+from .methods import EMPIRICAL_METHODS, METHODS, REGISTRY, VERIFIABLE_METHODS
+
 DATASETS = ("fmnist", "yale", "cifar10", "cifar10-jpeg")
 MODELS = (
     "fmnist_cnn",
@@ -22,21 +24,9 @@ MODELS = (
     "yale_cnn_dual",
     "small_cnn_dual",
 )  # *_dual: 4x4 stride-2 convs
-# (spec §2); small_cnn_dual: Wong & Kolter's two-conv net (the DLS provable SVHN model), any dataset
-METHODS = (
-    "natural",
-    "pgd",
-    "dist",
-    "diff",
-    "ibp",
-    "diffai",
-    "duality",
-    "pixeldp",
-)  # paper names: natural, PGD-, Dist- and
-# Diff-based (TRADES) training; the verifiable defences of CCS §6: interval bound propagation (IBP), DiffAI's Box domain and
-# Wong & Kolter's duality-based convex relaxation; and PixelDP's noise layer (CCS App. E)
-VERIFIABLE_METHODS = ("ibp", "diffai", "duality")
-# PINEAT (PRCV 2023, spec §7): how each round uses its adversarial examples; "original" is the base method itself.
+# (docs/settings.md#models); small_cnn_dual: Wong & Kolter's two-conv net (the DLS provable SVHN model), any dataset
+# the training methods and what the config knows of each: mi_lib.methods (one record per method)
+# PINEAT (PRCV 2023, docs/settings.md#pineat): how each round uses its adversarial examples; "original" is the base method itself.
 STRATEGIES = ("original", "pineat", "advnat", "advran")
 OPTIMIZERS = ("adam", "sgd")
 INITS = (
@@ -44,7 +34,9 @@ INITS = (
     "torch",
 )  # the plain CNNs' initialisation: the authors' TF code's, or PyTorch's defaults (their PyTorch code)
 VERIFIED_BOUNDS = ("ibp", "dual")  # IBP / Box, or Wong & Kolter's exact dual bound (mi_lib.dual_network)
-TIERS = ("smoke", "cpu", "long", "paper", "custom")
+# the tiers (presets in mi_lib.tiers): seconds for CI, the book's cpu runs, the long campaign, the papers' settings
+TIER_NAMES = ("smoke", "cpu", "long", "paper")
+CUSTOM_TIER = "custom"  # a config built by hand rather than from a tier's preset
 PRECISIONS = (
     "fp32",
     "bf16",
@@ -76,28 +68,31 @@ class ConfigError(ValueError):
     """A config field has a value outside its accepted set or range."""
 
 
-def parse_eps(value: Any, *, field: str = "eps") -> float:
-    """Parse an l-inf budget given as a number or a string such as ``"8/255"`` or ``"0.1"``.
-
-    Returns a float in [0, 1] (pixel units). Raises :class:`ConfigError` naming ``field``.
-    """
+def parse_fraction(value: Any, *, field: str, unit: str = "") -> float:
+    """A number in [0, 1] given as a number or a string such as ``"8/255"``, ``"3/4"`` or ``"0.1"``. Raises
+    :class:`ConfigError` naming ``field`` (and ``unit``, e.g. "pixel units", in the range error)."""
     if isinstance(value, bool):
-        raise ConfigError(f"{field}: expected a number in [0, 1] or a fraction like '8/255', got {value!r}")
+        raise ConfigError(f"{field}: expected a number in [0, 1] or a fraction like '3/4', got {value!r}")
     if isinstance(value, (int, float)):
-        eps = float(value)
+        number = float(value)
     elif isinstance(value, str):
-        text = value.strip()
         try:
-            eps = float(Fraction(text))
+            number = float(Fraction(value.strip()))
         except (ValueError, ZeroDivisionError):
             raise ConfigError(
                 f"{field}: cannot parse {value!r}; write a number in [0, 1] such as 0.1 or a fraction such as '8/255'"
             ) from None
     else:
-        raise ConfigError(f"{field}: expected a number or a string like '8/255', got {type(value).__name__}")
-    if not (0.0 <= eps <= 1.0) or eps != eps:
-        raise ConfigError(f"{field}: must lie in [0, 1] (pixel units), got {eps!r}")
-    return eps
+        raise ConfigError(f"{field}: expected a number or a string like '3/4', got {type(value).__name__}")
+    if not (0.0 <= number <= 1.0) or number != number:
+        raise ConfigError(f"{field}: must lie in [0, 1]{f' ({unit})' if unit else ''}, got {number!r}")
+    return number
+
+
+def parse_eps(value: Any, *, field: str = "eps") -> float:
+    """An l-inf budget given as a number or a string such as ``"8/255"`` or ``"0.1"``: a float in [0, 1] (pixel
+    units). Raises :class:`ConfigError` naming ``field``."""
+    return parse_fraction(value, field=field, unit="pixel units")
 
 
 def format_eps(eps: float) -> str:
@@ -131,7 +126,7 @@ class ExperimentConfig:
     """Every knob of one train-then-attack experiment (CCS'19 §4–5 protocol).
 
     ``eps`` is the l-inf budget in pixel units [0, 1], used for training (robust methods) and for
-    the evaluation PGD (20 steps of 2.5·eps/20, no random start; spec §4.1). ``train_steps`` and
+    the evaluation PGD (20 steps of 2.5·eps/20, no random start; docs/settings.md#evaluation-attack). ``train_steps`` and
     ``train_step_ratio`` (step = ratio·eps, so a new eps keeps the attack's shape) are the training attack's; ``eps_warmup_iters`` keeps eps = 0 for that many
     iterations and ``eps_ramp_iters`` then ramps it linearly to ``eps`` (Madry's Yale schedule).
     ``n_members`` / ``n_nonmembers`` = 0 means the whole official train / test split.
@@ -159,17 +154,21 @@ class ExperimentConfig:
     downsample: int = 1  # integer average-pooling factor of the images (Yale tiers: 4 -> 48x42)
     eval_steps: int = 20
     seed: int = 0
-    tier: str = "custom"
+    tier: str = CUSTOM_TIER
     # Fields added after the first runs: they enter the hashes only when set away from their defaults, so
     # adding a knob never renames existing runs (see HASHED_IF_CHANGED).
-    dist_coeff: float = 1.0  # Dist-based: gradient-ascent coefficient c of the authors' l-inf WRM adversary (spec §3.2)
-    trades_beta: float = 1.0  # Diff-based (TRADES): weight of the KL term; the authors used 1.0 (spec §3.3)
+    dist_coeff: float = 1.0  # Dist-based: gradient-ascent coefficient c of the authors' l-inf WRM adversary (docs/settings.md#dist-based-training)
+    trades_beta: float = (
+        1.0  # Diff-based (TRADES): weight of the KL term; the authors used 1.0 (docs/settings.md#diff-based-training)
+    )
     adv_fraction: float = (
         1.0  # PGD-based: fraction r of the members trained on PGD examples, the rest clean (CCS Table 5)
     )
     removal_round: int = 0  # sensitivity analysis (CCS Fig. 2): r >= 1 leaves out one member per class (draw r)
-    ibp_kappa: float = 0.5  # IBP: final weight κ of the clean loss, ramped from 1 with ε (Gowal et al.; spec §3.4)
-    strategy: str = "original"  # PINEAT-n/m, AdvNat-1/1, AdvRan-1/1 over a base method (pgd, dist, diff); spec §7.1
+    ibp_kappa: float = 0.5  # IBP: final weight κ of the clean loss, ramped from 1 with ε (Gowal et al.; docs/settings.md#verifiable-defences)
+    strategy: str = (
+        "original"  # PINEAT-n/m, AdvNat-1/1, AdvRan-1/1 over a base method (pgd, dist, diff); docs/settings.md#pineat
+    )
     pineat_n: int = 1  # PINEAT: adversarial examples (independent random starts) per round
     pineat_m: int = 1  # PINEAT: reverse-symmetry examples per round
     dual_projections: int = 50  # duality-based training: Cauchy projections per generator group (0: the exact bound)
@@ -182,9 +181,7 @@ class ExperimentConfig:
         0.1  # PixelDP: the l2 budget L its noise layer certifies (σ from it, DP ε = 1, δ = 0.05; App. E)
     )
     noise_draws: int = 100  # PixelDP: noise draws averaged per prediction (the authors: 500)
-    init: str = (
-        "tf"  # plain CNNs: "tf" (He-normal convolutions, the authors' TF code; spec §2) or "torch" (PyTorch's defaults,
-    )
+    init: str = "tf"  # plain CNNs: "tf" (He-normal convolutions, the authors' TF code; docs/settings.md#models) or "torch" (PyTorch's defaults,
     # as the authors' PyTorch code for DiffAI and duality-based training built its nets); the WRN keeps its own
     box_weight_ramp: bool = (
         False  # DiffAI: ramp the Box term's weight with ε (0 → 0.2), as IBP ramps κ (the authors: fixed 0.2)
@@ -200,7 +197,7 @@ class ExperimentConfig:
         _choice("model", self.model, MODELS)
         _choice("method", self.method, METHODS)
         _choice("optimizer", self.optimizer, OPTIMIZERS)
-        _choice("tier", self.tier, TIERS)
+        _choice("tier", self.tier, (*TIER_NAMES, CUSTOM_TIER))
         set_("eps", parse_eps(self.eps))
         set_("train_step_ratio", _positive("train_step_ratio", self.train_step_ratio, kind=float, allow_zero=True))
         set_("width", _positive("width", self.width, kind=float))
@@ -210,8 +207,8 @@ class ExperimentConfig:
             set_(name, _positive(name, getattr(self, name), allow_zero=True))
         for name in ("dist_coeff", "trades_beta"):
             set_(name, _positive(name, getattr(self, name), kind=float))
-        set_("adv_fraction", parse_eps(self.adv_fraction, field="adv_fraction"))  # a number or fraction in [0, 1]
-        set_("ibp_kappa", parse_eps(self.ibp_kappa, field="ibp_kappa"))
+        set_("adv_fraction", parse_fraction(self.adv_fraction, field="adv_fraction"))
+        set_("ibp_kappa", parse_fraction(self.ibp_kappa, field="ibp_kappa"))
         _choice("strategy", self.strategy, STRATEGIES)
         for name in ("pineat_n", "pineat_m"):
             set_(name, _positive(name, getattr(self, name)))
@@ -223,9 +220,10 @@ class ExperimentConfig:
         set_("shadow", _positive("shadow", self.shadow, allow_zero=True))
         set_("pixeldp_l2", _positive("pixeldp_l2", self.pixeldp_l2, kind=float))
         set_("noise_draws", _positive("noise_draws", self.noise_draws))
-        if self.strategy != "original" and self.method not in ("pgd", "dist", "diff"):
+        if self.strategy != "original" and self.method not in EMPIRICAL_METHODS:
             raise ConfigError(
-                f"strategy: {self.strategy!r} wraps an empirical adversarial training method (pgd, dist, diff), "
+                f"strategy: {self.strategy!r} wraps an empirical adversarial training method "
+                f"({', '.join(EMPIRICAL_METHODS)}), "
                 f"got method {self.method!r}"
             )
         if self.strategy in ("advnat", "advran") and (self.pineat_n, self.pineat_m) != (1, 1):
@@ -274,12 +272,12 @@ class ExperimentConfig:
     @property
     def round_epochs(self) -> int:
         """Passes over the members: ``epochs`` / updates per round (rounded up), so every strategy makes the base
-        method's number of parameter updates (spec §7.1)."""
+        method's number of parameter updates (docs/settings.md#pineat)."""
         return -(-self.epochs // self.updates_per_round)
 
     @property
     def eval_step_size(self) -> float:
-        """Evaluation PGD step: 2.5·eps/20 as in the authors' code (spec §4.1)."""
+        """Evaluation PGD step: 2.5·eps/20 as in the authors' code (docs/settings.md#evaluation-attack)."""
         return 2.5 * self.eps / self.eval_steps
 
     def replace(self, **changes: Any) -> ExperimentConfig:
@@ -316,14 +314,8 @@ class ExperimentConfig:
         for name in ("tier", "eval_steps", "n_nonmembers", "verified_bound"):
             fields.pop(name, None)  # (verified_bound is in the hashed fields only when set away from its default)
         fields.pop("noise_draws", None)  # PixelDP: how many draws a prediction averages, not how it trains
-        if self.method in ("natural", "pixeldp"):  # no training attack: eps only sets the evaluation PGD
-            for name in ("eps", "train_steps", "train_step_ratio", "eps_warmup_iters", "eps_ramp_iters"):
-                fields.pop(name)
-        if self.method == "dist":  # eps is nominal for Dist-based training (its adversary has no budget)
-            fields.pop("train_step_ratio")
-        if self.method in VERIFIABLE_METHODS:  # bounds, not an attack: the training attack's steps do not matter
-            for name in ("train_steps", "train_step_ratio"):
-                fields.pop(name)
+        for name in REGISTRY[self.method].ignores:  # e.g. natural training ignores every attack knob
+            fields.pop(name)
         return fields
 
     def train_id(self) -> str:

@@ -182,7 +182,7 @@ def load_dataset(name: str, *, data_dir: str | os.PathLike | None = None) -> Ima
     """Load a dataset's official train/test splits, checksums verified.
 
     ``name`` is one of ``fmnist``, ``yale``, ``cifar10``, ``cifar10-jpeg``. For Yale, "train"/"test" are the
-    authors' split (spec §1). Raises :class:`DataError` when missing or corrupt, with the remedy.
+    authors' split (docs/settings.md#datasets). Raises :class:`DataError` when missing or corrupt, with the remedy.
     """
     loaders = {"fmnist": _load_fmnist, "yale": _load_yale, "cifar10": _load_cifar10, "cifar10-jpeg": _load_cifar10_jpeg}
     if name not in loaders:
@@ -474,7 +474,7 @@ def shadow_split(config: ExperimentConfig, *, data: ImageData) -> MembershipSpli
 
 def removed_members(member_labels: np.ndarray, config: ExperimentConfig) -> np.ndarray:
     """Positions (sorted) in the member list of the members that ``config.removal_round`` = r >= 1 leaves out: one per
-    class, drawn from the seed and r (spec §4.4, §9.9); rounds draw independently. Empty for r = 0."""
+    class, drawn from the seed and r (docs/settings.md#sensitivity-analysis); rounds draw independently. Empty for r = 0."""
     if config.removal_round == 0:
         return np.array([], dtype=np.int64)
     rng = np.random.default_rng([config.seed, config.removal_round, 4_4])

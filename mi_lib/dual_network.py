@@ -1,11 +1,11 @@
 """Wong & Kolter's dual network run forward, exact or with random projections (Wong, Schmidt, Metzen & Kolter,
-NeurIPS 2018), for the duality-based defence of CCS §6 (spec §3.4).
+NeurIPS 2018), for the duality-based defence of CCS §6 (docs/settings.md#verifiable-defences).
 
 With every unstable ReLU (l < 0 < u) relaxed by the slope d = u / (u − l) — between d·ẑ and d·(ẑ − l) — the
 network's output over B_eps(x) ∩ [0, 1] lies in a zonotope: a centre plus Σ_g e_g·G_g with every e_g ∈ [−1, 1].
 The generators are the input's radius (one per pixel) and, for each unstable unit, half its relaxation's height
 −d·l. A linear function c of a layer then has the certified lower bound c·centre − Σ_g |c·G_g|, the value of
-Wong & Kolter's dual objective for these slopes (:func:`mi_lib.bounds.dual_margin_lower_bounds` computes the same
+Wong & Kolter's dual objective for these slopes (:func:`mi_lib.bounds.dual_margin_lower_bounds_backward` computes the same
 bound backward; a test checks that they agree).
 
 Exact: one generator per pixel and per unit, pushed forward with the layers' linear maps: for small nets and
@@ -40,7 +40,7 @@ def _linear(layer: nn.Module, v: torch.Tensor, *, bias: bool) -> torch.Tensor:
     return layer(v)  # Flatten, ZeroPad2d: linear, no bias
 
 
-EXACT_BOUND_MEMORY = 6 * 2**30  # bytes one layer's generators may take (this machine: 24 GiB)
+EXACT_BOUND_MEMORY = 6 * 2**30  # bytes one layer's generators may take (a quarter of a 24 GiB machine)
 
 
 class _Zonotope:
@@ -156,5 +156,5 @@ def dual_loss(
     projections: int | None,
     generator: torch.Generator | None = None,
 ) -> torch.Tensor:
-    """Wong & Kolter's robust loss: cross-entropy of the worst-case logits −m (spec §3.4)."""
+    """Wong & Kolter's robust loss: cross-entropy of the worst-case logits −m (docs/settings.md#verifiable-defences)."""
     return F.cross_entropy(-margin_lower_bounds(model, x, y, eps=eps, projections=projections, generator=generator), y)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from .config import ExperimentConfig
 from .data import load_dataset, membership_split
-from .runs import RunResult, load_run, run_experiment
+from .runs import RunResult, load_run, results_root, run_experiment
+from .runs_io import load_json
 from .tiers import preset
 
 
@@ -98,9 +100,6 @@ def cached_runs(
 def cached_values(dataset: str, tier: str, *, method: str, field: str, seed: int = 0, **overrides: Any) -> list:
     """Every value of config ``field`` (e.g. ``"eps"``) for which a run of the tier's preset (with ``overrides``)
     differing only in that field has a result: how a chapter picks up a value someone ran with papermill."""
-    from .config import ExperimentConfig
-    from .runs import results_root
-    from .runs_io import load_json
 
     found = set()
     for path in sorted((results_root(tier) / tier).glob(f"{dataset}-{method}-*/result.json")):

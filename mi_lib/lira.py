@@ -13,15 +13,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+from scipy import stats
 
-from .nonoracle import log_odds
+from .nonoracle import signal_log_odds
 
 
 def pool_phi(signals: Mapping[str, np.ndarray], *, kind: str = "benign") -> np.ndarray:
     """φ of every pool point under a model: for the target (no ``pool_in``) its members then its non-members; for a
     shadow, its members and non-members put back at their pool positions. (P,)"""
-    members = log_odds(signals[f"output_train_{kind}"], signals["train_label"])
-    nonmembers = log_odds(signals[f"output_test_{kind}"], signals["test_label"])
+    members, nonmembers = signal_log_odds(signals, "train", kind), signal_log_odds(signals, "test", kind)
     if "pool_in" not in signals:
         return np.concatenate([members, nonmembers])
     out = np.empty(len(members) + len(nonmembers))
@@ -55,7 +55,6 @@ def scores(
 ) -> np.ndarray:
     """LiRA scores of the pool points (P,) from the target's φ (P,), the shadows' φ (K, P) and their IN mask (K, P).
     Online needs IN and OUT shadows of every point; offline OUT ones only. A point without them scores NaN."""
-    from scipy import stats
 
     mean_out, std_out = _gaussian(shadow_phi, ~mask, global_variance=global_variance)
     if not online:

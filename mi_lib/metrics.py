@@ -2,7 +2,7 @@
 
 Convention: member = 1 (training point), non-member = 0; a higher score means "more likely a member".
 The paper's attack (CCS'19 §3, DLS Eq. 5): member iff score >= tau, tau chosen among every observed
-score to maximise the balanced accuracy ½(TPR + TNR) on the evaluated points themselves (spec §4.3).
+score to maximise the balanced accuracy ½(TPR + TNR) on the evaluated points themselves (docs/settings.md#threshold-and-metrics).
 """
 
 from __future__ import annotations
@@ -107,7 +107,7 @@ def roc_auc(member_scores: Any, nonmember_scores: Any) -> float:
 
 
 def threshold_attack(member_scores: Any, nonmember_scores: Any) -> AttackResult:
-    """The paper's threshold attack with the oracle threshold (CCS'19 §4.3, spec §4.3).
+    """The paper's threshold attack with the oracle threshold (CCS'19 §4.3, docs/settings.md#threshold-and-metrics).
 
     ``member_scores`` (n,): scores of training points; ``nonmember_scores`` (k,): of non-members. Higher
     score = more member-like (e.g. the true-label confidence F_y). Accuracy is balanced, ½(TPR + 1 − FPR),
@@ -146,7 +146,7 @@ def cross_entropy_loss(probs: np.ndarray, labels: np.ndarray, *, floor: float = 
 def loss_kl_divergence(
     member_losses: Any, nonmember_losses: Any, *, bins: int = 100, smoothing: float = 1e-10
 ) -> dict[str, float]:
-    """KL divergence between the member and non-member loss distributions (DLS Table I; choices spec §4.3).
+    """KL divergence between the member and non-member loss distributions (DLS Table I; choices: docs/settings.md#threshold-and-metrics).
 
     Both histogrammed on ``bins`` equal-width bins over [0, max loss], ``smoothing`` added before
     normalising. Returns ``{"members_vs_nonmembers": KL(P_m || P_n), "nonmembers_vs_members": KL(P_n || P_m)}``;
@@ -173,7 +173,7 @@ def inference_results(signals: Mapping[str, np.ndarray]) -> dict[str, AttackResu
 
     IB thresholds F_y on clean inputs, IA on the evaluation-PGD inputs (``output_{train,test}_{benign,adversarial}``,
     ``train_label``, ``test_label``); IV, when the signals hold ``output_{train,test}_verified`` (the verified
-    worst-case softmax of a verifiable model), thresholds its true-label entry (spec §4.2).
+    worst-case softmax of a verifiable model), thresholds its true-label entry (docs/settings.md#inference-strategies).
     """
     out = {}
     kinds = [("ib", "benign"), ("ia", "adversarial")] + (

@@ -19,7 +19,7 @@ def _scaled(channels: int, width: float) -> int:
 
 
 def _init_tf_style(module: nn.Module) -> None:
-    """The authors' TF init: conv weights N(0, sqrt(2 / (k·k·out))), biases 0 (spec §2)."""
+    """The authors' TF init: conv weights N(0, sqrt(2 / (k·k·out))), biases 0 (docs/settings.md#models)."""
     for m in module.modules():
         if isinstance(m, nn.Conv2d):
             k = m.kernel_size[0] * m.kernel_size[1] * m.out_channels
@@ -34,7 +34,7 @@ def _init_tf_style(module: nn.Module) -> None:
 
 class PlainCNN(nn.Module):
     """3x3 conv stack (ReLU, stride per layer, padding 1), then FC 200 and the class layer. ``stride2_kernel`` 4 and
-    ``square`` give the duality variant (spec §2): 4x4 stride-2 convolutions, the input zero-padded to a square.
+    ``square`` give the duality variant (docs/settings.md#models): 4x4 stride-2 convolutions, the input zero-padded to a square.
 
     Input (B, C, H, W) in [0, 1]; output logits (B, n_classes).
     """
@@ -109,7 +109,7 @@ def yale_cnn(
 
 
 def small_cnn(*, width: float = 1.0, in_shape=(1, 28, 28), n_classes: int = 10, init: str = "torch") -> PlainCNN:
-    """Wong & Kolter's small CNN (their MNIST net; the DLS paper's provable SVHN model, spec §2): conv 16 and 32, both
+    """Wong & Kolter's small CNN (their MNIST net; the DLS paper's provable SVHN model, docs/settings.md#models): conv 16 and 32, both
     4x4 stride 2, padding 1 (× width); FC 100; the class layer. The input is zero-padded to a square, as the CCS
     duality variants."""
     channels = [_scaled(c, width) for c in (16, 32)]
@@ -155,7 +155,7 @@ class WideResNet(nn.Module):
     """Pre-activation wide ResNet (Madry's CIFAR model; CCS Table 13: WRN-34-10, widths 160/320/640).
 
     ``depth`` = 6n + 4 with n units per group; group widths 16·widen·(1, 2, 4). Leaky ReLU 0.1 as the authors'
-    TF code (spec §9.14); 1x1-conv shortcuts (the PyTorch TRADES variant) instead of pad-and-pool.
+    TF code (docs/settings.md#models); 1x1-conv shortcuts (the PyTorch TRADES variant) instead of pad-and-pool.
     """
 
     def __init__(

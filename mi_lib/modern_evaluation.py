@@ -1,17 +1,19 @@
-"""The papers' natural-vs-robust comparison under modern evaluation (issue 7), from cached runs: non-oracle
+"""The papers' natural-vs-robust comparison under modern evaluation, from cached runs: non-oracle
 thresholds (:mod:`mi_lib.nonoracle`), AUC and TPR at low FPR with bootstrap intervals, the project's claims P1–P2
 (C1 re-asked), and post-hoc temperature scaling (:mod:`mi_lib.countermeasures`)."""
 
 from __future__ import annotations
 
 import dataclasses
+import time
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from . import report
+from . import lira, report, rmia
 from .countermeasures import TEMPERATURES, scaled_signals
-from .metrics import inference_results
+from .metrics import inference_results, roc_auc
 from .nonoracle import INPUTS, LOW_FPRS, Population, held_out_attack, low_fpr, shadow_attack
 
 
@@ -108,17 +110,55 @@ def summary_table(attacks: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def low_fpr_table(low: pd.DataFrame) -> pd.DataFrame:
-    """The chosen candidate per model: AUC and TPR at low FPR, each with its 95% bootstrap interval (%)."""
-    chosen = low
-    out = chosen[["method", "seed", "input", "score"]].copy()
-    for name in ["auc", *(f"tpr@{f:g}" for f in LOW_FPRS)]:
-        out[name] = [
+def with_intervals(
+    frame: pd.DataFrame, metrics: Sequence[str] = ("auc", *(f"tpr@{f:g}" for f in LOW_FPRS))
+) -> pd.Series:
+    """Each of ``metrics`` as "value [low, high]" in % from its ``<metric> low`` / ``<metric> high`` columns."""
+    return {
+        name: [
             f"{100 * v:.2f} [{100 * lo:.2f}, {100 * hi:.2f}]"
-            for v, lo, hi in zip(chosen[name], chosen[f"{name} low"], chosen[f"{name} high"])
+            for v, lo, hi in zip(frame[name], frame[f"{name} low"], frame[f"{name} high"])
         ]
-    out["smallest FPR resolvable"] = chosen["resolvable fpr"].map(lambda v: f"{100 * v:.3f}%")
+        for name in metrics
+    }
+
+
+def low_fpr_table(
+    low: pd.DataFrame,
+    *,
+    columns: Sequence[str] = ("method", "seed", "input", "score"),
+    metrics: Sequence[str] = ("auc", *(f"tpr@{f:g}" for f in LOW_FPRS)),
+) -> pd.DataFrame:
+    """One row per attacked model: its ``columns``, then AUC and TPR at low FPR, each with its 95% bootstrap interval
+    (%), and the smallest FPR its number of non-members resolves (where known)."""
+    out = low[list(columns)].copy()
+    for name, values in with_intervals(low, metrics).items():
+        out[name] = values
+    if "resolvable fpr" in low:
+        out["smallest FPR resolvable"] = low["resolvable fpr"].map(lambda v: f"{100 * v:.3f}%")
     return out.reset_index(drop=True)
+
+
+def chosen_curves(
+    lira: pd.DataFrame, lira_curves: Mapping, rmia: pd.DataFrame, rmia_curves: Mapping
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The ROC curves of online LiRA and online RMIA on the input each attacker chose, named for a legend."""
+
+    def chosen(frame: pd.DataFrame, attack: str, method: str, kind: str) -> bool:
+        row = frame[(frame["method"] == method) & (frame[attack] == "online") & (frame["input"] == kind)]
+        return bool(row["chosen"].iloc[0])
+
+    out = {
+        f"{m}, LiRA online, {k}": c
+        for (m, v, k), c in lira_curves.items()
+        if v == "online" and chosen(lira, "LiRA", m, k)
+    }
+    out |= {
+        f"{m}, RMIA online, {k}": c
+        for (m, v, _, k), c in rmia_curves.items()
+        if v == "online" and chosen(rmia, "RMIA", m, k)
+    }
+    return out
 
 
 def _paired(frame: pd.DataFrame, method: str, column: str, seeds) -> np.ndarray:
@@ -279,8 +319,6 @@ def lira_frame(targets: dict, shadows: dict, *, n_boot: int = 500) -> tuple[pd.D
     ({(method, variant, input): (member scores, non-member scores)}) for the ROC curves. ``chosen`` marks the input
     the attacker picks per (method, variant) without the target's membership: the higher AUC of LiRA run against
     the shadows themselves (:func:`mi_lib.lira.shadow_attack`)."""
-    from . import lira
-    from .metrics import roc_auc
 
     rows, curves = [], {}
     for method, target in targets.items():
@@ -345,10 +383,6 @@ def rmia_frame(
     does; a = 1 for one reference). Per (method, variant, references, input): AUC and TPR at low FPR with bootstrap
     intervals, the attack's time on the cached signals, and ``chosen``, the input with the higher AUC of RMIA run on
     the references themselves. Returns the frame and the scores for ROC curves."""
-    import time
-
-    from . import rmia
-    from .metrics import roc_auc
 
     rows, curves = [], {}
     for method, target in targets.items():

@@ -1,4 +1,4 @@
-"""Membership inference without the oracle threshold (beyond the papers; issue 7): the attack's choices — which
+"""Membership inference without the oracle threshold (beyond the papers): the attack's choices — which
 score, which input (benign or PGD) and the threshold — are made on data disjoint from the points it scores.
 
 * :func:`held_out_attack`: two-fold; the members and non-members are split in random halves, the choices are made
@@ -49,6 +49,26 @@ def log_odds(probs: np.ndarray, labels: np.ndarray, *, floor: float = 1e-45) -> 
     return np.log(p_y) - np.log(rest)
 
 
+def logit_log_odds(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """log F_y − log(1 − F_y) from the logits, in float64: z_y − log Σ_{k≠y} exp(z_k). Equals :func:`log_odds` of the
+    softmax where float32 resolves it, and keeps its order where the softmax saturates (1 − F_y below ~1e-38)."""
+    z = np.asarray(logits, dtype=np.float64)
+    rows = np.arange(len(z))
+    others = z.copy()
+    others[rows, labels] = -np.inf
+    top = others.max(axis=1)
+    return z[rows, labels] - (top + np.log(np.exp(others - top[:, None]).sum(axis=1)))
+
+
+def signal_log_odds(signals: Mapping[str, np.ndarray], part: str, kind: str) -> np.ndarray:
+    """LiRA's log-odds of ``part`` (train = members, test = non-members) on ``kind`` inputs (benign, adversarial):
+    from the logits where the run kept them, else from the softmax."""
+    labels = signals[f"{part}_label"]
+    if f"logits_{part}_{kind}" in signals:
+        return logit_log_odds(signals[f"logits_{part}_{kind}"], labels)
+    return log_odds(signals[f"output_{part}_{kind}"], labels)
+
+
 SCORES: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
     "confidence": lambda probs, labels: true_label_confidence(probs, labels).astype(np.float64),
     "log-odds": log_odds,
@@ -70,6 +90,10 @@ class Population:
         member, nonmember = {}, {}
         for kind in inputs:
             for name in scores:
+                if name == "log-odds":  # from the logits where the run kept them
+                    member[kind, name] = signal_log_odds(signals, "train", kind)
+                    nonmember[kind, name] = signal_log_odds(signals, "test", kind)
+                    continue
                 member[kind, name] = SCORES[name](signals[f"output_train_{kind}"], signals["train_label"])
                 nonmember[kind, name] = SCORES[name](signals[f"output_test_{kind}"], signals["test_label"])
         return cls(member, nonmember, np.asarray(signals["train_label"]), np.asarray(signals["test_label"]))

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .config import DATASETS, METHODS, STRATEGIES, ConfigError, ExperimentConfig, parse_eps
+from .config import DATASETS, METHODS, STRATEGIES, ConfigError, ExperimentConfig, parse_eps, parse_fraction
 
 RESERVED = {"tier": "set the tier with --tier, not -p", "chapter": "set by the book for its own pages only, not by -p"}
 ROBUST_BASES = ("pgd", "dist", "diff")
@@ -87,6 +87,13 @@ def _eps(name: str, value: Any) -> None:
         raise ParameterError(str(err)) from None
 
 
+def _fraction(name: str, value: Any) -> None:
+    try:
+        parse_fraction(value, field=name)
+    except ConfigError as err:
+        raise ParameterError(str(err)) from None
+
+
 def _optional(check: Callable[[str, Any], None]) -> Callable[[str, Any], None]:
     return lambda name, value: value is None or check(name, value)
 
@@ -132,7 +139,7 @@ CHECKS: dict[str, Callable[[str, Any], None]] = {
     "trace_figure": _flag,
     "attack_eps": _optional(_list_of(_eps)),
     "eps_values": _optional(_list_of(_eps)),
-    "fractions": _list_of(_eps),  # fractions in [0, 1], written like ε ("3/4" or 0.75)
+    "fractions": _list_of(_fraction),  # fractions in [0, 1] ("3/4" or 0.75)
     "widths": _list_of(_number(positive=True)),
     "weight_decays": _list_of(_number(positive=False), allow_empty=True),
     "points": _optional(_list_of(_point)),

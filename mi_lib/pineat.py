@@ -1,4 +1,4 @@
-"""PINEAT (Yan et al., PRCV 2023; spec §7.1): reverse-symmetry examples over an empirical adversarial training
+"""PINEAT (Yan et al., PRCV 2023; docs/settings.md#pineat): reverse-symmetry examples over an empirical adversarial training
 method (PGD-, Dist- or Diff-based), and the paper's two baselines.
 
 Per minibatch round, with the current weights: generate n adversarial examples with the base method's adversary
@@ -19,7 +19,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from .config import ExperimentConfig
-from .training import adversary, trades_objective, training_precision
+from .objectives import adversary, trades_objective, training_precision
 
 
 def base_objective(
@@ -47,7 +47,7 @@ def _uniform_in_ball(x: torch.Tensor, radius: float, eps: float | None, generato
 def reverse_symmetry_examples(
     x: torch.Tensor, adversarial: list[torch.Tensor], *, m: int, eps: float | None, generator: torch.Generator
 ) -> list[torch.Tensor]:
-    """The m reverse-symmetry examples of spec §7.1 for x (B, C, H, W) and its n adversarial examples.
+    """The m reverse-symmetry examples (docs/settings.md#pineat) for x (B, C, H, W) and its n adversarial examples.
 
     x_rs* = x − Σᵢ (x_adv,i − x). m = 1: x_rs* clipped into B_eps(x) ∩ [0, 1] (for n = 1 this is 2x − x_adv, in the
     ball already). m > 1: m − 1 points drawn uniformly in B_eps(x), the last carrying the rest of the noise,
@@ -72,7 +72,7 @@ def round_update(
     config: ExperimentConfig,
     generator: torch.Generator,
 ) -> tuple[torch.Tensor, list[torch.Tensor], list[torch.Tensor]]:
-    """One round of ``config.strategy`` on a minibatch: n + m parameter updates (spec §7.1: all n adversarial
+    """One round of ``config.strategy`` on a minibatch: n + m parameter updates (docs/settings.md#pineat: all n adversarial
     examples generated with the current weights, then n adversarial updates, then m second-kind updates). Returns
     the mean loss of the round (detached), the n adversarial examples and the m second-kind examples."""
     n, m = config.pineat_n, config.pineat_m

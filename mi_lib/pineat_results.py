@@ -1,4 +1,4 @@
-"""PINEAT's tables, claims and Fig. 1 from runs (spec §7): Table 1 beside the paper's, the n/m variant study, the
+"""PINEAT's tables, claims and Fig. 1 from runs (docs/settings.md#pineat): Table 1 beside the paper's, the n/m variant study, the
 verdicts of claims C12–C16 and Observation 1, and the geometry of the examples a run traced for two points."""
 
 from __future__ import annotations

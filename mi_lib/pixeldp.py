@@ -1,50 +1,24 @@
 """PixelDP (Lecuyer et al., S&P 2019), the certified defence of CCS Appendix E: a Gaussian noise layer makes the
 network's prediction differentially private in its input, and the prediction is the softmax averaged over noise
 draws (Monte-Carlo). The authors evaluated the released CIFAR-10 model (l2 budget L = 0.1, DP ε = 1, δ = 0.05,
-500 draws; spec §3.4) on benign inputs only.
+500 draws; docs/settings.md#pixeldp) on benign inputs only.
 
 Choices here (the paper is silent or its model is not ours): the noise layer sits on the **input** (PixelDP's
 "pixel" placement, whose l2 sensitivity is 1, so no layer needs normalising), with the Gaussian mechanism's
 σ = √(2 ln(1.25/δ)) · L / ε; training adds one draw to every training image (from the epoch's seeded generator,
 so a resumed run draws the same noise); the released model's confidence vector is taken as the average over
-draws (spec: unknown). IA attacks the noisy model with the evaluation PGD, one fresh draw per step (expectation
+draws (not stated by the paper; our choice, docs/settings.md#pixeldp). IA attacks the noisy model with the evaluation PGD, one fresh draw per step (expectation
 over transformation with one sample), and scores the averaged prediction on the result: a weak attack on a noisy
 model, so IA is a lower bound of what PGD examples reveal.
 """
 
 from __future__ import annotations
 
-import math
-
 import torch
 from torch import nn
-from torch.nn import functional as F
 
 from .config import ExperimentConfig
-
-DP_EPS, DP_DELTA = 1.0, 0.05  # the released model's differential-privacy parameters (spec §3.4)
-
-
-def noise_sigma(
-    l2_bound: float, *, dp_eps: float = DP_EPS, dp_delta: float = DP_DELTA, sensitivity: float = 1.0
-) -> float:
-    """σ of the Gaussian mechanism that makes the noise layer (ε, δ)-DP for input changes of l2 norm ≤ ``l2_bound``."""
-    return math.sqrt(2 * math.log(1.25 / dp_delta)) * sensitivity * l2_bound / dp_eps
-
-
-def pixeldp_loss(
-    model: nn.Module,
-    x: torch.Tensor,
-    y: torch.Tensor,
-    *,
-    eps: float,
-    config: ExperimentConfig,
-    generator: torch.Generator,
-) -> torch.Tensor:
-    """Cross-entropy on the training images with one draw of the noise layer's Gaussian noise (``eps`` unused: the
-    certified budget is ``config.pixeldp_l2``)."""
-    noise = torch.randn(x.shape, generator=generator, dtype=x.dtype).to(x.device)
-    return F.cross_entropy(model(x + noise_sigma(config.pixeldp_l2) * noise), y)
+from .methods import noise_sigma
 
 
 class NoisyPrediction(nn.Module):

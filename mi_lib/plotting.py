@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from .metrics import cross_entropy_loss
+from .metrics import cross_entropy_loss, roc_curve, true_label_confidence
 
 try:  # in a notebook, draw figures at twice the pixel density (the inline default is 72 dpi), same size on the page
     from matplotlib_inline.backend_inline import set_matplotlib_formats
@@ -88,7 +88,6 @@ def precision_recall_curves(
     Precision is taken under a 50/50 member prior (TPR / (TPR + FPR)), so 0.5 is chance whatever the set sizes.
     ``kind``: benign (IB) or adversarial (IA) inputs.
     """
-    from .metrics import roc_curve, true_label_confidence
 
     fig, ax = plt.subplots(figsize=(5, 3.8))
     for name, s in signals_by_model.items():
@@ -240,7 +239,6 @@ def trace_pca_plot(projection: pd.DataFrame, *, title: str = "") -> plt.Figure:
 def roc_loglog(curves: Mapping[str, tuple[np.ndarray, np.ndarray]], *, title: str = "") -> plt.Figure:
     """ROC curves on log–log axes (Carlini et al. 2022): ``curves`` maps a label to (member scores, non-member
     scores). The diagonal is the attack that guesses; the left part is where a confident attack lives."""
-    from .metrics import roc_curve
 
     fig, ax = plt.subplots(figsize=(5.2, 4.4))
     floor = 1.0

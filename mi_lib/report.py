@@ -11,13 +11,18 @@ and the verdict says that there is no spread to compare with.
 from __future__ import annotations
 
 import dataclasses
+import html
 from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from . import paper
-from .runs import RunResult
+from .methods import labels
+from .metrics import cross_entropy_loss, inference_results, loss_kl_divergence, roc_auc, roc_curve, tpr_at_fpr
+from .nonoracle import signal_log_odds
+from .runs import RunResult, summarize
 
 COLUMNS = ("train_acc", "test_acc", "adv_train_acc", "adv_test_acc", "ib", "ia")
 COLUMN_LABELS = {
@@ -31,16 +36,7 @@ COLUMN_LABELS = {
     "ia_advantage": "IA adv.",
     "train_time_s": "train time (s)",
 }
-METHOD_LABELS = {
-    "natural": "Natural",
-    "pgd": "PGD-Based Adv-Train",
-    "dist": "Dist-Based Adv-Train",
-    "diff": "Diff-Based Adv-Train",
-    "duality": "Duality-based (Wong & Kolter)",
-    "diffai": "Abstract interpretation (DiffAI)",
-    "ibp": "Interval bound propagation (IBP)",
-    "pixeldp": "PixelDP (noise layer)",
-}
+METHOD_LABELS = labels()  # {method: its name in tables}, from mi_lib.methods
 
 
 def _row(summary: dict, **identity) -> dict:
@@ -83,7 +79,6 @@ def runs_frame(runs: Iterable[RunResult]) -> pd.DataFrame:
 
 def signals_frame(signals_by_method: dict[str, dict[str, np.ndarray]]) -> pd.DataFrame:
     """Like :func:`runs_frame` for signals of models we did not train (e.g. the authors' released outputs), seed 0."""
-    from .runs import summarize
 
     return pd.DataFrame(
         [
@@ -182,7 +177,6 @@ def verdict(
     not hold** when the upper bound is at or below 0, and **inconclusive** otherwise: the bound straddles 0, or there
     are fewer than :data:`MIN_RUNS` pairs (one run is a sign, not evidence). The detail says which, with the numbers.
     """
-    from scipy import stats
 
     left, right = np.asarray(left, dtype=float), np.asarray(right, dtype=float)
     if left.shape != right.shape or left.size == 0:
@@ -313,12 +307,10 @@ def advantage_ratio(
 def attack_metrics_frame(models: Iterable[tuple[str, int, dict[str, np.ndarray]]]) -> pd.DataFrame:
     """Per (method, seed, signals) and attack (IB, IA): the DLS Table I columns (precision, recall, KL, AUPRC)
     and threshold-free metrics (ROC AUC, TPR at 1% and 0.1% FPR). KL is KL(members || non-members) of the
-    loss histograms (spec §4.3 choices). The threshold-free metrics rank points by the log-odds of the same input
+    loss histograms (choices in docs/settings.md#threshold-and-metrics). The threshold-free metrics rank points by the log-odds of the same input
     (:func:`mi_lib.nonoracle.log_odds`), which orders confidences that float32 rounded to 1 by the other classes' mass:
     on the confidence itself those points tie and TPR at low FPR reads 0 (the modern-evaluation chapters use the same
     score, so their numbers agree)."""
-    from .metrics import cross_entropy_loss, inference_results, loss_kl_divergence, roc_auc, roc_curve, tpr_at_fpr
-    from .nonoracle import log_odds
 
     rows = []
     for method, seed, signals in models:
@@ -329,8 +321,7 @@ def attack_metrics_frame(models: Iterable[tuple[str, int, dict[str, np.ndarray]]
                 cross_entropy_loss(signals[f"output_train_{kind}"], signals["train_label"]),
                 cross_entropy_loss(signals[f"output_test_{kind}"], signals["test_label"]),
             )
-            members = log_odds(signals[f"output_train_{kind}"], signals["train_label"])
-            nonmembers = log_odds(signals[f"output_test_{kind}"], signals["test_label"])
+            members, nonmembers = signal_log_odds(signals, "train", kind), signal_log_odds(signals, "test", kind)
             curve = roc_curve(members, nonmembers)
             rows.append(
                 {
@@ -433,7 +424,6 @@ def pilot_targets(frame: pd.DataFrame, targets: dict[str, tuple[str, float]]) ->
 def verdict_box(rows: Sequence[tuple[str, str, Verdict]]) -> str:
     """HTML of the box a chapter opens with: how many of its scopes hold, do not hold, are inconclusive or not
     testable, then each claim, scope and verdict (the numbers stay in the page's verdict tables)."""
-    import html
 
     counts = {
         k: sum(v.verdict == k for _, _, v in rows) for k in ("holds", "does not hold", "inconclusive", NOT_TESTABLE)
@@ -455,7 +445,13 @@ def verdict_box(rows: Sequence[tuple[str, str, Verdict]]) -> str:
                 f"<p>Inconclusive: fewer than {MIN_RUNS} seeds back the scope (one run is a sign, not evidence), or the "
                 "effect lies within the seed spread; each verdict's numbers are below.</p>"
             )
-    return '<div class="admonition tip"><p class="admonition-title">In short</p>' + body + "</div>"
+    return admonition("In short", body)
+
+
+def admonition(title: str, body_html: str, *, kind: str = "tip") -> str:
+    """HTML of a Sphinx admonition box (rendered by the book's theme like a ``{tip}`` directive): ``title`` in its
+    header, ``body_html`` inside."""
+    return f'<div class="admonition {kind}"><p class="admonition-title">{html.escape(title)}</p>{body_html}</div>'
 
 
 def glue_in_short(rows: Sequence[tuple[str, str, Verdict]]) -> None:

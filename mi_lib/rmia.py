@@ -11,8 +11,9 @@ Pr(x) = ½((1 + a)·Pr_OUT(x) + (1 − a)), a tuned on the reference models them
 Reference models are the shadow runs of :mod:`mi_lib.lira` (random halves of the target's pool: its members, then
 its non-members). Higher score = more member-like.
 
-Probabilities are handled in float64 from the authors' softmax schema, through the mass of the other classes
-(1 − F_y = Σ_{k≠y} F_k): a confidence that float32 rounded to 1 keeps its order (as in :func:`mi_lib.nonoracle.log_odds`).
+Probabilities are handled in float64, through the mass of the other classes (1 − F_y = Σ_{k≠y} F_k): from the logits
+where a run kept them (nothing saturates), else from the authors' softmax schema, where a confidence that float32
+rounded to 1 still keeps its order (as in :func:`mi_lib.nonoracle.log_odds`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from .lira import in_mask
+from .metrics import roc_auc
 
 
 def true_and_rest(probs: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -39,9 +41,28 @@ def log_of(p: np.ndarray, rest: np.ndarray) -> np.ndarray:
         return np.where(p < 0.5, np.log(np.maximum(p, 1e-300)), np.log1p(-np.minimum(rest, 1.0)))
 
 
+def true_and_rest_from_logits(logits: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """F_y and 1 − F_y = Σ_{k≠y} F_k in float64 from the logits: accurate where the float32 softmax saturates."""
+    z = np.asarray(logits, dtype=np.float64)
+    z = z - z.max(axis=1, keepdims=True)
+    rows = np.arange(len(labels))
+    log_total = np.log(np.exp(z).sum(axis=1))
+    others = z.copy()
+    others[rows, labels] = -np.inf
+    return np.exp(z[rows, labels] - log_total), np.exp(others - log_total[:, None]).sum(axis=1)
+
+
+def _true_and_rest_of(signals: Mapping[str, np.ndarray], part: str, kind: str) -> tuple[np.ndarray, np.ndarray]:
+    labels = signals[f"{part}_label"]
+    if f"logits_{part}_{kind}" in signals:  # runs that kept their logits
+        return true_and_rest_from_logits(signals[f"logits_{part}_{kind}"], labels)
+    return true_and_rest(signals[f"output_{part}_{kind}"], labels)
+
+
 def pool_probabilities(signals: Mapping[str, np.ndarray], *, kind: str = "benign") -> tuple[np.ndarray, np.ndarray]:
-    """(F_y, 1 − F_y) of every pool point under a model, at their pool positions (see :func:`mi_lib.lira.pool_phi`)."""
-    parts = [true_and_rest(signals[f"output_{part}_{kind}"], signals[f"{part}_label"]) for part in ("train", "test")]
+    """(F_y, 1 − F_y) of every pool point under a model, at their pool positions (see :func:`mi_lib.lira.pool_phi`),
+    from its logits where the run kept them, else from its softmax."""
+    parts = [_true_and_rest_of(signals, part, kind) for part in ("train", "test")]
     p, rest = (np.concatenate([parts[0][i], parts[1][i]]) for i in (0, 1))
     if "pool_in" in signals:
         order = np.concatenate([signals["pool_in"], signals["pool_out"]])
@@ -132,14 +153,21 @@ def attack(
     (:func:`population_split`); the other half and every member are scored; points no reference covers are dropped.
     Ties of the fraction are broken by the likelihood ratio (:func:`scores`), unless ``break_ties`` is False."""
     n_members, n_nonmembers = len(target["train_label"]), len(target["test_label"])
-    ref = [pool_probabilities(s, kind=kind) for s in references]
-    ref_p, ref_rest, ref_in = np.stack([r[0] for r in ref]), np.stack([r[1] for r in ref]), in_mask(references)
+    ref_p, ref_rest, ref_in = reference_arrays(references, kind=kind)
     ratio = _log_ratios(pool_probabilities(target, kind=kind), (ref_p, ref_rest), ref_in, online=online, a=a)
     population, scored = population_split(n_members, n_nonmembers, seed=seed)
     result = scores(ratio[scored], ratio[population], gamma=gamma, break_ties=break_ties)
     is_member = scored < n_members
     members, nonmembers = result[is_member], result[~is_member]
     return members[~np.isnan(members)], nonmembers[~np.isnan(nonmembers)]
+
+
+def reference_arrays(
+    references: Sequence[Mapping[str, np.ndarray]], *, kind: str = "benign"
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The reference models' F_y (K, P) and 1 − F_y (K, P) at every pool point, and their IN mask (K, P)."""
+    ref = [pool_probabilities(s, kind=kind) for s in references]
+    return np.stack([r[0] for r in ref]), np.stack([r[1] for r in ref]), in_mask(references)
 
 
 def reference_attack(
@@ -153,12 +181,17 @@ def reference_attack(
 ) -> tuple[np.ndarray, np.ndarray]:
     """RMIA against each reference model in turn with the others as its references, the scores pooled: (member scores,
     non-member scores) the attacker can measure without the target's membership (to tune a, or choose the input)."""
-    ref = [pool_probabilities(s, kind=kind) for s in references]
-    ref_p, ref_rest, ref_in = np.stack([r[0] for r in ref]), np.stack([r[1] for r in ref]), in_mask(references)
+    return _each_reference(reference_arrays(references, kind=kind), online=online, a=a, gamma=gamma, seed=seed)
+
+
+def _each_reference(
+    arrays: tuple[np.ndarray, np.ndarray, np.ndarray], *, online: bool, a: float, gamma: float, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    ref_p, ref_rest, ref_in = arrays
     rng = np.random.default_rng(seed)
     members, nonmembers = [], []
-    for k in range(len(references)):
-        others = np.arange(len(references)) != k
+    for k in range(len(ref_p)):
+        others = np.arange(len(ref_p)) != k
         ratio = _log_ratios(
             (ref_p[k], ref_rest[k]), (ref_p[others], ref_rest[others]), ref_in[others], online=online, a=a
         )
@@ -183,12 +216,8 @@ def tune_offline_a(
     """The paper's way of choosing a: each reference model in turn plays the target, the others are its (offline, OUT)
     references (:func:`reference_attack`), and the a of ``grid`` with the highest AUC wins. Needs at least 2
     references; with 1, a = 1 (no correction)."""
-    from .metrics import roc_auc
-
     if len(references) < 2:
         return 1.0
-    aucs = {
-        float(a): roc_auc(*reference_attack(references, kind=kind, online=False, a=float(a), gamma=gamma, seed=seed))
-        for a in grid
-    }
+    arrays = reference_arrays(references, kind=kind)
+    aucs = {float(a): roc_auc(*_each_reference(arrays, online=False, a=float(a), gamma=gamma, seed=seed)) for a in grid}
     return max(aucs, key=aucs.get)

@@ -4,7 +4,8 @@ Layout, for a config ``c``:
 
 * ``<cache>/checkpoints/<c.train_id()>.pt`` — the training checkpoint, rewritten atomically each epoch
   (``<cache>`` = ``$MI_CACHE_DIR`` or ``~/.cache/mi_lib``); configs that train the same weights share it.
-* ``<results>/<tier>/<c.run_id()>/signals.npz`` — softmax outputs in the authors' schema;
+* ``<results>/<tier>/<c.run_id()>/signals.npz`` — softmax outputs in the authors' schema, and the logits they come
+  from (runs evaluated before logits were kept hold the softmax only);
   ``result.json`` — config, accuracies, IB / IA metrics, training wall time, per-epoch history;
   ``trace.npz`` (strategy runs only) — the examples generated for two training points, which holds training
   images and so is kept out of git for Yale, like the Yale weights (see ``.gitignore``).
@@ -20,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import platform
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +32,8 @@ from . import metrics
 from .config import VERIFIABLE_METHODS, ExperimentConfig
 from .data import DISPLAY_NAMES, MembershipSplit, membership_split
 from .models import build_model
+from .pineat import ExampleTrace
+from .pixeldp import predictors
 from .runs_io import load_arrays, load_json, save_arrays, save_json
 from .signals import compute_signals, softmax_outputs, verified_outputs
 from .training import train
@@ -102,6 +106,13 @@ def checkpoint_path(config: ExperimentConfig) -> Path:
     return cache_root() / "checkpoints" / f"{config.train_id()}.pt"
 
 
+def evaluation_partial_dir(config: ExperimentConfig) -> Path:
+    """Where an interrupted evaluation keeps the outputs it computed (beside the checkpoint: committed with it at the
+    ``long`` tier, where one evaluation takes tens of minutes); removed once the run is saved."""
+    checkpoint = checkpoint_path(config)
+    return checkpoint.with_name(f"{checkpoint.stem}-eval-{config.run_id()}")
+
+
 def run_dir(config: ExperimentConfig) -> Path:
     return results_root(config.tier) / config.tier / config.run_id()
 
@@ -140,9 +151,8 @@ def run_experiment(
     model = build_model(config, in_shape=tuple(split.x_members.shape[1:]), n_classes=split.n_classes)
     state = train(config, model, split, checkpoint=checkpoint_path(config), device=device, progress=progress)
     scored, attacked = model, None
+    partial = evaluation_partial_dir(config)
     if config.method == "pixeldp":  # the prediction averages noise draws; the evaluation PGD sees one draw per step
-        from .pixeldp import predictors
-
         scored, attacked = predictors(model, config)
     signals = compute_signals(
         scored,
@@ -152,6 +162,7 @@ def run_experiment(
         step_size=config.eval_step_size,
         device=device,
         attack_model=attacked,
+        partial_dir=partial,
     )
     if config.method in VERIFIABLE_METHODS:  # strategy IV and verified accuracy, beside the authors' schema
         for part, xs, ys in (
@@ -170,8 +181,6 @@ def run_experiment(
         signals["pool_in"], signals["pool_out"] = split.pool_in, split.pool_out
     directory = run_dir(config)
     if state.trace:  # strategy runs: the examples generated for two training points (PINEAT Fig. 1), in their own file
-        from .pineat import ExampleTrace
-
         save_arrays(directory / "trace.npz", ExampleTrace(**state.trace).arrays(split.x_members))
     save_arrays(directory / "signals.npz", signals)
     summary = {
@@ -193,4 +202,5 @@ def run_experiment(
         **summarize(signals),
     }
     save_json(directory / "result.json", summary)
+    shutil.rmtree(partial, ignore_errors=True)
     return RunResult(config=config, summary=summary, directory=directory)

@@ -21,6 +21,8 @@ from . import chapters, paper, report
 from .book import CHAPTERS, title
 from .data import RELEASED_YALE_MODELS, DataError, load_released_yale_outputs
 from .experiments import cached_runs
+from .runs import results_root
+from .runs_io import load_json, save_json
 
 
 def _checks_from_empirical_chapters(tier: str) -> list[dict]:
@@ -121,12 +123,14 @@ def summary(found: pd.DataFrame, *, models: str | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+_BY_NAME = {c.name: c for c in CHAPTERS}
+
+
 def link(chapter: str) -> str:
     """An HTML link to a chapter's page in the built book (pages sit side by side in book/), named by its title."""
     if not chapter:
         return "—"
-    known = {c.name: c for c in CHAPTERS}
-    name = title(known[chapter]) if chapter in known else chapter.replace("_", " ")
+    name = title(_BY_NAME[chapter]) if chapter in _BY_NAME else chapter.replace("_", " ")
     return f'<a href="{html.escape(chapter)}.html">{html.escape(name)}</a>'
 
 
@@ -202,7 +206,6 @@ def status_sentence(board_table: pd.DataFrame, *, tier: str, found: pd.DataFrame
 
 
 def _records_dir(tier: str):
-    from .runs import results_root
 
     return results_root(tier) / tier / "verdicts"
 
@@ -213,7 +216,6 @@ def record(verdicts: list[tuple[str, str, report.Verdict]], *, chapter: str | No
     ``chapter`` None (a notebook run by hand, outside the book) records nothing."""
     if chapter is None:
         return
-    from .runs_io import save_json
 
     save_json(
         _records_dir(tier) / f"{chapter}.json",
@@ -225,7 +227,6 @@ def record(verdicts: list[tuple[str, str, report.Verdict]], *, chapter: str | No
 
 
 def _recorded(tier: str) -> list[dict]:
-    from .runs_io import load_json
 
     rows = []
     for chapter in CHAPTERS:

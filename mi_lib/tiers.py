@@ -1,6 +1,6 @@
 """Tier presets: the same method at three sizes.
 
-* ``paper`` — the authors' settings (spec §3.1; GPU-days): full data, full width, their optimiser,
+* ``paper`` — the authors' settings (docs/settings.md#pgd-based-training; GPU-days): full data, full width, their optimiser,
   schedule and epochs.
 * ``cpu`` — what the rendered book runs on a 2-core CPU in under 45 minutes per chapter: a class-balanced
   member subset, a narrower net, a faster optimiser (Adam 1e-3 with one decay), fewer epochs. The
@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .config import ConfigError, ExperimentConfig
+import pandas as pd
 
-if TYPE_CHECKING:
-    import pandas as pd
+from .config import TIER_NAMES, ConfigError, ExperimentConfig, format_eps
 
 _COMMON_FMNIST = dict(dataset="fmnist", model="fmnist_cnn", eps=0.1, train_steps=8, train_step_ratio=0.2)  # step 0.02
 _COMMON_YALE = dict(
@@ -32,13 +31,12 @@ _COMMON_YALE = dict(
     train_steps=10,
     train_step_ratio=0.2,  # step 2·eps/10
     dist_coeff=1.5,
-)  # the authors' Dist-based ascent coefficient for Yale (spec §3.2)
+)  # the authors' Dist-based ascent coefficient for Yale (docs/settings.md#dist-based-training)
 _COMMON_CIFAR = dict(model="wrn", eps="8/255", train_steps=10, train_step_ratio=0.25, augment=True)  # step 2/255
 
-TIER_NAMES = ("smoke", "cpu", "long", "paper")
 PRESETS: dict[str, dict[str, dict[str, Any]]] = {
     "fmnist": {
-        # Spec §3.1: Adam 1e-4, 80,001 iterations of batch 100 (~133 epochs), lr /10 at 50k and /100 at 65k.
+        # The authors' settings (docs/settings.md#pgd-based-training): Adam 1e-4, 80,001 iterations of batch 100 (~133 epochs), lr /10 at 50k and /100 at 65k.
         "paper": dict(
             _COMMON_FMNIST,
             width=1.0,
@@ -86,7 +84,7 @@ PRESETS: dict[str, dict[str, dict[str, Any]]] = {
         ),
     },
     "yale": {
-        # Spec §3.1: Adam 1e-4, batch 20, 20,001 iterations (~210 epochs), eps ramp over 1,000 iterations.
+        # The authors' settings (docs/settings.md#pgd-based-training): Adam 1e-4, batch 20, 20,001 iterations (~210 epochs), eps ramp over 1,000 iterations.
         "paper": dict(
             _COMMON_YALE,
             width=1.0,
@@ -124,7 +122,7 @@ PRESETS: dict[str, dict[str, dict[str, Any]]] = {
         ),
     },
     "cifar10": {
-        # Spec §3.1: WRN-34-10, SGD 0.1 momentum 0.9, batch 128, 80,001 iterations (~205 epochs), /10 at 40k and 60k.
+        # The authors' settings (docs/settings.md#pgd-based-training): WRN-34-10, SGD 0.1 momentum 0.9, batch 128, 80,001 iterations (~205 epochs), /10 at 40k and 60k.
         "paper": dict(
             _COMMON_CIFAR,
             depth=34,
@@ -181,7 +179,7 @@ PRESETS: dict[str, dict[str, dict[str, Any]]] = {
 }
 PRESETS["cifar10-jpeg"] = PRESETS["cifar10"]
 # Method-specific settings, keyed (dataset, tier, method), applied over the tier's preset.
-# * paper: where the authors ran a method with its own script (spec §3.3: TRADES for Diff-based training), that
+# * paper: where the authors ran a method with its own script (docs/settings.md#diff-based-training: TRADES for Diff-based training), that
 #   script's settings.
 # * Yale cpu/smoke, Dist-based: the tier feeds the net faces average-pooled by ``downsample``; the authors' WRM
 #   coefficient (1.5, for 192x168 inputs) acting on a net that pools its full-resolution input equals a coefficient
@@ -217,7 +215,7 @@ METHOD_SETTINGS: dict[tuple[str, str, str], dict[str, Any]] = {
     ),
 }
 METHOD_SETTINGS[("cifar10-jpeg", "paper", "diff")] = METHOD_SETTINGS[("cifar10", "paper", "diff")]
-# Verifiable defences (spec §3.4; Yale and Fashion-MNIST only). IBP: κ and ε ramped linearly after a warm-up, the
+# Verifiable defences (docs/settings.md#verifiable-defences; Yale and Fashion-MNIST only). IBP: κ and ε ramped linearly after a warm-up, the
 # authors' steps and schedules at the paper tier; the cpu tier scales warm-up and ramp to its shorter training
 # (Fashion-MNIST: 10% and 37.5% of the iterations, as the paper's 8,000 and 30,000 of 80,000). DiffAI: the Box
 # radius ramped to ε by epoch 50 of 100 (the authors' ε/30 plateau for the first 20 epochs is folded into the ramp).
@@ -256,14 +254,14 @@ METHOD_SETTINGS.update(
         ("yale", "cpu", "diffai"): dict(box_weight_ramp=True),
     }
 )
-# Duality-based training (Wong & Kolter; spec §3.4): the duality variant of each CNN (4x4 stride-2 convolutions,
+# Duality-based training (Wong & Kolter; docs/settings.md#verifiable-defences): the duality variant of each CNN (4x4 stride-2 convolutions,
 # Yale padded to a square), Adam 1e-4 with weight decay 5e-4, gradient norm clipped to 1, ε ramped linearly (Yale over
 # 80 of 181 epochs, Fashion-MNIST over 20 of 61), then the lr halved every 25 epochs (Yale) or divided by 10 every 15
 # (Fashion-MNIST); 50 / 20 Cauchy projections. ε is the paper's 8/255 on Yale (the script's 16/255 is not what the
-# paper evaluates; spec §9.10). Verified accuracy and IV use the exact dual bound.
+# paper evaluates; docs/settings.md#verifiable-defences). Verified accuracy and IV use the exact dual bound.
 # The cpu and smoke tiers train Wong & Kolter's small CNN (conv 16 and 32, 4x4 stride 2; FC 100: the DLS paper's
-# provable SVHN net) instead of the duality variants of the CCS nets, measured on this machine (stop 13-14,
-# DEVELOPERS.md): the 9-ReLU-layer Yale variant's dual bound explodes as ε ramps (loss 3.3 → ~2,400 from the TF init)
+# provable SVHN net) instead of the duality variants of the CCS nets, measured on a 2-core CPU machine
+# (DEVELOPERS.md): the 9-ReLU-layer Yale variant's dual bound explodes as ε ramps (loss 3.3 → ~2,400 from the TF init)
 # or stays at ln 38 (PyTorch's init), and the Fashion-MNIST variant's full-resolution layers make a step ~3.8 s at width
 # ⅛ and the exact bound run out of memory. The small net trains (Fashion-MNIST: 74% train / 72% test accuracy, as the
 # authors' released model's 75% / 74%) and its exact bound costs ~0.1 s per image. Its settings otherwise follow the
@@ -408,10 +406,6 @@ def describe_tier(dataset: str, tier: str, *, method: str = "natural") -> dict[s
 def overview(datasets: tuple[str, ...] = ("yale", "fmnist", "cifar10")) -> pd.DataFrame:
     """Every tier of ``datasets`` side by side (PGD-based training's settings): network, members, epochs, optimiser,
     ε and training attack. One row per (dataset, tier)."""
-    import pandas as pd
-
-    from .config import format_eps
-
     rows = {}
     for dataset in datasets:
         for tier in (t for t in TIER_NAMES if t in PRESETS[dataset]):

@@ -1,216 +1,22 @@
-"""Training: the robust objectives (CCS'19 Eq. 6–8) and a seeded, resumable training loop.
-
-Robust objective: min_θ mean_x α·ℓ(x) + (1 − α)·ℓ_R(x). Natural training is α = 1; PGD-based
-adversarial training (Madry) is α = 0 with ℓ_R approximated by a PGD example (spec §3.1); Dist-based
-training uses the authors' l-inf WRM adversary (§3.2); Diff-based training is TRADES (§3.3).
-"""
+"""Training: a seeded, resumable loop over the members, minimising the method's objective
+(:mod:`mi_lib.objectives`), or making PINEAT's rounds (:mod:`mi_lib.pineat`) for its strategies."""
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import torch
 from torch import nn
 from torch.nn import functional as F
+from tqdm import tqdm  # plain bars: tqdm.auto warns in kernels without ipywidgets
 
-from . import bounds, dual_network
-from .attacks import pgd_kl, pgd_linf, wrm_linf
 from .config import ExperimentConfig
 from .data import MembershipSplit
-from .pixeldp import pixeldp_loss
+from .objectives import LOSSES, training_precision
+from .pineat import ExampleTrace, round_update, watched_members
 from .runs_io import load_checkpoint, save_checkpoint
-
-LossFn = Callable[..., torch.Tensor]
-
-
-def natural_loss(
-    model: nn.Module,
-    x: torch.Tensor,
-    y: torch.Tensor,
-    *,
-    eps: float,
-    config: ExperimentConfig,
-    generator: torch.Generator,
-) -> torch.Tensor:
-    """Mean cross-entropy on clean inputs (α = 1 in CCS Eq. 8)."""
-    return F.cross_entropy(model(x), y)
-
-
-def step_at(config: ExperimentConfig, eps: float) -> float:
-    """The training attack's step at the current eps of a warm-up ramp, keeping the configured step/eps ratio."""
-    return config.step_size * (eps / config.eps) if config.eps > 0 else 0.0
-
-
-def adversary(
-    model: nn.Module,
-    x: torch.Tensor,
-    y: torch.Tensor,
-    *,
-    eps: float,
-    config: ExperimentConfig,
-    generator: torch.Generator,
-) -> torch.Tensor:
-    """The training adversary of ``config.method``: PGD with a random start (PGD-based), the authors' WRM ascent
-    (Dist-based; clean inputs while eps = 0 in a warm-up) or TRADES' KL-PGD (Diff-based). Returns x_adv, detached."""
-    if config.method == "pgd":
-        return pgd_linf(
-            model,
-            x,
-            y,
-            eps=eps,
-            step_size=step_at(config, eps),
-            steps=config.train_steps,
-            random_start=True,
-            generator=generator,
-        )
-    if config.method == "dist":
-        return x if eps == 0 else wrm_linf(model, x, y, coeff=config.dist_coeff, steps=config.train_steps)
-    if config.method == "diff":
-        return pgd_kl(model, x, eps=eps, step_size=step_at(config, eps), steps=config.train_steps, generator=generator)
-    raise ValueError(f"method: {config.method!r} has no training adversary; accepted values: pgd, dist, diff")
-
-
-def pgd_loss(
-    model: nn.Module,
-    x: torch.Tensor,
-    y: torch.Tensor,
-    *,
-    eps: float,
-    config: ExperimentConfig,
-    generator: torch.Generator,
-    adv_mask: torch.Tensor | None = None,
-) -> torch.Tensor:
-    """Madry's PGD adversarial training (CCS Eq. 10, α = 0): mean CE on PGD examples with a random start.
-
-    The step size scales with the current eps of a warm-up ramp, so the ratio step/eps stays as configured.
-    ``adv_mask`` (B,) bool, for mixed training (CCS Table 5, spec §3.5): only the masked examples are replaced by
-    their PGD examples, the others stay clean, and the CE is the mean over the whole batch.
-    """
-    if adv_mask is None:
-        return F.cross_entropy(model(adversary(model, x, y, eps=eps, config=config, generator=generator)), y)
-    adv_mask = adv_mask.to(x.device)
-    x_in = x.clone()
-    if adv_mask.any():
-        x_in[adv_mask] = adversary(model, x[adv_mask], y[adv_mask], eps=eps, config=config, generator=generator)
-    return F.cross_entropy(model(x_in), y)
-
-
-def dist_loss(
-    model: nn.Module,
-    x: torch.Tensor,
-    y: torch.Tensor,
-    *,
-    eps: float,
-    config: ExperimentConfig,
-    generator: torch.Generator,
-) -> torch.Tensor:
-    """Dist-based adversarial training (Sinha et al. with the authors' l-inf penalty; spec §3.2): mean CE on the
-    WRM adversary's examples (α = 0). ``eps`` is nominal for this method (used only in evaluation), but a warm-up
-    with eps = 0 trains on clean inputs."""
-    return F.cross_entropy(model(adversary(model, x, y, eps=eps, config=config, generator=generator)), y)
-
-
-def diff_loss(
-    model: nn.Module,
-    x: torch.Tensor,
-    y: torch.Tensor,
-    *,
-    eps: float,
-    config: ExperimentConfig,
-    generator: torch.Generator,
-) -> torch.Tensor:
-    """Diff-based adversarial training, TRADES (Zhang et al.; spec §3.3): CE(f(x), y) + β·KL(f(x) ‖ f(x_adv)),
-    batch-mean KL, x_adv from :func:`~mi_lib.attacks.pgd_kl`."""
-    return trades_objective(
-        model, x, y, adversary(model, x, y, eps=eps, config=config, generator=generator), beta=config.trades_beta
-    )
-
-
-def trades_objective(
-    model: nn.Module, x: torch.Tensor, y: torch.Tensor, x_adv: torch.Tensor, *, beta: float
-) -> torch.Tensor:
-    """CE(f(x), y) + β·KL(f(x) ‖ f(x_adv)), batch-mean KL (TRADES' objective for a given perturbed input)."""
-    logits = model(x)
-    # KL(p ‖ q) from log-probabilities: F.kl_div with a softmax target that keeps its gradient (as TRADES does)
-    # back-propagates log(p) + 1 = −inf through a probability that underflowed to 0, i.e. NaN, once the model is
-    # confident (logit gaps above ~100 in float32). The same value, computed from log_softmax, stays finite.
-    log_p = F.log_softmax(logits, 1)
-    kl = (log_p.exp() * (log_p - F.log_softmax(model(x_adv), 1))).sum(1).mean()
-    return F.cross_entropy(logits, y) + beta * kl
-
-
-def ibp_train_loss(
-    model: nn.Module,
-    x: torch.Tensor,
-    y: torch.Tensor,
-    *,
-    eps: float,
-    config: ExperimentConfig,
-    generator: torch.Generator,
-) -> torch.Tensor:
-    """IBP training (Gowal et al.; spec §3.4): κ·CE(clean) + (1 − κ)·CE(verified worst case), κ ramped from 1 to
-    ``config.ibp_kappa`` together with ε (both linearly after the warm-up)."""
-    kappa = 1.0 - (1.0 - config.ibp_kappa) * (eps / config.eps) if config.eps > 0 else 1.0
-    return bounds.ibp_loss(model, x, y, eps=eps, kappa=kappa)
-
-
-def diffai_loss(
-    model: nn.Module,
-    x: torch.Tensor,
-    y: torch.Tensor,
-    *,
-    eps: float,
-    config: ExperimentConfig,
-    generator: torch.Generator,
-) -> torch.Tensor:
-    """DiffAI with the Box domain (Mirman et al.; spec §3.4): the Box loss at the current (ramped) radius; with
-    ``config.box_weight_ramp`` the Box term's weight grows with the radius, from 0 to the authors' 0.2."""
-    if eps <= 0:
-        return F.cross_entropy(model(x), y)
-    return bounds.box_loss(model, x, y, eps=eps, weight=0.2 * (eps / config.eps if config.box_weight_ramp else 1.0))
-
-
-def duality_loss(
-    model: nn.Module,
-    x: torch.Tensor,
-    y: torch.Tensor,
-    *,
-    eps: float,
-    config: ExperimentConfig,
-    generator: torch.Generator,
-) -> torch.Tensor:
-    """Duality-based training (Wong & Kolter; spec §3.4): cross-entropy of the dual network's worst-case logits at
-    the current (ramped) ε, with ``config.dual_projections`` Cauchy projections (0: the exact bound)."""
-    if eps <= 0:
-        return F.cross_entropy(model(x), y)
-    return dual_network.dual_loss(
-        model, x, y, eps=eps, projections=config.dual_projections or None, generator=generator
-    )
-
-
-METHOD_LOSSES: dict[str, LossFn] = {
-    "natural": natural_loss,
-    "pgd": pgd_loss,
-    "dist": dist_loss,
-    "diff": diff_loss,
-    "ibp": ibp_train_loss,
-    "diffai": diffai_loss,
-    "duality": duality_loss,
-    "pixeldp": pixeldp_loss,
-}
-
-
-def training_precision(config: ExperimentConfig, device: torch.device | str) -> contextlib.AbstractContextManager:
-    """The arithmetic of training's forward passes (model and training attack): bfloat16 autocast for
-    ``precision="bf16"`` (convolutions and matrix products in bf16; losses, softmax and the weights stay float32),
-    else a no-op. Back-propagation and the optimiser step run outside it; evaluation never uses it."""
-    return torch.autocast(
-        device_type=torch.device(device).type, dtype=torch.bfloat16, enabled=config.precision == "bf16"
-    )
 
 
 def eps_at(config: ExperimentConfig, iteration: int) -> float:
@@ -232,7 +38,9 @@ def lr_at(config: ExperimentConfig, epoch: int) -> float:
 
 
 def _optimizer(config: ExperimentConfig, model: nn.Module) -> torch.optim.Optimizer:
-    if config.optimizer == "adam":  # coupled L2 as the authors' TF code (spec §9.11), not AdamW
+    if (
+        config.optimizer == "adam"
+    ):  # coupled L2 as the authors' TF code (docs/settings.md#optimiser-and-weight-decay), not AdamW
         return torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     return torch.optim.SGD(model.parameters(), lr=config.lr, momentum=0.9, weight_decay=config.weight_decay)
 
@@ -250,7 +58,7 @@ def _augment(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
 
 
 def adversarial_members(config: ExperimentConfig, n: int) -> torch.Tensor | None:
-    """Mixed training (CCS Table 5, spec §3.5 and §9.8): a fixed random subset of round(adv_fraction·n) of the n
+    """Mixed training (CCS Table 5, docs/settings.md#mixed-training): a fixed random subset of round(adv_fraction·n) of the n
     members, drawn from the run's seed, trains on PGD examples; returns its (n,) bool mask, or None when every
     member does (adv_fraction = 1)."""
     if config.adv_fraction == 1.0:
@@ -292,9 +100,7 @@ def train(
     from ``checkpoint`` (written atomically after each epoch) gives the same weights as an uninterrupted one.
     Returns the final :class:`TrainingState`; the model is left in eval mode with the trained weights.
     """
-    from tqdm import tqdm  # plain bars: tqdm.auto warns in kernels without ipywidgets
-
-    loss_fn = METHOD_LOSSES[config.method]
+    loss_fn = LOSSES[config.method]
     model.to(device)
     optimizer = _optimizer(config, model)
     state = TrainingState()
@@ -311,8 +117,6 @@ def train(
     total = config.round_epochs  # = epochs, except PINEAT-style strategies (n + m updates per round)
     trace = None
     if config.strategy != "original":  # PINEAT and its baselines make their own n + m updates per round
-        from .pineat import ExampleTrace, round_update, watched_members
-
         trace = ExampleTrace(**state.trace) if state.trace else ExampleTrace(watched_members(y_all))
     bar = tqdm(
         range(state.epoch, total),

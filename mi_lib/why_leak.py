@@ -4,11 +4,16 @@ the claims on trends (C4, C5, C10). Notebooks call these and display the results
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from . import report
+from .analyses import DYNAMICS_COLUMNS
 from .config import format_eps
+from .metrics import cross_entropy_loss, inference_results, threshold_attack
 
 
 def factor_frame(runs_by_value: dict, *, factor: str) -> pd.DataFrame:
@@ -78,13 +83,11 @@ EPS_LADDERS = {
 }
 
 
-def eps_label(value: float) -> str:
-    return format_eps(value)
+eps_label = format_eps  # the training ε as the book prints it (8/255, 0.1)
 
 
 def dynamics_frame(dynamics: dict[str, np.ndarray]) -> pd.DataFrame:
     """DLS Fig. 3 data as a frame: one row per snapshot epoch, accuracies, IB / IA, and the two gaps."""
-    from .analyses import DYNAMICS_COLUMNS
 
     frame = pd.DataFrame({"epoch": dynamics["epoch"], **{c: dynamics[c] for c in DYNAMICS_COLUMNS}})
     frame["train − test"] = frame["train_acc"] - frame["test_acc"]
@@ -97,7 +100,6 @@ def dynamics_claim(frame: pd.DataFrame) -> report.Verdict:
     and MI accuracy rises with that gap. Holds when, at the end, the robust gap exceeds the clean gap and the best
     MI accuracy (max of IB, IA) has a Spearman correlation above 0.5 with the robust gap across snapshots; does
     not hold when the correlation is at or below 0 or the robust gap does not exceed the clean gap."""
-    from scipy import stats
 
     mi = frame[["ib", "ia"]].max(axis=1)
     gap = frame["adv-train − adv-test"]
@@ -123,7 +125,6 @@ def dynamics_claim(frame: pd.DataFrame) -> report.Verdict:
 
 def mixed_label(value: float) -> str:
     """Adversarial fraction r as the paper writes it (0, 1/2, 3/4, 1)."""
-    from fractions import Fraction
 
     return str(Fraction(value).limit_denominator(16))
 
@@ -144,9 +145,8 @@ def sensitivity_claim(natural: dict[str, np.ndarray], robust: dict[str, np.ndarr
 
 
 def targeted_frame(signals: dict[str, np.ndarray], targeted: dict[str, np.ndarray]) -> pd.DataFrame:
-    """CCS §5.2.5 (spec §4.2): inference accuracy of IB, IA and the targeted variants, which threshold the minimum
+    """CCS §5.2.5 (docs/settings.md#inference-strategies): inference accuracy of IB, IA and the targeted variants, which threshold the minimum
     and the mean over the wrong labels of the true-label confidence on targeted PGD examples."""
-    from .metrics import inference_results, threshold_attack
 
     base = inference_results(signals)
     rows = {"IB (benign)": base["ib"], "IA (untargeted PGD)": base["ia"]}
@@ -177,8 +177,7 @@ def targeted_claim(frame: pd.DataFrame, *, model: str) -> report.Verdict:
 
 def secure_split(signals: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """CCS Fig. 7 (App. A): benign cross-entropy losses of the training points, and of the test points split into
-    *secure* (still correctly classified under the evaluation PGD, spec §5) and *insecure*."""
-    from .metrics import cross_entropy_loss
+    *secure* (still correctly classified under the evaluation PGD, docs/settings.md#secure-and-insecure-points) and *insecure*."""
 
     secure = signals["output_test_adversarial"].argmax(1) == signals["test_label"]
     test_loss = cross_entropy_loss(signals["output_test_benign"], signals["test_label"])
@@ -227,7 +226,6 @@ def secure_claim(losses: dict[str, np.ndarray], *, n_boot: int = 1000, seed: int
 def eps_sweep_frame(sweeps: dict[str, dict[str, np.ndarray]]) -> pd.DataFrame:
     """CCS Figs. 8–9: per model and attack ε, the IA accuracy (threshold on the true-label confidence of the PGD
     example at that ε) and the adversarial accuracies."""
-    from .metrics import threshold_attack
 
     rows = []
     for model, sweep in sweeps.items():

@@ -32,7 +32,7 @@ progress = False  # training progress bars
 import pandas as pd
 from IPython.display import HTML, Markdown, display
 
-from mi_lib import chapters, plotting, report, tiers
+from mi_lib import chapters, plotting, report, tables, tiers
 from mi_lib.config import parse_eps
 from mi_lib.experiments import run_grid
 
@@ -117,7 +117,7 @@ frame.groupby("method", sort=False)["train_time_s"].agg(["mean", "min", "max"]).
 
 # %%
 regime = report.regime_table(frame, n_classes=runs[0].signals["output_train_benign"].shape[1])
-regime.drop(columns=["width", "epochs", "n_members"]).round(4)
+tables.tidy(regime.drop(columns=["width", "epochs", "n_members"]))
 
 # %% [markdown]
 # ## The paper's table vs ours
@@ -179,7 +179,7 @@ fig = plotting.loss_histograms(signals, kind="adversarial", title_suffix=" (PGD)
 
 # %%
 attack_metrics = report.attack_metrics_frame((r.config.method, r.config.seed, r.signals) for r in runs)
-attack_metrics.drop(columns="seed").groupby(["method", "attack"], sort=False).mean().round(4)
+tables.tidy(attack_metrics.drop(columns="seed").groupby(["method", "attack"], sort=False).mean())
 
 # %% [markdown]
 # The DLS paper reports these columns for its CIFAR-10 models (its Table I): on a CIFAR-10 chapter the

@@ -75,15 +75,11 @@ shadow_runs = {
 
 # %%
 frame, curves = modern_evaluation.lira_frame(targets, shadow_runs, n_boot=n_boot)
-table = frame[
-    ["method", "LiRA", "input", "chosen", "AUC on shadows", "shadows", "scored members", "scored non-members"]
-].copy()
-for name in ("auc", "tpr@0.01", "tpr@0.001"):
-    table[name] = [
-        f"{100 * v:.2f} [{100 * lo:.2f}, {100 * hi:.2f}]"
-        for v, lo, hi in zip(frame[name], frame[f"{name} low"], frame[f"{name} high"])
-    ]
-table
+modern_evaluation.low_fpr_table(
+    frame,
+    columns=["method", "LiRA", "input", "chosen", "AUC on shadows", "shadows", "scored members", "scored non-members"],
+    metrics=["auc", "tpr@0.01", "tpr@0.001"],
+)
 
 # %%
 fig = plotting.roc_loglog(
@@ -113,31 +109,14 @@ report.verdict_frame([v for _, _, v in verdicts]).assign(scope=[s for _, s, _ in
 
 # %%
 rmia_frame, rmia_curves = modern_evaluation.rmia_frame(targets, shadow_runs, n_boot=n_boot)
-rmia_table = rmia_frame[
-    ["method", "RMIA", "references", "input", "chosen", "a", "AUC on references", "attack time (s)"]
-].copy()
-for name in ("auc", "tpr@0.01", "tpr@0.001"):
-    rmia_table[name] = [
-        f"{100 * v:.2f} [{100 * lo:.2f}, {100 * hi:.2f}]"
-        for v, lo, hi in zip(rmia_frame[name], rmia_frame[f"{name} low"], rmia_frame[f"{name} high"])
-    ]
-rmia_table.round(4)
+modern_evaluation.low_fpr_table(
+    rmia_frame.round({"a": 4, "AUC on references": 4, "attack time (s)": 4}),
+    columns=["method", "RMIA", "references", "input", "chosen", "a", "AUC on references", "attack time (s)"],
+    metrics=["auc", "tpr@0.01", "tpr@0.001"],
+)
 
 # %%
-chosen_curves = {
-    f"{m}, LiRA online, {k}": curves[(m, "online", k)]
-    for m, v, k in curves
-    if v == "online"
-    and frame[(frame["method"] == m) & (frame["LiRA"] == "online") & (frame["input"] == k)]["chosen"].iloc[0]
-}
-chosen_curves |= {
-    f"{m}, RMIA online, {k}": c
-    for (m, v, n, k), c in rmia_curves.items()
-    if v == "online"
-    and rmia_frame[(rmia_frame["method"] == m) & (rmia_frame["RMIA"] == "online") & (rmia_frame["input"] == k)][
-        "chosen"
-    ].iloc[0]
-}
+chosen_curves = modern_evaluation.chosen_curves(frame, curves, rmia_frame, rmia_curves)
 fig = plotting.roc_loglog(
     chosen_curves, title=f"{chapters.DISPLAY_NAMES[dataset]}: LiRA and RMIA (online, chosen input)"
 )

@@ -34,15 +34,16 @@ progress = False
 chapter = None  # the book's name for this page, set by mi_lib.book (its verdicts go to the scoreboard); None by hand
 
 # %%
+# NBVAL_CHECK_OUTPUT  (settings and paper numbers: the same on every machine)
 import pandas as pd
 from IPython.display import Markdown, display
 
-from mi_lib import chapters, paper, plotting, report, scoreboard, tiers, why_leak
-from mi_lib.config import parse_eps
+from mi_lib import chapters, paper, plotting, report, scoreboard, tables, tiers, why_leak
+from mi_lib.config import parse_fraction
 from mi_lib.experiments import run_grid
 
 pd.set_option("display.max_colwidth", None)
-values = sorted(parse_eps(r, field="fractions") for r in fractions)
+values = sorted(parse_fraction(r, field="fractions") for r in fractions)
 config = tiers.preset(dataset, tier, method="pgd")
 text, changes = chapters.tier_setting(config, seeds={"natural": seeds, "pgd": seeds})
 display(Markdown(chapters.DATASET_NOTES[dataset] + "\n\n" + text))
@@ -64,7 +65,7 @@ why_leak.factor_table(frame, factor="r", label=why_leak.mixed_label)
 
 # %%
 regime = report.regime_table(frame.assign(method=["natural" if r == 0 else "pgd" for r in frame["r"]]))
-regime.assign(r=frame["r"].map(why_leak.mixed_label)).round(4)
+tables.tidy(regime.assign(r=frame["r"].map(why_leak.mixed_label)))
 
 # %%
 fig = plotting.factor_plot(
@@ -75,6 +76,7 @@ fig = plotting.factor_plot(
 # ## The paper's Table 5 (CIFAR-10)
 
 # %%
+# NBVAL_CHECK_OUTPUT  (settings and paper numbers: the same on every machine)
 paper.table("ccs_table5")
 
 # %% [markdown]

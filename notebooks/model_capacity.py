@@ -32,10 +32,11 @@ progress = False
 chapter = None  # the book's name for this page, set by mi_lib.book (its verdicts go to the scoreboard); None by hand
 
 # %%
+# NBVAL_CHECK_OUTPUT  (settings and paper numbers: the same on every machine)
 import pandas as pd
 from IPython.display import Markdown, display
 
-from mi_lib import chapters, plotting, report, scoreboard, tiers, why_leak
+from mi_lib import chapters, plotting, report, scoreboard, tables, tiers, why_leak
 from mi_lib.experiments import run_grid
 
 pd.set_option("display.max_colwidth", None)
@@ -63,7 +64,7 @@ why_leak.factor_table(frame, factor="width ×")
 
 # %%
 regime = report.regime_table(frame)
-regime.round(4)
+tables.tidy(regime)
 
 # %%
 fig = plotting.factor_plot(frame, factor="width ×", title="leakage vs model capacity")

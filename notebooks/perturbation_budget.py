@@ -42,7 +42,7 @@ chapter = None  # the book's name for this page, set by mi_lib.book (its verdict
 import pandas as pd
 from IPython.display import Markdown, display
 
-from mi_lib import chapters, paper, plotting, report, scoreboard, tiers, why_leak
+from mi_lib import chapters, paper, plotting, report, scoreboard, tables, tiers, why_leak
 from mi_lib.config import parse_eps
 from mi_lib.experiments import cached_values, run_grid
 
@@ -78,7 +78,7 @@ why_leak.factor_table(frame, factor="eps", label=why_leak.eps_label)
 
 # %%
 regime = report.regime_table(frame, n_classes=runs[every_eps[0]][0].signals["output_train_benign"].shape[1])
-regime.assign(eps=frame["eps"].map(why_leak.eps_label)).round(4)
+tables.tidy(regime.assign(eps=frame["eps"].map(why_leak.eps_label)))
 
 # %%
 fig = plotting.factor_plot(frame, factor="eps", label=why_leak.eps_label, title="leakage vs the training ε")
@@ -90,6 +90,7 @@ fig = plotting.factor_plot(frame, factor="eps", label=why_leak.eps_label, title=
 # another dataset can be compared with.
 
 # %%
+# NBVAL_CHECK_OUTPUT  (settings and paper numbers: the same on every machine)
 display(paper.table("ccs_table6"))
 paper.table("dls_table2")
 

@@ -52,10 +52,11 @@ progress = False
 chapter = None  # the book's name for this page, set by mi_lib.book (its verdicts go to the scoreboard); None by hand
 
 # %%
+# NBVAL_CHECK_OUTPUT  (settings and paper numbers: the same on every machine)
 import pandas as pd
 from IPython.display import Markdown, display
 
-from mi_lib import chapters, pineat_results, plotting, report, scoreboard, tiers
+from mi_lib import chapters, pineat_results, plotting, report, scoreboard, tables, tiers
 from mi_lib.experiments import run_grid
 
 pd.set_option("display.max_colwidth", None)
@@ -90,7 +91,7 @@ for variant in variants:
 frame = pineat_results.frame(found)
 regime = report.regime_table(report.runs_frame(found))
 regime.insert(1, "variant", frame["method"])
-regime.round(4)
+tables.tidy(regime)
 
 # %% [markdown]
 # ## Table 1: the paper's numbers beside ours

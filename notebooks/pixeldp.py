@@ -39,10 +39,11 @@ progress = False
 chapter = None  # the book's name for this page, set by mi_lib.book (its verdicts go to the scoreboard); None by hand
 
 # %%
+# NBVAL_CHECK_OUTPUT  (settings and paper numbers: the same on every machine)
 import pandas as pd
 from IPython.display import Markdown, display
 
-from mi_lib import chapters, report, scoreboard, tiers
+from mi_lib import chapters, report, scoreboard, tables, tiers
 from mi_lib.experiments import run_grid
 
 pd.set_option("display.max_colwidth", None)
@@ -58,9 +59,11 @@ runs = [
     for r in run_grid(dataset, tier, methods=(m,), seeds=range(seeds), progress=progress)
 ]
 frame = report.runs_frame(runs)
-report.regime_table(frame, n_classes=runs[0].signals["output_train_benign"].shape[1]).drop(
-    columns=["width", "epochs", "n_members"]
-).round(4)
+tables.tidy(
+    report.regime_table(frame, n_classes=runs[0].signals["output_train_benign"].shape[1]).drop(
+        columns=["width", "epochs", "n_members"]
+    )
+)
 
 # %% [markdown]
 # ## Natural vs PixelDP, beside the paper

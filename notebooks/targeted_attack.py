@@ -20,7 +20,7 @@
 # IA thresholds the confidence on an *untargeted* PGD example. The CCS paper {cite}`song2019privacy`
 # reports that targeted adversarial examples — one per wrong label, each pushing toward that label —
 # raise the inference advantage further. Its section is not among this project's texts, so the
-# aggregation is the spec's choice (§4.2): for each point, the true-label confidence on each of the K − 1
+# aggregation is this project's choice (docs/settings.md, Inference strategies): for each point, the true-label confidence on each of the K − 1
 # targeted examples, reduced to its minimum or its mean, then thresholded like IB and IA.
 
 # %% tags=["parameters"]
@@ -31,6 +31,7 @@ progress = False
 chapter = None  # the book's name for this page, set by mi_lib.book (its verdicts go to the scoreboard); None by hand
 
 # %%
+# NBVAL_CHECK_OUTPUT  (settings and paper numbers: the same on every machine)
 import pandas as pd
 from IPython.display import Markdown, display
 

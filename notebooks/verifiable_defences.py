@@ -28,7 +28,7 @@
 # with IB, IA and IV, and puts the authors' released models beside them where they exist (Yale, Fashion-MNIST).
 # At the paper tier the duality-based models use the CCS net's duality variant (4×4 stride-2 convolutions, the
 # input padded to a square); at the cpu and smoke tiers, Wong & Kolter's small CNN (two 4×4 stride-2
-# convolutions, FC 100), because the variant's dual bound did not train or fit this machine (the table of tier
+# convolutions, FC 100), because the variant's dual bound did not train or fit a 2-core CPU machine (the table of tier
 # settings below names the net; `mi_lib.tiers` has the measurements).
 
 # %% tags=["parameters"]
@@ -41,6 +41,7 @@ progress = False
 chapter = None  # the book's name for this page, set by mi_lib.book; None by hand
 
 # %%
+# NBVAL_CHECK_OUTPUT  (settings and paper numbers: the same on every machine)
 import pandas as pd
 from IPython.display import Markdown, display
 

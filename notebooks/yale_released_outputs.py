@@ -54,7 +54,7 @@ report.comparison_table(empirical, "ccs_table2")
 # %% [markdown]
 # ## Verifiable defences (the IB / IA columns of CCS Tables 8–9)
 #
-# The paper's Tables 8–9 are not in our copy of the text; the reference values are the spec's
+# The paper's Tables 8–9 are not in our copy of the text; the reference values are this project's
 # reconstruction from the same released files, so agreement here checks consistency, not an
 # independent number.
 

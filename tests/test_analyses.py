@@ -1,6 +1,6 @@
 import numpy as np
 import pytest
-from test_runs import tiny_config, tiny_split
+from tiny import tiny_config, tiny_split
 
 from mi_lib import analyses, runs
 from mi_lib.metrics import threshold_attack, true_label_confidence

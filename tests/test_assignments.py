@@ -1,7 +1,10 @@
 """The course assignments: built from their sources, the checkers pass on the solutions and fail on the untouched
 student notebooks, the student versions hold no solution, and the solution notebooks run end to end."""
 
+import re
+
 import nbformat
+import papermill
 import pytest
 
 from mi_lib import assignments
@@ -44,14 +47,54 @@ def test_markers_become_stubs():
         assignments.chapter_intro("no_such_chapter")
 
 
-@pytest.mark.parametrize("name", ["a_threshold_attack", "b_pgd", "c_train_and_measure"])
-def test_solution_notebooks_run_end_to_end(built, name, tmp_path):
-    import papermill
+def _outputs(path) -> tuple[list[str], str]:
+    """(the text of every code cell's outputs, in order; the error of the first failing cell, or "")."""
+    texts, error = [], ""
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.cell_type != "code":
+            continue
+        parts = []
+        for out in cell.get("outputs", []):
+            if out.output_type == "error":
+                error = error or f"{out.ename}: {out.evalue}"
+            parts.append(out.get("text", "") or out.get("data", {}).get("text/plain", ""))
+        texts.append("".join(parts))
+    return texts, error
 
+
+def _checks_a(texts: list[str]) -> None:
+    """Table 2 from the released outputs: each model's IB and IA equal the paper's (to its two decimals in %)."""
+    table = texts[-1]
+    for model in ("natural", "pgd", "dist", "diff"):
+        row = re.search(rf"\b{model}\s+([0-9.]+)\s+([0-9.]+)\s+([0-9.]+)\s+([0-9.]+)", table)
+        assert row, f"no row for {model} in the last table:\n{table}"
+        ib, ib_paper, ia, ia_paper = map(float, row.groups())
+        assert abs(ib - ib_paper) <= 0.0051 and abs(ia - ia_paper) <= 0.0051, row.group(0)
+
+
+def _checks_b(texts: list[str]) -> None:
+    """The PGD of the solution lowers the natural model's accuracy as eps grows, and the clean accuracy is not 0."""
+    accuracies = [float(a) for a in re.findall(r"eps [0-9.]+: accuracy ([0-9.]+)", "".join(texts))]
+    assert len(accuracies) == 4, texts
+    assert accuracies[0] > 0 and accuracies[-1] < accuracies[0]
+    assert all(later <= earlier + 1e-9 for earlier, later in zip(accuracies, accuracies[1:]))
+
+
+def _checks_c(texts: list[str]) -> None:
+    """The solution trains both models and prints the advantage gap as a signed number in [-1, 1]."""
+    gap = re.search(r"advantage gap robust − natural: ([+-][0-9.]+)", "".join(texts))
+    assert gap and -1 <= float(gap.group(1)) <= 1, texts[-3:]
+
+
+@pytest.mark.parametrize(
+    "name, check",
+    [("a_threshold_attack", _checks_a), ("b_pgd", _checks_b), ("c_train_and_measure", _checks_c)],
+)
+def test_solution_notebooks_run_end_to_end_and_produce_their_results(built, name, check, tmp_path):
+    out = tmp_path / "out.ipynb"
     papermill.execute_notebook(
-        str(built[name][1]),
-        str(tmp_path / "out.ipynb"),
-        cwd=str(assignments.REPO_ROOT),
-        progress_bar=False,
-        kernel_name="python3",
+        str(built[name][1]), str(out), cwd=str(assignments.REPO_ROOT), progress_bar=False, kernel_name="python3"
     )
+    texts, error = _outputs(out)
+    assert not error, error
+    check(texts)

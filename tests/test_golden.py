@@ -13,7 +13,7 @@ import torch
 from mi_lib import runs
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_runs import tiny_config, tiny_split  # noqa: E402
+from tiny import tiny_config, tiny_split  # noqa: E402
 
 GOLDEN = Path(__file__).parent / "golden" / "tiny_runs.json"
 

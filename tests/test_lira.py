@@ -1,6 +1,8 @@
 import numpy as np
 import pytest
+from tiny import tiny_config
 
+from mi_lib import data as data_module
 from mi_lib import lira
 from mi_lib.metrics import roc_auc
 
@@ -63,10 +65,6 @@ def test_pool_positions_and_masks_from_shadow_signals():
 
 
 def test_a_shadow_trains_on_a_random_half_of_the_targets_pool():
-    from test_runs import tiny_config
-
-    from mi_lib import data as data_module
-
     images = data_module.ImageData(
         name="fmnist",
         x_train=(np.random.default_rng(0).random((80, 1, 12, 12)) * 255).astype(np.uint8),

@@ -2,9 +2,9 @@
 
 import pytest
 import torch
-from test_runs import tiny_config, tiny_split
+from tiny import tiny_config, tiny_split
 
-from mi_lib import campaign, runs, training
+from mi_lib import campaign, objectives, runs, training
 from mi_lib.config import ConfigError, ExperimentConfig
 from mi_lib.tiers import PILOT_POINTS, preset
 
@@ -45,9 +45,9 @@ def test_precision_is_validated_and_renames_only_runs_that_set_it():
 def test_bf16_autocasts_training_only_and_keeps_float32_weights(tmp_path):
     config = tiny_config(precision="bf16", epochs=1)
     layer = torch.nn.Linear(4, 2)
-    with training.training_precision(config, "cpu"):
+    with objectives.training_precision(config, "cpu"):
         assert layer(torch.rand(3, 4)).dtype == torch.bfloat16
-    with training.training_precision(tiny_config(), "cpu"):
+    with objectives.training_precision(tiny_config(), "cpu"):
         assert layer(torch.rand(3, 4)).dtype == torch.float32
     from mi_lib.models import build_model
 

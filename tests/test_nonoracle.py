@@ -119,3 +119,27 @@ def test_log_odds_orders_confidences_that_rounded_to_one():
     assert odds[2] == pytest.approx(np.log(0.9 / 0.1), rel=1e-5)
     mentr = nonoracle.modified_entropy(probs, labels)
     assert np.isfinite(mentr).all() and mentr[0] < mentr[1] < mentr[2]
+
+
+def test_log_odds_from_logits_match_the_softmax_and_keep_the_order_where_it_saturates():
+    from mi_lib.nonoracle import log_odds, logit_log_odds, signal_log_odds
+    from mi_lib.signals import softmax
+
+    rng = np.random.default_rng(0)
+    logits = rng.normal(size=(50, 5)).astype(np.float32)
+    labels = rng.integers(0, 5, 50)
+    np.testing.assert_allclose(logit_log_odds(logits, labels), log_odds(softmax(logits), labels), atol=1e-4)
+    confident = np.zeros((3, 3), dtype=np.float32)
+    confident[:, 0] = [110.0, 120.0, 130.0]  # softmax 1 and the others' mass below float32's range: ties
+    assert len(set(log_odds(softmax(confident), np.zeros(3, int)))) == 1
+    np.testing.assert_allclose(
+        logit_log_odds(confident, np.zeros(3, int)), [110 - np.log(2), 120 - np.log(2), 130 - np.log(2)]
+    )
+    signals = {
+        "logits_train_benign": confident,
+        "output_train_benign": softmax(confident),
+        "train_label": np.zeros(3, int),
+    }
+    assert np.all(np.diff(signal_log_odds(signals, "train", "benign")) > 0)  # the logits win where the run kept them
+    del signals["logits_train_benign"]
+    assert len(set(signal_log_odds(signals, "train", "benign"))) == 1

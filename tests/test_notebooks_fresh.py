@@ -39,3 +39,20 @@ def test_listing_a_chapter_in_the_book_makes_only_the_summary_pages_stale(monkey
     assert book.source_hash(chapter) == before[0]
     assert book.source_hash(summary) != before[1]
     assert book.source_hash(dataclasses.replace(chapter, parameters={**chapter.parameters, "seeds": 99})) != before[0]
+
+
+def test_a_chapter_goes_stale_only_when_a_module_it_imports_changes(tmp_path, monkeypatch):
+    import shutil
+
+    library = tmp_path / "mi_lib"
+    shutil.copytree(book.LIBRARY, library, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(book, "LIBRARY", library)
+    yale = next(c for c in book.CHAPTERS if c.name == "yale_natural_vs_pgd")
+    deps = {p.name for p in book.library_dependencies(yale.path)}
+    assert {"training.py", "signals.py", "report.py", "paper_tables.json"} <= deps
+    assert not deps & {"rmia.py", "campaign.py", "assignments.py", "book.py"}
+    before = book.source_hash(yale)
+    (library / "rmia.py").write_text((library / "rmia.py").read_text() + "\n# a comment\n")
+    assert book.source_hash(yale) == before  # the Yale page does not import RMIA
+    (library / "signals.py").write_text((library / "signals.py").read_text() + "\n# a comment\n")
+    assert book.source_hash(yale) != before

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 import torch
-from test_runs import tiny_config, tiny_split
+from tiny import tiny_config, tiny_split
 
 from mi_lib import pineat, training
 from mi_lib.config import ConfigError

@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pytest
 import torch
-from test_runs import tiny_config, tiny_split
+from tiny import tiny_config, tiny_split
 from torch import nn
 
 from mi_lib import pixeldp

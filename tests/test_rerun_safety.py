@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from test_runs import tiny_config, tiny_split
+from tiny import tiny_config, tiny_split
 
 from mi_lib import book, parameters, training
 from mi_lib.assignments import main as assignments_main

@@ -113,3 +113,18 @@ def test_offline_a_is_tuned_on_the_references():
     a = rmia.tune_offline_a(refs, grid=(0.0, 0.5, 1.0))
     assert a in (0.0, 0.5, 1.0)
     assert rmia.tune_offline_a(refs[:1]) == 1.0
+
+
+def test_probabilities_from_logits_match_the_softmax_and_resolve_saturated_points():
+    from mi_lib.rmia import true_and_rest, true_and_rest_from_logits
+    from mi_lib.signals import softmax
+
+    rng = np.random.default_rng(1)
+    logits = rng.normal(size=(40, 4)).astype(np.float32)
+    labels = rng.integers(0, 4, 40)
+    for ours, theirs in zip(true_and_rest_from_logits(logits, labels), true_and_rest(softmax(logits), labels)):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-7)
+    confident = np.array([[100.0, 0.0], [120.0, 0.0]], dtype=np.float32)
+    p, rest = true_and_rest_from_logits(confident, np.zeros(2, int))
+    np.testing.assert_allclose(rest, np.exp([-100.0, -120.0]), rtol=1e-9)
+    assert np.all(p == 1.0) and rest[0] > rest[1] > 0

@@ -3,39 +3,14 @@ import warnings
 import numpy as np
 import pytest
 import torch
+from tiny import tiny_config, tiny_split
 
-from mi_lib import runs, training
+from mi_lib import objectives, runs, training
+from mi_lib import signals as signals_module
 from mi_lib.config import ConfigError, ExperimentConfig
-from mi_lib.data import MembershipSplit
 from mi_lib.models import build_model
-from mi_lib.runs_io import CorruptArtifact, load_checkpoint
-
-
-def tiny_split(n=64):
-    g = torch.Generator().manual_seed(0)
-    x = torch.rand(2 * n, 1, 12, 12, generator=g)
-    y = torch.arange(2 * n) % 4
-    x[torch.arange(2 * n), 0, y, y] = 1.0  # a learnable class signal
-    return MembershipSplit("fmnist", x[:n], y[:n], x[n:], y[n:], n_classes=4)
-
-
-def tiny_config(**changes):
-    base = dict(
-        dataset="fmnist",
-        model="fmnist_cnn",
-        method="pgd",
-        eps=0.1,
-        width=1 / 32,
-        train_steps=2,
-        epochs=3,
-        batch_size=16,
-        lr=1e-3,
-        n_members=64,
-        n_nonmembers=64,
-        eval_steps=3,
-        tier="smoke",
-    )
-    return ExperimentConfig(**{**base, **changes})
+from mi_lib.runs_io import CorruptArtifact, load_arrays, load_checkpoint
+from mi_lib.signals import model_outputs, softmax
 
 
 def test_a_run_writes_signals_in_the_authors_schema_and_is_reused(isolated_cache):
@@ -49,8 +24,14 @@ def test_a_run_writes_signals_in_the_authors_schema_and_is_reused(isolated_cache
         "output_test_adversarial",
         "train_label",
         "test_label",
+        "logits_train_benign",
+        "logits_test_benign",
+        "logits_train_adversarial",
+        "logits_test_adversarial",
     }
     assert signals["output_train_benign"].shape == (64, 4)
+    np.testing.assert_allclose(signals["output_train_benign"], softmax(signals["logits_train_benign"]), rtol=1e-6)
+    assert not list(runs.evaluation_partial_dir(config).parent.glob("*-eval-*"))  # removed once the run is saved
     np.testing.assert_allclose(signals["output_test_adversarial"].sum(1), 1, rtol=1e-5)
     assert 0.5 <= first["ib"]["accuracy"] <= 1 and first["train_time_s"] > 0
     again = runs.run_experiment(config, split=None, progress=False)  # no split needed: read from the cache
@@ -147,26 +128,28 @@ def test_trades_loss_is_clean_ce_plus_a_nonnegative_kl():
     config, model, x, y, g = diff_model_and_batch()
     with torch.no_grad():
         ce = torch.nn.functional.cross_entropy(model(x), y)
-    assert training.diff_loss(model, x, y, eps=0.1, config=config, generator=g) >= ce - 1e-6
-    small_beta = training.diff_loss(model, x, y, eps=0.1, config=config.replace(trades_beta=1e-9), generator=g).detach()
+    assert objectives.diff_loss(model, x, y, eps=0.1, config=config, generator=g) >= ce - 1e-6
+    small_beta = objectives.diff_loss(
+        model, x, y, eps=0.1, config=config.replace(trades_beta=1e-9), generator=g
+    ).detach()
     assert float(small_beta) == pytest.approx(float(ce), abs=1e-6)
 
 
 def test_trades_loss_matches_kl_div_and_stays_finite_on_a_confident_model():
     config, model, x, y, g = diff_model_and_batch()
-    x_adv = training.pgd_kl(model, x, eps=0.1, step_size=0.02, steps=3, generator=torch.Generator().manual_seed(0))
+    x_adv = objectives.pgd_kl(model, x, eps=0.1, step_size=0.02, steps=3, generator=torch.Generator().manual_seed(0))
     expected = torch.nn.functional.cross_entropy(model(x), y) + torch.nn.functional.kl_div(
         torch.log_softmax(model(x_adv), 1), torch.softmax(model(x), 1), reduction="batchmean"
     )
     config3 = config.replace(train_steps=3, train_step_ratio=0.2)
-    assert float(training.diff_loss(model, x, y, eps=0.1, config=config3, generator=g).detach()) == pytest.approx(
+    assert float(objectives.diff_loss(model, x, y, eps=0.1, config=config3, generator=g).detach()) == pytest.approx(
         float(expected), rel=1e-5
     )
     with torch.no_grad():  # a saturated model: softmax probabilities underflow to exactly 0
         for p in model.parameters():
             p.mul_(50.0)
     assert (torch.softmax(model(x), 1) == 0).any()
-    loss = training.diff_loss(model, x, y, eps=0.0, config=config, generator=g)
+    loss = objectives.diff_loss(model, x, y, eps=0.0, config=config, generator=g)
     loss.backward()
     assert torch.isfinite(loss) and all(torch.isfinite(p.grad).all() for p in model.parameters())
 
@@ -205,12 +188,12 @@ def test_mixed_training_attacks_a_fixed_fraction_of_the_members():
     g = lambda: torch.Generator().manual_seed(0)  # noqa: E731
     none = torch.zeros(8, dtype=torch.bool)
     clean = torch.nn.functional.cross_entropy(model(x), y)
-    assert float(training.pgd_loss(model, x, y, eps=0.1, config=config, generator=g(), adv_mask=none)) == pytest.approx(
-        float(clean)
-    )
-    full = training.pgd_loss(model, x, y, eps=0.1, config=config, generator=g(), adv_mask=~none)
+    assert float(
+        objectives.pgd_loss(model, x, y, eps=0.1, config=config, generator=g(), adv_mask=none)
+    ) == pytest.approx(float(clean))
+    full = objectives.pgd_loss(model, x, y, eps=0.1, config=config, generator=g(), adv_mask=~none)
     assert float(full) == pytest.approx(
-        float(training.pgd_loss(model, x, y, eps=0.1, config=config, generator=g())), rel=1e-5
+        float(objectives.pgd_loss(model, x, y, eps=0.1, config=config, generator=g())), rel=1e-5
     )
     assert float(full) > float(clean)
 
@@ -232,3 +215,32 @@ def test_verifiable_runs_record_iv_and_verified_accuracy(isolated_cache, method)
 def test_verifiable_methods_need_a_plain_cnn():
     with pytest.raises(ConfigError, match="verifiable methods"):
         ExperimentConfig(dataset="cifar10", model="wrn", method="ibp", eps=0.03)
+
+
+def test_an_interrupted_evaluation_resumes_with_the_same_outputs(tmp_path, monkeypatch):
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(16, 3))
+    x, y = torch.rand(50, 1, 4, 4), torch.randint(0, 3, (50,))
+    kwargs = dict(eps=0.1, steps=3, step_size=0.05, batch_size=10, save_every=20)
+    whole = model_outputs(model, x, y, **kwargs)
+    partial = tmp_path / "train.npz"
+    calls = {"n": 0}
+    real = signals_module.pgd_linf
+
+    def dies_after_three_batches(*args, **kw):
+        calls["n"] += 1
+        if calls["n"] > 3:
+            raise KeyboardInterrupt
+        return real(*args, **kw)
+
+    monkeypatch.setattr(signals_module, "pgd_linf", dies_after_three_batches)
+    with pytest.raises(KeyboardInterrupt):
+        model_outputs(model, x, y, partial=partial, **kwargs)
+    assert len(load_arrays(partial)["benign"]) == 20  # saved after 20 images; the third batch was lost
+    calls["n"] = -100
+    resumed = model_outputs(model, x, y, partial=partial, **kwargs)
+    assert calls["n"] == -100 + 3  # only the three missing batches were attacked
+    for a, b in zip(whole, resumed):
+        np.testing.assert_array_equal(a, b)
+    other = model_outputs(model, x, y, partial=partial, **{**kwargs, "eps": 0.2})  # another evaluation: not reused
+    assert not np.array_equal(other[1], whole[1])

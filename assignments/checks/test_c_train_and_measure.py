@@ -6,7 +6,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from mi_lib import training
+from mi_lib import objectives
 from mi_lib.config import ExperimentConfig
 from mi_lib.metrics import inference_results
 
@@ -29,7 +29,7 @@ def test_pgd_training_loss_equals_the_library(submission):
     config = ExperimentConfig(dataset="fmnist", model="fmnist_cnn", method="pgd", eps=0.1, train_steps=5, train_step_ratio=0.25)
     net = model()
     theirs = submission.pgd_training_loss(net, x, y, eps=0.1, step_size=0.025, steps=5, generator=torch.Generator().manual_seed(3))
-    ours = training.pgd_loss(net, x, y, eps=0.1, config=config, generator=torch.Generator().manual_seed(3))
+    ours = objectives.pgd_loss(net, x, y, eps=0.1, config=config, generator=torch.Generator().manual_seed(3))
     assert float(theirs) == pytest.approx(float(ours), rel=1e-5)
     assert float(theirs) > float(F.cross_entropy(net(x), y))  # adversarial examples raise the loss
     theirs.backward()
