@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import html
+import io
+import itertools
 from collections.abc import Mapping
 
 import matplotlib.pyplot as plt
@@ -16,6 +20,36 @@ try:  # in a notebook, draw figures at twice the pixel density (the inline defau
     set_matplotlib_formats("retina")
 except ImportError:  # pragma: no cover - outside IPython
     pass
+
+_NUMBERS = itertools.count(1)  # figures are numbered per page: each chapter executes in a fresh kernel
+
+
+class Captioned:
+    """A figure with its number and caption, shown as an HTML ``<figure>`` (a 150 dpi PNG and a ``<figcaption>``)."""
+
+    def __init__(self, fig: plt.Figure, caption: str, *, dpi: int = 150):
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
+        plt.close(fig)
+        self.number, self.caption = next(_NUMBERS), caption
+        self.png = base64.b64encode(buffer.getvalue()).decode()
+        self.width = fig.get_figwidth() * 96  # CSS pixels at the figure's own size
+
+    def _repr_html_(self) -> str:
+        text = html.escape(self.caption)
+        return (
+            f'<figure class="mi-figure" style="margin: 1em 0; max-width: 100%;">'
+            f'<img src="data:image/png;base64,{self.png}" alt="{text}" style="max-width: 100%; width: {self.width:.0f}px;">'
+            f"<figcaption><b>Figure {self.number}.</b> {text}</figcaption></figure>"
+        )
+
+    def __repr__(self) -> str:
+        return f"Figure {self.number}. {self.caption}"
+
+
+def captioned(fig: plt.Figure, caption: str) -> Captioned:
+    """``fig`` numbered and captioned for the page (the figure is closed, so it is not drawn a second time)."""
+    return Captioned(fig, caption)
 
 
 def loss_histograms(

@@ -26,17 +26,17 @@
 # cost of PGD training grows with members × epochs × width², so a 2-core CPU buys more members only
 # with a narrower network or fewer epochs.
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "remove-cell"]
 tier = "cpu"
 points = None  # None: the tier's pilot points (mi_lib.tiers.PILOT_POINTS), a list of preset overrides
 eps = "0.1"
 progress = False
 
-# %%
+# %% tags=["hide-input"]
 import pandas as pd
 from IPython.display import Markdown, display
 
-from mi_lib import paper, plotting, report, tiers
+from mi_lib import paper, plotting, report, tables, tiers
 from mi_lib.config import parse_eps
 from mi_lib.experiments import pilot_sweep
 
@@ -116,7 +116,12 @@ if narrow in table.index and wide in table.index:
     )
 
 # %%
-fig = plotting.member_sweep_plot(frame, title=f"Fashion-MNIST, {tier}-tier pilot, seed 0")
+display(
+    plotting.captioned(
+        plotting.member_sweep_plot(frame, title=f"Fashion-MNIST, {tier}-tier pilot, seed 0"),
+        f"Fashion-MNIST pilot points of the {tier} tier (seed 0): accuracies and attack advantages of the natural and PGD models as members, width and epochs grow.",
+    )
+)
 
 # %% [markdown]
 # ## Which point the cpu tier uses
@@ -155,24 +160,14 @@ from mi_lib.experiments import cached_pilot
 long_runs = cached_pilot("fmnist", "long", points=tiers.PILOT_POINTS["long"])
 if long_runs:
     long_frame = report.runs_frame(long_runs)
-    display(report.pilot_targets(long_frame, tiers.LONG_TARGETS))
     display(
-        long_frame[
-            [
-                "method",
-                "width",
-                "epochs",
-                "n_members",
-                "train_acc",
-                "test_acc",
-                "adv_train_acc",
-                "adv_test_acc",
-                "ib",
-                "ia",
-                "train_time_s",
-            ]
-        ].round(4)
+        tables.tidy(
+            report.pilot_targets(long_frame, tiers.LONG_TARGETS),
+            percent=["natural test accuracy", "natural best advantage", "PGD adv-train − adv-test"],
+        )
     )
+    columns = ["method", "width", "epochs", "n_members", "train_acc", "test_acc", "adv_train_acc", "adv_test_acc"]
+    display(tables.tidy(long_frame[[*columns, "ib", "ia", "train_time_s"]]))
 else:
     display(Markdown("No long-tier run has finished yet."))
 display(

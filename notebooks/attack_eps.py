@@ -23,7 +23,7 @@
 # comes from the points robustness does not generalise to. **Figures 8–9:** the IA attack needs the
 # attack's ε; an attacker who does not know the training ε still does well over a range of ε around it.
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "remove-cell"]
 dataset = "yale"  # yale | fmnist | cifar10 | cifar10-jpeg
 tier = "cpu"  # smoke | cpu | paper
 methods = ["pgd", "dist", "diff"]  # robust models whose IA is swept over the attack ε
@@ -31,7 +31,7 @@ attack_eps = None  # attack ε grid; None: 0 to twice the training ε in 16 step
 progress = False
 chapter = None  # the book's name for this page, set by mi_lib.book (its verdicts go to the scoreboard); None by hand
 
-# %%
+# %% tags=["hide-input"]
 # NBVAL_CHECK_OUTPUT  (settings and paper numbers: the same on every machine)
 import numpy as np
 import pandas as pd
@@ -56,7 +56,12 @@ changes
 # %%
 runs = {m: run_grid(dataset, tier, methods=(m,), progress=progress)[0] for m in methods}
 losses = why_leak.secure_split(runs["pgd"].signals if "pgd" in runs else next(iter(runs.values())).signals)
-fig = plotting.loss_groups_histogram(losses, title="training points and secure / insecure test points")
+display(
+    plotting.captioned(
+        plotting.loss_groups_histogram(losses, title="training points and secure / insecure test points"),
+        "Cross-entropy loss of the PGD model on its training points and on the secure and insecure test points (those whose PGD example is still, or no longer, classified correctly).",
+    )
+)
 secure_verdicts = [why_leak.secure_claim(losses)]
 report.verdict_frame(secure_verdicts)
 
@@ -66,7 +71,12 @@ report.verdict_frame(secure_verdicts)
 # %%
 sweeps = {m: analyses.attack_eps_sweep(run.config, grid) for m, run in runs.items()}
 sweep_frame = why_leak.eps_sweep_frame(sweeps)
-fig = plotting.eps_sweep_plot(sweep_frame, train_eps=config.eps, label=why_leak.eps_label)
+display(
+    plotting.captioned(
+        plotting.eps_sweep_plot(sweep_frame, train_eps=config.eps, label=why_leak.eps_label),
+        f"IA (inference accuracy on PGD examples) as the attack ε grows, for each model; the dashed line marks the training ε {why_leak.eps_label(config.eps)}.",
+    )
+)
 
 # %%
 sweep_frame.pivot(index="attack_eps", columns="model", values="IA").rename(index=why_leak.eps_label).round(4)

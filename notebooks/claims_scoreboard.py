@@ -34,10 +34,10 @@
 # that tier: its claim's status says "where testable" and names it, and a claim with no testable scope
 # is **not testable**.
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "remove-cell"]
 tier = "cpu"  # whose results the scoreboard reads: smoke | cpu | paper
 
-# %%
+# %% tags=["hide-input"]
 import pandas as pd
 from IPython.display import HTML, Markdown, display
 

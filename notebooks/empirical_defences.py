@@ -159,10 +159,20 @@ verdicts
 # %%
 first = {r.config.method: r for r in runs if r.config.seed == 0}
 signals = {report.METHOD_LABELS[m]: first[m].signals for m in methods}
-fig = plotting.loss_histograms(signals, kind="benign", title_suffix=" (benign)")
+display(
+    plotting.captioned(
+        plotting.loss_histograms(signals, kind="benign", title_suffix=" (benign)"),
+        f"{chapters.DISPLAY_NAMES[dataset]}: cross-entropy loss of members and non-members on clean inputs, each model of the page (seed 0).",
+    )
+)
 
 # %%
-fig = plotting.loss_histograms(signals, kind="adversarial", title_suffix=" (PGD)")
+display(
+    plotting.captioned(
+        plotting.loss_histograms(signals, kind="adversarial", title_suffix=" (PGD)"),
+        f"{chapters.DISPLAY_NAMES[dataset]}: cross-entropy loss of members and non-members on PGD inputs, each model of the page (seed 0).",
+    )
+)
 
 # %% [markdown]
 # ## Beyond the paper's metric (DLS Table I, Fig. 2)
@@ -196,12 +206,18 @@ else:
             f"The DLS paper has no {chapters.DISPLAY_NAMES[dataset]} rows; the curves still show the attack's trade-off."
         )
     )
-fig = plotting.precision_recall_curves(signals, kind="benign", title="precision–recall, benign inputs (IB)")
-
-# %%
-fig = plotting.precision_recall_curves(signals, kind="adversarial", title="precision–recall, PGD inputs (IA)")
-
-# %% [markdown]
+display(
+    plotting.captioned(
+        plotting.precision_recall_curves(signals, kind="benign", title="precision–recall, benign inputs (IB)"),
+        f"{chapters.DISPLAY_NAMES[dataset]}: precision against recall of the confidence-threshold attack on clean inputs (IB), seed 0.",
+    )
+)  # %%
+display(
+    plotting.captioned(
+        plotting.precision_recall_curves(signals, kind="adversarial", title="precision–recall, PGD inputs (IA)"),
+        f"{chapters.DISPLAY_NAMES[dataset]}: precision against recall of the confidence-threshold attack on PGD inputs (IA), seed 0.",
+    )
+)  # %% [markdown]
 # ## What differs from the paper, and why
 #
 # What the tier changes is listed at the top. Below, for each robust method, the regime of our models

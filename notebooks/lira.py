@@ -39,7 +39,7 @@ n_boot = 500
 progress = False
 chapter = None  # the book's name for this page, set by mi_lib.book (its verdicts go to the scoreboard); None by hand
 
-# %%
+# %% tags=["hide-input"]
 import pandas as pd
 from IPython.display import Markdown, display
 
@@ -82,9 +82,14 @@ modern_evaluation.low_fpr_table(
 )
 
 # %%
-fig = plotting.roc_loglog(
-    {f"{m}, {v}, {k}": curves[(m, v, k)] for m, v, k in curves if v == "online"},
-    title=f"{chapters.DISPLAY_NAMES[dataset]}: online LiRA",
+display(
+    plotting.captioned(
+        plotting.roc_loglog(
+            {f"{m}, {v}, {k}": curves[(m, v, k)] for m, v, k in curves if v == "online"},
+            title=f"{chapters.DISPLAY_NAMES[dataset]}: online LiRA",
+        ),
+        f"{chapters.DISPLAY_NAMES[dataset]}: ROC curves of online LiRA on log-log axes, natural and PGD targets, clean and PGD inputs; the diagonal is chance.",
+    )
 )
 
 # %% [markdown]
@@ -117,8 +122,13 @@ modern_evaluation.low_fpr_table(
 
 # %%
 chosen_curves = modern_evaluation.chosen_curves(frame, curves, rmia_frame, rmia_curves)
-fig = plotting.roc_loglog(
-    chosen_curves, title=f"{chapters.DISPLAY_NAMES[dataset]}: LiRA and RMIA (online, chosen input)"
+display(
+    plotting.captioned(
+        plotting.roc_loglog(
+            chosen_curves, title=f"{chapters.DISPLAY_NAMES[dataset]}: LiRA and RMIA (online, chosen input)"
+        ),
+        f"{chapters.DISPLAY_NAMES[dataset]}: online LiRA and online RMIA on the input each attacker chose, log-log ROC.",
+    )
 )
 
 # %% [markdown]

@@ -25,7 +25,7 @@
 # subset of the members (drawn from the run's seed); r = 0 is the natural model and r = 1 the PGD model
 # of the natural-vs-PGD chapter.
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "remove-cell"]
 dataset = "yale"  # yale | fmnist | cifar10 | cifar10-jpeg
 tier = "cpu"  # smoke | cpu | paper
 fractions = ["0", "1/2", "3/4", "1"]  # adversarially trained fraction r of the members
@@ -33,7 +33,7 @@ seeds = 1  # seeds (0, 1, ...) per fraction
 progress = False
 chapter = None  # the book's name for this page, set by mi_lib.book (its verdicts go to the scoreboard); None by hand
 
-# %%
+# %% tags=["hide-input"]
 # NBVAL_CHECK_OUTPUT  (settings and paper numbers: the same on every machine)
 import pandas as pd
 from IPython.display import Markdown, display
@@ -68,8 +68,13 @@ regime = report.regime_table(frame.assign(method=["natural" if r == 0 else "pgd"
 tables.tidy(regime.assign(r=frame["r"].map(why_leak.mixed_label)))
 
 # %%
-fig = plotting.factor_plot(
-    frame, factor="r", label=why_leak.mixed_label, title="leakage vs the adversarially trained fraction r"
+display(
+    plotting.captioned(
+        plotting.factor_plot(
+            frame, factor="r", label=why_leak.mixed_label, title="leakage vs the adversarially trained fraction r"
+        ),
+        "Leakage (IB, IA) and accuracies as the adversarially trained fraction r of each batch grows (r = 0: natural training).",
+    )
 )
 
 # %% [markdown]

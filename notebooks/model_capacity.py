@@ -23,7 +23,7 @@
 # has, so its grid and numbers are unknown. This chapter scales the network's width at the
 # tier's settings, trains a natural and a PGD model at each width, and reports the Tables 2–4 columns.
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "remove-cell"]
 dataset = "yale"  # yale | fmnist | cifar10 | cifar10-jpeg
 tier = "cpu"  # smoke | cpu | paper
 widths = [0.25, 0.5, 1, 2]  # width multipliers of the dataset's network
@@ -31,7 +31,7 @@ seeds = 1  # seeds (0, 1, ...) per width
 progress = False
 chapter = None  # the book's name for this page, set by mi_lib.book (its verdicts go to the scoreboard); None by hand
 
-# %%
+# %% tags=["hide-input"]
 # NBVAL_CHECK_OUTPUT  (settings and paper numbers: the same on every machine)
 import pandas as pd
 from IPython.display import Markdown, display
@@ -67,8 +67,12 @@ regime = report.regime_table(frame)
 tables.tidy(regime)
 
 # %%
-fig = plotting.factor_plot(frame, factor="width ×", title="leakage vs model capacity")
-
+display(
+    plotting.captioned(
+        plotting.factor_plot(frame, factor="width ×", title="leakage vs model capacity"),
+        "Leakage (IB, IA) and accuracies of natural and PGD models as the network width grows (× the tier's width).",
+    )
+)
 # %% [markdown]
 # ## The claim (C6)
 #

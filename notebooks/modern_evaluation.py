@@ -51,7 +51,7 @@ weight_decays = []  # the L2 section: natural and PGD models (seed 0) retrained 
 progress = False
 chapter = None  # the book's name for this page, set by mi_lib.book (its verdicts go to the scoreboard); None by hand
 
-# %%
+# %% tags=["hide-input"]
 import pandas as pd
 from IPython.display import Markdown, display
 
@@ -107,7 +107,12 @@ curves = {
     for (method, seed), (candidate, members, nonmembers) in scores.items()
     if seed == 0
 }
-fig = plotting.roc_loglog(curves, title=f"{chapters.DISPLAY_NAMES[dataset]}, seed 0")
+display(
+    plotting.captioned(
+        plotting.roc_loglog(curves, title=f"{chapters.DISPLAY_NAMES[dataset]}, seed 0"),
+        f"{chapters.DISPLAY_NAMES[dataset]}: log-log ROC curves of the non-oracle attacks (each model's chosen score and input), seed 0.",
+    )
+)
 
 # %% [markdown]
 # ## Does C1 survive? (claims P1, P2 of this project)
@@ -133,7 +138,12 @@ report.verdict_frame([v for _, _, v in verdicts]).assign(
 
 # %%
 temperatures = modern_evaluation.temperature_frame(runs)
-fig = plotting.temperature_plot(temperatures, title=f"{chapters.DISPLAY_NAMES[dataset]}: leakage vs temperature")
+display(
+    plotting.captioned(
+        plotting.temperature_plot(temperatures, title=f"{chapters.DISPLAY_NAMES[dataset]}: leakage vs temperature"),
+        f"{chapters.DISPLAY_NAMES[dataset]}: attack accuracy against the softmax temperature used to report confidences.",
+    )
+)
 temperatures.groupby(["method", "T"], sort=False).mean(numeric_only=True).drop(columns="seed").round(4)
 
 # %% [markdown]
@@ -152,7 +162,12 @@ if weight_decays:
             dataset, tier, methods=("natural", "pgd"), seeds=(0,), progress=progress, weight_decay=wd
         )
     regularisation = modern_evaluation.regularisation_frame(regularised)
-    fig = plotting.regularisation_plot(regularisation, title=f"{chapters.DISPLAY_NAMES[dataset]}: L2 weight decay")
+    display(
+        plotting.captioned(
+            plotting.regularisation_plot(regularisation, title=f"{chapters.DISPLAY_NAMES[dataset]}: L2 weight decay"),
+            f"{chapters.DISPLAY_NAMES[dataset]}: leakage and accuracy of natural and PGD models against the L2 weight-decay coefficient.",
+        )
+    )
     display(regularisation.drop(columns="seed").round(4))
     regularisation_verdicts = modern_evaluation.regularisation_claims(
         regularisation, dataset=chapters.DISPLAY_NAMES[dataset]

@@ -28,7 +28,7 @@
 # in its parameters: rerun it for a new ε (`./run notebook yale_perturbation_budget -p eps_values
 # '["3/255"]' -o out.ipynb`) and the next build of the book includes that ε.
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "remove-cell"]
 dataset = "yale"  # yale | fmnist | cifar10 | cifar10-jpeg
 tier = "cpu"  # smoke | cpu | paper
 eps_values = (
@@ -38,7 +38,7 @@ seeds = 1  # seeds (0, 1, ...) per ε
 progress = False
 chapter = None  # the book's name for this page, set by mi_lib.book (its verdicts go to the scoreboard); None by hand
 
-# %%
+# %% tags=["hide-input"]
 import pandas as pd
 from IPython.display import Markdown, display
 
@@ -81,8 +81,12 @@ regime = report.regime_table(frame, n_classes=runs[every_eps[0]][0].signals["out
 tables.tidy(regime.assign(eps=frame["eps"].map(why_leak.eps_label)))
 
 # %%
-fig = plotting.factor_plot(frame, factor="eps", label=why_leak.eps_label, title="leakage vs the training ε")
-
+display(
+    plotting.captioned(
+        plotting.factor_plot(frame, factor="eps", label=why_leak.eps_label, title="leakage vs the training ε"),
+        "Leakage (IB, IA) and accuracies of PGD models trained at each ε, beside the natural model.",
+    )
+)
 # %% [markdown]
 # ## The papers' numbers
 #

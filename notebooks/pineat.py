@@ -51,7 +51,7 @@ pineat_seeds = (
 progress = False
 chapter = None  # the book's name for this page, set by mi_lib.book (its verdicts go to the scoreboard); None by hand
 
-# %%
+# %% tags=["hide-input"]
 # NBVAL_CHECK_OUTPUT  (settings and paper numbers: the same on every machine)
 import pandas as pd
 from IPython.display import Markdown, display
@@ -172,9 +172,14 @@ if trace_figure:
         if r.config.method == bases[0] and pineat_results.method_label(r.config) == "PINEAT-1/1" and r.config.seed == 0
     ]
     trace = traced.trace
-    fig = plotting.trace_pca_plot(
-        pineat_results.trace_projection(trace),
-        title=f"{chapters.DISPLAY_NAMES[dataset]}, {bases[0].upper()}-based PINEAT-1/1",
+    display(
+        plotting.captioned(
+            plotting.trace_pca_plot(
+                pineat_results.trace_projection(trace),
+                title=f"{chapters.DISPLAY_NAMES[dataset]}, {bases[0].upper()}-based PINEAT-1/1",
+            ),
+            f"{chapters.DISPLAY_NAMES[dataset]}: the adversarial and reverse-symmetry examples PINEAT-1/1 generated for two training points during training, projected on their first two principal components.",
+        )
     )
     cluster_table, cluster_verdict = pineat_results.clustering(trace, eps=traced.config.eps)
     verdicts.append(("F1", f"{chapters.DISPLAY_NAMES[dataset]}, {bases[0].upper()}-based PINEAT-1/1", cluster_verdict))

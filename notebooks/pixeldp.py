@@ -38,7 +38,7 @@ seeds = 1  # seeds (0, 1, ...) per method
 progress = False
 chapter = None  # the book's name for this page, set by mi_lib.book (its verdicts go to the scoreboard); None by hand
 
-# %%
+# %% tags=["hide-input"]
 # NBVAL_CHECK_OUTPUT  (settings and paper numbers: the same on every machine)
 import pandas as pd
 from IPython.display import Markdown, display

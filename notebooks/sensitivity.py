@@ -28,14 +28,14 @@
 # both models. The noise floor is the same difference for as many points that stayed in training: what
 # retraining alone (a changed batch order) does.
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "remove-cell"]
 dataset = "yale"  # yale | fmnist | cifar10 | cifar10-jpeg
 tier = "cpu"  # smoke | cpu | paper
 rounds = 2  # removal rounds (each removes one member per class and retrains both models)
 progress = False
 chapter = None  # the book's name for this page, set by mi_lib.book (its verdicts go to the scoreboard); None by hand
 
-# %%
+# %% tags=["hide-input"]
 # NBVAL_CHECK_OUTPUT  (settings and paper numbers: the same on every machine)
 import pandas as pd
 from IPython.display import Markdown, display
@@ -60,7 +60,12 @@ for method in ("natural", "pgd"):
         for r in range(1, rounds + 1)
     ]
     curves[report.METHOD_LABELS[method]] = analyses.sensitivity(base.signals, retrained)
-fig = plotting.sensitivity_plot(curves, title=f"sensitivity to removal, {chapters.DISPLAY_NAMES[dataset]}")
+display(
+    plotting.captioned(
+        plotting.sensitivity_plot(curves, title=f"sensitivity to removal, {chapters.DISPLAY_NAMES[dataset]}"),
+        f"{chapters.DISPLAY_NAMES[dataset]}: sensitivity of removed training points (their true-label confidence in the model trained on them minus that in the model retrained without them), sorted, natural vs PGD.",
+    )
+)
 
 # %%
 pd.DataFrame(

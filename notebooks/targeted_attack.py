@@ -23,14 +23,14 @@
 # aggregation is this project's choice (docs/settings.md, Inference strategies): for each point, the true-label confidence on each of the K − 1
 # targeted examples, reduced to its minimum or its mean, then thresholded like IB and IA.
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "remove-cell"]
 dataset = "yale"  # yale | fmnist | cifar10 | cifar10-jpeg
 tier = "cpu"  # smoke | cpu | paper
 methods = ["natural", "pgd"]
 progress = False
 chapter = None  # the book's name for this page, set by mi_lib.book (its verdicts go to the scoreboard); None by hand
 
-# %%
+# %% tags=["hide-input"]
 # NBVAL_CHECK_OUTPUT  (settings and paper numbers: the same on every machine)
 import pandas as pd
 from IPython.display import Markdown, display

@@ -23,7 +23,7 @@
 # PGD model of the natural-vs-PGD chapter with weight snapshots (the same seed gives the same
 # trajectory) and evaluates each snapshot with the evaluation attack.
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "remove-cell"]
 dataset = "yale"  # yale | fmnist | cifar10 | cifar10-jpeg
 tier = "cpu"  # smoke | cpu | paper
 method = "pgd"  # pgd | dist | diff
@@ -31,7 +31,7 @@ every = 5  # evaluate after every `every` epochs (and the last)
 progress = False
 chapter = None  # the book's name for this page, set by mi_lib.book (its verdicts go to the scoreboard); None by hand
 
-# %%
+# %% tags=["hide-input"]
 # NBVAL_CHECK_OUTPUT  (settings and paper numbers: the same on every machine)
 import pandas as pd
 from IPython.display import Markdown, display
@@ -51,7 +51,12 @@ frame = why_leak.dynamics_frame(analyses.training_dynamics(config, every=every, 
 frame.round(4)
 
 # %%
-fig = plotting.dynamics_plot(frame, title=f"{report.METHOD_LABELS[method]}, {chapters.DISPLAY_NAMES[dataset]}")
+display(
+    plotting.captioned(
+        plotting.dynamics_plot(frame, title=f"{report.METHOD_LABELS[method]}, {chapters.DISPLAY_NAMES[dataset]}"),
+        f"{report.METHOD_LABELS[method]}, {chapters.DISPLAY_NAMES[dataset]}: accuracies and inference accuracies over the training epochs.",
+    )
+)
 
 # %% [markdown]
 # ## The claim (C10)

@@ -31,7 +31,7 @@
 # convolutions, FC 100), because the variant's dual bound did not train or fit a 2-core CPU machine (the table of tier
 # settings below names the net; `mi_lib.tiers` has the measurements).
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "remove-cell"]
 dataset = "yale"  # yale | fmnist
 tier = "cpu"  # smoke | cpu | paper
 methods = ["natural", "ibp", "diffai", "duality"]
@@ -40,7 +40,7 @@ seeds = 1
 progress = False
 chapter = None  # the book's name for this page, set by mi_lib.book; None by hand
 
-# %%
+# %% tags=["hide-input"]
 # NBVAL_CHECK_OUTPUT  (settings and paper numbers: the same on every machine)
 import pandas as pd
 from IPython.display import Markdown, display

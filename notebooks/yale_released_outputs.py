@@ -14,6 +14,9 @@
 # %% [markdown]
 # # Yale Face: the paper's own models through our attack (CCS Table 2)
 #
+# ```{glue:} in_short
+# ```
+#
 # The authors released the softmax outputs of their seven Yale Face models (Extended Yale B, 38
 # subjects, 1,900 training and 514 test images, ε = 8/255): a naturally trained model, the three
 # empirical defences (PGD-based, distributional and difference-based adversarial training) and three
@@ -25,10 +28,10 @@
 # Table 2 exactly: this chapter checks our attack and metrics against the paper's own models. (The
 # test suite asserts the same to four decimals.) Our own Yale models are a later chapter.
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "remove-cell"]
 tier = "cpu"  # unused: nothing is trained here; kept so every chapter takes the same parameters
 
-# %%
+# %% tags=["hide-input"]
 import pandas as pd
 from IPython.display import Markdown, display
 
@@ -84,20 +87,24 @@ display(
 )
 report.verdict_frame(verdicts)
 
+# %% tags=["remove-cell"]
+report.glue_in_short(chapters.released_checks(frame))
+
 # %% [markdown]
 # ## Loss distributions (CCS Fig. 1 style)
 #
 # Members vs non-members for the natural and the PGD-trained model, on clean and on PGD inputs.
 
 # %%
-fig = plotting.loss_histograms(
-    {"Natural": signals["natural"], "PGD-Based Adv-Train": signals["pgd"]}, kind="benign", title_suffix=" (benign)"
-)
-
-# %%
-fig = plotting.loss_histograms(
-    {"Natural": signals["natural"], "PGD-Based Adv-Train": signals["pgd"]}, kind="adversarial", title_suffix=" (PGD)"
-)
+for kind, inputs in (("benign", "clean"), ("adversarial", "PGD")):
+    released = {report.METHOD_LABELS[m]: signals[m] for m in ("natural", "pgd")}
+    display(
+        plotting.captioned(
+            plotting.loss_histograms(released, kind=kind, title_suffix=f" ({inputs})"),
+            "The authors' released Yale Face models: cross-entropy loss of members and non-members on "
+            f"{inputs} inputs, natural vs PGD.",
+        )
+    )
 
 # %% [markdown]
 # ## Beyond the paper's metric

@@ -55,3 +55,15 @@ def test_bf16_autocasts_training_only_and_keeps_float32_weights(tmp_path):
     state = training.train(config, model, tiny_split(), checkpoint=tmp_path / "bf16.pt", progress=False)
     assert state.epoch == 1 and all(p.dtype == torch.float32 for p in model.parameters())
     assert model(torch.rand(2, 1, 12, 12)).dtype == torch.float32  # evaluation: float32
+
+
+def test_the_campaign_runs_the_robust_model_of_a_promising_point_first():
+    points = [dict(n_members=10000), dict(n_members=20000)]
+    runs = [(p, m, 0) for m in ("natural", "pgd") for p in points]
+    good = {"test_acc": 0.887, "ib": {"advantage": 0.195}, "ia": {"advantage": 0.04}}
+    leaky = {"test_acc": 0.887, "ib": {"advantage": 0.25}, "ia": {"advantage": 0.04}}
+    assert campaign.natural_meets_targets(good) and not campaign.natural_meets_targets(leaky)
+    assert campaign.prioritise(runs, {}) == runs  # nothing finished: naturals first, as planned
+    order = campaign.prioritise(runs, {campaign._key(points[0]): good})
+    assert order[0] == (points[0], "pgd", 0) and [m for _, m, _ in order[1:]] == ["natural", "natural", "pgd"]
+    assert campaign.prioritise(runs, {campaign._key(points[0]): leaky}) == runs

@@ -79,6 +79,39 @@ def browser():
 UNTYPESET_MATH = (
     """() => [...document.querySelectorAll('.math')].filter(e => !e.querySelector('mjx-container')).length"""
 )
+LAYOUT = """() => {
+  const article = document.querySelector('article.bd-article') || document.body;
+  const top = e => e.getBoundingClientRect().top + window.scrollY;
+  const box = [...article.querySelectorAll('.admonition')]
+    .find(a => (a.querySelector('.admonition-title') || {}).textContent?.trim() === 'In short');
+  const inputs = [...article.querySelectorAll('.cell_input')].filter(e => e.offsetParent !== null);
+  return {
+    overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    uncaptioned: [...article.querySelectorAll('img')]
+      .filter(i => !(i.closest('figure') && i.closest('figure').querySelector('figcaption')))
+      .map(i => i.getAttribute('src').slice(0, 60)),
+    box: box ? top(box) : null,
+    firstInput: inputs.length ? top(inputs[0]) : null,
+  };
+}"""
+# pages that are not a chapter of a paper section: no verdict box expected
+NOT_CHAPTERS = {
+    "index.html",
+    "book/intro.html",
+    "book/claims_scoreboard.html",
+    "book/bibliography.html",
+    "book/appendix_cpu_tier_calibration.html",
+    "docs/settings.html",
+    "genindex.html",
+    "search.html",
+}
+VIEWPORT = {"width": 1400, "height": 900}
+SCREENSHOTS = (
+    "index.html",
+    "book/yale_natural_vs_pgd.html",
+    "book/fmnist_natural_vs_pgd.html",
+    "book/cifar10_jpeg_natural_vs_pgd.html",
+)
 BROKEN_IMAGES = """() => [...document.images].filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src)"""
 
 
@@ -114,3 +147,34 @@ def _pages_or_fail(page_path: str) -> str:
     if not (BUILD / page_path).exists():
         pytest.fail(f"{BUILD / page_path} is missing: build the book first (`./run book --no-execute`)")
     return page_path
+
+
+@pytest.mark.parametrize("page_path", _pages() if (BUILD / "index.html").exists() else ["index.html"])
+def test_page_reads_at_a_glance(browser, served, page_path):
+    """At 1400×900: nothing wider than the window, every figure captioned, and a chapter's verdict box above its first
+    visible code cell. The landing page and three chapters are saved as screenshots under ``_build/screenshots``."""
+    page = browser.new_page(viewport=VIEWPORT)
+    page.goto(served + _pages_or_fail(page_path), wait_until="networkidle")
+    layout = page.evaluate(LAYOUT)
+    if page_path in SCREENSHOTS:
+        shots = BUILD.parent / "screenshots"
+        shots.mkdir(exist_ok=True)
+        page.screenshot(path=str(shots / (page_path.replace("/", "_").removesuffix(".html") + ".png")))
+    page.close()
+    assert layout["overflow"] <= 1, f"{page_path}: the page is {layout['overflow']} px wider than the window"
+    assert not layout["uncaptioned"], f"{page_path}: images without a caption {layout['uncaptioned']}"
+    if page_path.startswith("book/") and page_path not in NOT_CHAPTERS:
+        assert layout["box"] is not None, f"{page_path}: no 'In short' box"
+        first = layout["firstInput"]
+        assert first is None or layout["box"] < first, f"{page_path}: the 'In short' box comes after a code cell"
+
+
+def test_no_two_pages_share_a_title():
+    titles = {}
+    for page_path in _pages():
+        text = (BUILD / page_path).read_text(errors="replace")
+        start = text.find("<title>")
+        if start >= 0:
+            titles.setdefault(text[start + 7 : text.find("</title>", start)].strip(), []).append(page_path)
+    repeated = {t: p for t, p in titles.items() if len(p) > 1}
+    assert not repeated, f"page titles shared by several pages: {repeated}"
