@@ -101,6 +101,7 @@ NOT_CHAPTERS = {
     "book/claims_scoreboard.html",
     "book/bibliography.html",
     "book/appendix_cpu_tier_calibration.html",
+    "book/instructors.html",
     "docs/settings.html",
     "genindex.html",
     "search.html",
