@@ -37,6 +37,8 @@ STUB = "{indent}# YOUR CODE HERE\n{indent}raise NotImplementedError()\n"
 ANSWER = re.compile(r"<!-- BEGIN SOLUTION -->.*?<!-- END SOLUTION -->", re.S)
 ANSWER_STUB = "*Your answer here.*"
 INTRO = re.compile(r"^<!--\s*chapter-intro:\s*(\S+)\s*-->\s*$")
+GLUED = re.compile(r"^```\{glue:?\}[^\n]*\n```\n*", re.M)  # a MyST glue directive and the blank lines after it
+VERSIONS = ("student", "solution")
 
 
 def names() -> list[str]:
@@ -54,6 +56,7 @@ def chapter_intro(name: str) -> str:
             f"chapter-intro: unknown chapter {name!r}; accepted values: {', '.join(c.name for c in CHAPTERS)}"
         )
     text = next(c.source for c in jupytext.read(chapter.path).cells if c.cell_type == "markdown")
+    text = GLUED.sub("", text)  # the book's computed boxes ({glue:} directives) mean nothing outside the book
     for key, value in chapter.labels.items():
         text = text.replace("{{" + key + "}}", value)
     return re.sub(r"^(#+) ", r"\1## ", text, flags=re.M)  # two levels down: the assignment keeps its own title
@@ -73,13 +76,15 @@ def solution_source(text: str, *, markdown: bool = False) -> str:
     return re.sub(r"^[ \t]*### (BEGIN|END) SOLUTION[^\n]*\n?", "", text, flags=re.M)
 
 
-def build(name: str, out: Path = DEFAULT_OUT) -> tuple[Path, Path]:
-    """Build the student and solution notebooks of assignment ``name`` into ``out/student`` and ``out/solution``."""
+def build(name: str, out: Path = DEFAULT_OUT, *, versions: tuple[str, ...] = VERSIONS) -> tuple[Path, ...]:
+    """Build the ``versions`` (student, solution) notebooks of assignment ``name`` into ``out/<version>/``; returns
+    their paths in that order."""
     import jupytext
     import nbformat
 
     paths = []
-    for version, transform in (("student", student_source), ("solution", solution_source)):
+    transforms = {"student": student_source, "solution": solution_source}
+    for version, transform in ((v, transforms[v]) for v in versions):
         nb = jupytext.read(SOURCES / f"{name}.py")
         for i, cell in enumerate(nb.cells):
             cell.id = f"cell-{i}"
@@ -93,7 +98,7 @@ def build(name: str, out: Path = DEFAULT_OUT) -> tuple[Path, Path]:
         path.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, path)
         paths.append(path)
-    return paths[0], paths[1]
+    return tuple(paths)
 
 
 def grade(name: str, notebook: Path) -> int:
@@ -135,14 +140,15 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="build student and solution notebooks of every assignment")
     b.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    b.add_argument("--student-only", action="store_true", help="only the student notebooks (to publish with the book)")
     g = sub.add_parser("grade", help="grade a notebook with an assignment's checker")
     g.add_argument("name", choices=names())
     g.add_argument("notebook", type=Path)
     args = parser.parse_args(argv)
     if args.command == "build":
+        versions = ("student",) if args.student_only else VERSIONS
         for name in names():
-            student, solution = build(name, args.out)
-            print(f"{name}: {student} | {solution}")
+            print(f"{name}: {' | '.join(map(str, build(name, args.out, versions=versions)))}")
         return 0
     try:
         return grade(args.name, args.notebook)

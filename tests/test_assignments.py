@@ -98,3 +98,13 @@ def test_solution_notebooks_run_end_to_end_and_produce_their_results(built, name
     texts, error = _outputs(out)
     assert not error, error
     check(texts)
+
+
+def test_a_chapter_intro_leaves_the_book_only_directives_out():
+    intro = assignments.chapter_intro("yale_released_outputs")
+    assert "{glue" not in intro and intro.startswith("### Yale Face")
+
+
+def test_student_only_builds_no_solution(tmp_path):
+    (student,) = assignments.build("b_pgd", tmp_path, versions=("student",))
+    assert student.exists() and not (tmp_path / "solution").exists()

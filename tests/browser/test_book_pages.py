@@ -141,6 +141,10 @@ def test_page_loads_offline_without_errors(browser, served, page_path):
         link = page.locator('a[href$=".ipynb"]').first.get_attribute("href")
         response = page.request.get(served + str(Path(page_path).parent / link))
         assert response.ok and b'"cells"' in response.body(), f"{page_path}: the executed notebook does not download"
+    for link in page.locator("a[download]").all():  # the instructors' page: the student notebooks
+        href = link.get_attribute("href")
+        response = page.request.get(served + str(Path(page_path).parent / href))
+        assert response.ok and b'"cells"' in response.body(), f"{page_path}: {href} does not download"
     page.close()
 
 
