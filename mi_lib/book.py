@@ -228,6 +228,15 @@ def title(chapter: Chapter) -> str:
     return re.sub(r"\{\{(\w+)\}\}", lambda m: chapter.labels.get(m.group(1), m.group(0)), heading).strip()
 
 
+def tier_parameters(chapter: Chapter, tier: str) -> dict[str, Any]:
+    """The chapter's own parameters at ``tier``: the paper tier trains the CIFAR-10 pages on the real CIFAR-10
+    (torchvision's download), never on the JPEG stand-in the other tiers use offline."""
+    parameters = dict(chapter.parameters)
+    if tier == "paper" and parameters.get("dataset") == "cifar10-jpeg":
+        parameters["dataset"] = "cifar10"
+    return parameters
+
+
 def target_for(chapter: Chapter, tier: str) -> Path:
     return TARGETS[tier] / f"{chapter.name}.ipynb"
 
@@ -313,7 +322,7 @@ def execute(
             f"-o: {output} is one of the book's executed copies; write a rerun elsewhere (e.g. -o /tmp/{chapter.name}.ipynb)"
         )
     book_copy = own is not None and output.resolve() == own.resolve()
-    injected = {**chapter.parameters, "tier": tier, **parameters}
+    injected = {**tier_parameters(chapter, tier), "tier": tier, **parameters}
     if book_copy and "chapter" in declared(chapter.path):  # only the book's own page records its verdicts
         injected["chapter"] = chapter.name
     output.parent.mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,32 @@ from .runs_io import load_json
 from .tiers import preset
 
 
+def grid_configs(
+    dataset: str, tier: str, *, methods: Iterable[str], seeds: Iterable[int] = (0,), **overrides: Any
+) -> list[ExperimentConfig]:
+    """The configs of every (seed, method) of ``dataset`` at ``tier`` with ``overrides``, seed by seed."""
+    methods = tuple(methods)
+    return [preset(dataset, tier, method=m, seed=s, **overrides) for s in seeds for m in methods]
+
+
+def run_configs(
+    configs: Iterable[ExperimentConfig], *, progress: bool = True, device: str | None = None
+) -> list[RunResult]:
+    """Run every config in order, each cached, so rerunning computes only what is missing; a dataset is loaded
+    (once) only if some run must be computed, so committed results re-execute a chapter without the data."""
+    data: dict[str, Any] = {}
+    results = []
+    for config in configs:
+        cached = load_run(config)
+        if cached is None:
+            if config.dataset not in data:
+                data[config.dataset] = load_dataset(config.dataset)
+            split = membership_split(config, data=data[config.dataset])
+            cached = run_experiment(config, split=split, device=device, progress=progress)
+        results.append(cached)
+    return results
+
+
 def run_grid(
     dataset: str,
     tier: str,
@@ -22,24 +48,10 @@ def run_grid(
     device: str | None = None,
     **overrides: Any,
 ) -> list[RunResult]:
-    """Run every (method, seed) of ``dataset`` at ``tier`` with ``overrides`` (e.g. ``eps``, ``n_members``).
-
-    Each run is cached, so rerunning the grid only computes what is missing; the dataset is loaded (once) only
-    if some run must be computed, so committed results re-execute a chapter without the data.
-    """
-    data = None
-    results = []
-    for seed in seeds:
-        for method in methods:
-            config = preset(dataset, tier, method=method, seed=seed, **overrides)
-            cached = load_run(config)
-            if cached is None:
-                data = data or load_dataset(dataset)
-                cached = run_experiment(
-                    config, split=membership_split(config, data=data), device=device, progress=progress
-                )
-            results.append(cached)
-    return results
+    """Run every (method, seed) of ``dataset`` at ``tier`` with ``overrides`` (e.g. ``eps``, ``n_members``), cached
+    (:func:`run_configs`)."""
+    configs = grid_configs(dataset, tier, methods=methods, seeds=seeds, **overrides)
+    return run_configs(configs, progress=progress, device=device)
 
 
 def member_sweep(

@@ -19,7 +19,7 @@ from torch.nn import functional as F
 from . import bounds, dual_network
 from .attacks import pgd_kl, pgd_linf, wrm_linf
 from .config import ExperimentConfig
-from .methods import METHODS, noise_sigma
+from .methods import EMPIRICAL_METHODS, METHODS, noise_sigma
 
 LossFn = Callable[..., torch.Tensor]
 LOSSES: dict[str, LossFn] = {}
@@ -61,6 +61,8 @@ ADVERSARIES: dict[str, LossFn] = {}
 
 def training_adversary(name: str) -> Callable[[LossFn], LossFn]:
     """Register the decorated function as the training adversary of the empirical method ``name``."""
+    if name not in EMPIRICAL_METHODS:
+        raise ValueError(f"training_adversary: unknown value {name!r}; accepted values: {', '.join(EMPIRICAL_METHODS)}")
 
     def register(fn: LossFn) -> LossFn:
         ADVERSARIES[name] = fn

@@ -162,6 +162,11 @@ def to_html(table: pd.DataFrame) -> str:
     return table.to_html(index=False, escape=False)
 
 
+def _count(n: int, singular: str, plural: str) -> str:
+    """``n`` with the verb that agrees with it: "1 is mixed", "3 are mixed"."""
+    return f"{n} {singular if n == 1 else plural}"
+
+
 def status_sentence(board_table: pd.DataFrame, *, tier: str, found: pd.DataFrame | None = None) -> str:
     """Sentences counting the claims by their status on our models at ``tier`` (from :func:`board`): the papers'
     claims (C…, O…, F…) and, apart, this project's own checks (P…); with ``found`` (:func:`checks`), the papers'
@@ -178,29 +183,36 @@ def status_sentence(board_table: pd.DataFrame, *, tier: str, found: pd.DataFrame
         return out
 
     c = counts(papers)
+    n_not_hold = c["does not hold"] + c["does not hold where testable"]
     text = (
-        f"Of the papers' {int(papers.sum())} claims, on our models at the `{tier}` tier: **{c['holds']} hold** in every scope "
-        f"that checks them, **{c['holds where testable']} hold where testable** (other scopes not testable at this tier), "
-        f"**{c['does not hold'] + c['does not hold where testable']} do not hold**, **{c['mixed']} are mixed**, "
-        f"**{c['inconclusive']} are inconclusive** (too few seeds, or an effect within the seed spread), "
-        f"**{c['not testable']} are not testable** at this tier (its models miss the papers' regime) and "
-        f"**{c['not yet reproduced']} are not yet reproduced**."
+        f"Of the papers' {int(papers.sum())} claims, on our models at the `{tier}` tier: "
+        f"**{_count(c['holds'], 'holds', 'hold')}** in every scope that checks them, "
+        f"**{_count(c['holds where testable'], 'holds', 'hold')} where testable** (other scopes not testable at this "
+        f"tier), **{_count(n_not_hold, 'does not hold', 'do not hold')}**, **{_count(c['mixed'], 'is mixed', 'are mixed')}**, "
+        f"**{_count(c['inconclusive'], 'is inconclusive', 'are inconclusive')}** (too few seeds, or an effect within "
+        f"the seed spread), **{_count(c['not testable'], 'is not testable', 'are not testable')}** at this tier (its "
+        f"models miss the papers' regime) and "
+        f"**{_count(c['not yet reproduced'], 'is not yet reproduced', 'are not yet reproduced')}**."
     )
     if found is not None:
         mine = found[(found["models"] == f"ours ({tier} tier)") & ~found["claim_id"].str.startswith("P")]
         v = mine["verdict"].value_counts()
         text += (
-            f" Scope by scope (a dataset and a method): {int(v.get('holds', 0))} hold, {int(v.get('does not hold', 0))} do not "
-            f"hold, {int(v.get('inconclusive', 0))} are inconclusive and {int(v.get(report.NOT_TESTABLE, 0))} are not testable; "
+            f" Scope by scope (a dataset and a method): {_count(int(v.get('holds', 0)), 'holds', 'hold')}, "
+            f"{_count(int(v.get('does not hold', 0)), 'does not hold', 'do not hold')}, "
+            f"{_count(int(v.get('inconclusive', 0)), 'is inconclusive', 'are inconclusive')} and "
+            f"{_count(int(v.get(report.NOT_TESTABLE, 0)), 'is not testable', 'are not testable')}; "
             f"a verdict says holds or does not hold only on at least {report.MIN_RUNS} seeds."
         )
     if (~papers).any():
         p = counts(~papers)
         text += (
             f" This project's own checks beyond the papers ({int((~papers).sum())}, ids P…): "
-            f"{p['holds'] + p['holds where testable']} hold, {p['does not hold'] + p['does not hold where testable']} do not hold, "
-            f"{p['mixed']} are mixed, {p['inconclusive']} are inconclusive, {p['not testable']} are not testable, "
-            f"{p['not yet reproduced']} are not yet checked."
+            f"{_count(p['holds'] + p['holds where testable'], 'holds', 'hold')}, "
+            f"{_count(p['does not hold'] + p['does not hold where testable'], 'does not hold', 'do not hold')}, "
+            f"{_count(p['mixed'], 'is mixed', 'are mixed')}, {_count(p['inconclusive'], 'is inconclusive', 'are inconclusive')}, "
+            f"{_count(p['not testable'], 'is not testable', 'are not testable')}, "
+            f"{_count(p['not yet reproduced'], 'is not yet checked', 'are not yet checked')}."
         )
     return text
 

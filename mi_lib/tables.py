@@ -68,7 +68,7 @@ def tidy(
         values = out[column]
         header = HEADERS.get(column, str(column).replace("_", " "))
         if column == "method":
-            out[column] = values.map(lambda m: labels().get(m, m))
+            out[column] = values.replace(labels())  # method names to the tables' labels; others unchanged
         elif pd.api.types.is_bool_dtype(values):
             out[column] = values.map({True: "yes", False: "no"})
         elif pd.api.types.is_numeric_dtype(values) and column in shown_in_percent:

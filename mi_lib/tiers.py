@@ -387,6 +387,12 @@ def preset(dataset: str, tier: str, *, method: str = "natural", **overrides: Any
             f"tier: {tier!r} has no preset for {dataset} (its cpu tier is already in the papers' regime); "
             f"accepted values for {dataset}: {', '.join(t for t in TIER_NAMES if t in PRESETS[dataset])}"
         )
+    if dataset == "cifar10-jpeg" and tier == "paper":
+        raise ConfigError(
+            "tier: the CIFAR-10 JPEG stand-in has no paper tier (the paper tier trains on the real CIFAR-10: dataset "
+            "cifar10); accepted tiers for cifar10-jpeg: "
+            + ", ".join(t for t in TIER_NAMES if t in PRESETS[dataset] and t != "paper")
+        )
     fields = {f.name for f in dataclasses.fields(ExperimentConfig)}
     unknown = sorted(set(overrides) - fields)
     if unknown:
@@ -399,8 +405,12 @@ def preset(dataset: str, tier: str, *, method: str = "natural", **overrides: Any
 
 def describe_tier(dataset: str, tier: str, *, method: str = "natural") -> dict[str, Any]:
     """What ``tier`` changes against the paper tier for ``dataset`` and ``method``: {field: (tier value, paper value)}."""
-    ours, paper = preset(dataset, tier, method=method).to_dict(), preset(dataset, "paper", method=method).to_dict()
-    return {k: (ours[k], paper[k]) for k in ours if ours[k] != paper[k] and k not in ("tier", "method")}
+    paper_dataset = "cifar10" if dataset == "cifar10-jpeg" else dataset  # the stand-in's paper tier is CIFAR-10's
+    ours, paper = (
+        preset(dataset, tier, method=method).to_dict(),
+        preset(paper_dataset, "paper", method=method).to_dict(),
+    )
+    return {k: (ours[k], paper[k]) for k in ours if ours[k] != paper[k] and k not in ("dataset", "tier", "method")}
 
 
 def overview(datasets: tuple[str, ...] = ("yale", "fmnist", "cifar10")) -> pd.DataFrame:

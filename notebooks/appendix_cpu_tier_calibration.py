@@ -36,15 +36,15 @@ progress = False
 import pandas as pd
 from IPython.display import Markdown, display
 
-from mi_lib import paper, plotting, report, tables, tiers
+from mi_lib import paper, plans, plotting, report, tables, tiers
 from mi_lib.config import parse_eps
-from mi_lib.experiments import pilot_sweep
 
 pd.set_option("display.max_colwidth", None)  # verdicts carry their numbers in full
 
 eps = parse_eps(eps)
 points = points or tiers.PILOT_POINTS[tier]
-runs = pilot_sweep("fmnist", tier, points=points, eps=eps, progress=progress)
+plan = plans.appendix_cpu_tier_calibration(tier=tier, points=points, eps=eps)  # point -> its natural and PGD runs
+runs = plans.flatten(plans.run(plan, progress=progress).values())
 frame = report.runs_frame(runs)
 frame["best_advantage"] = report.best_advantage(frame)
 

@@ -37,8 +37,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
-from mi_lib import analyses, chapters, plotting, report, scoreboard, tiers, why_leak
-from mi_lib.experiments import run_grid
+from mi_lib import analyses, chapters, plans, plotting, report, scoreboard, tiers, why_leak
 
 pd.set_option("display.max_colwidth", None)
 config = tiers.preset(dataset, tier, method="pgd")
@@ -54,7 +53,10 @@ changes
 # the evaluation PGD at the training ε fools the model.
 
 # %%
-runs = {m: run_grid(dataset, tier, methods=(m,), progress=progress)[0] for m in methods}
+runs = {
+    m: rs[0]
+    for m, rs in plans.run(plans.attack_eps(dataset=dataset, tier=tier, methods=methods), progress=progress).items()
+}
 losses = why_leak.secure_split(runs["pgd"].signals if "pgd" in runs else next(iter(runs.values())).signals)
 display(
     plotting.captioned(

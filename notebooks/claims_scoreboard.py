@@ -41,7 +41,7 @@ tier = "cpu"  # whose results the scoreboard reads: smoke | cpu | paper
 import pandas as pd
 from IPython.display import HTML, Markdown, display
 
-from mi_lib import scoreboard
+from mi_lib import overview, scoreboard
 
 pd.set_option("display.max_colwidth", None)
 found = scoreboard.checks(tier)
@@ -58,11 +58,11 @@ display(Markdown(scoreboard.status_sentence(board, tier=tier, found=found)))
 display(HTML(scoreboard.to_html(board)))
 
 # %% [markdown]
-# ## Every scope's verdict, with its numbers
+# ## Claim by claim: every scope's verdict, with its numbers
 #
-# One row per (claim, scope, models), with the numbers the verdict rests on. Folded: open it to check a
-# verdict.
+# One block per claim, folded: its line gives the claim and its status; open it for the paper's value and
+# one row per scope (a dataset and a method) with the numbers the verdict rests on and the chapter that
+# computed it.
 
 # %% tags=["remove-input"]
-detail = scoreboard.detail(found)
-display(HTML(f"<details><summary>Show all {len(detail)} verdicts</summary>{scoreboard.to_html(detail)}</details>"))
+display(HTML(overview.claims_by_group(found, tier=tier)))

@@ -32,9 +32,8 @@ progress = False  # training progress bars
 import pandas as pd
 from IPython.display import HTML, Markdown, display
 
-from mi_lib import chapters, plotting, report, tables, tiers
+from mi_lib import chapters, plans, plotting, report, tables, tiers
 from mi_lib.config import parse_eps
-from mi_lib.experiments import run_grid
 
 pd.set_option("display.max_colwidth", None)  # verdicts carry their numbers in full
 
@@ -43,11 +42,17 @@ overrides = dict(eps=eps, n_members=n_members, epochs=epochs)
 methods = chapters.chapter_methods(methods)
 seeds_per_method = {m: seeds if m in ("natural", "pgd") else other_seeds for m in methods}
 config = tiers.preset(dataset, tier, **overrides)
-runs = [
-    r
-    for m in methods
-    for r in run_grid(dataset, tier, methods=(m,), seeds=range(seeds_per_method[m]), progress=progress, **overrides)
-]
+plan = plans.empirical_defences(
+    dataset=dataset,
+    tier=tier,
+    eps=eps,
+    methods=methods,
+    seeds=seeds,
+    other_seeds=other_seeds,
+    n_members=n_members,
+    epochs=epochs,
+)
+runs = plans.flatten(plans.run(plan, progress=progress).values())
 frame = report.runs_frame(runs)
 
 # %% tags=["remove-input"]
@@ -92,8 +97,8 @@ changes
 # %% [markdown]
 # ## Train and attack
 #
-# `run_grid` trains each (method, seed) model, evaluates it and caches the result under the hash of its
-# config; results of the `cpu` tier are committed in `results/cpu/`, so rebuilding the book retrains
+# `plans.run` trains each (method, seed) model of the chapter's plan, evaluates it and caches the result under the
+# hash of its config; results of the `cpu` tier are committed in `results/cpu/`, so rebuilding the book retrains
 # nothing. A changed parameter (say a new ε) is a new config, hence new models.
 
 # %%

@@ -34,7 +34,7 @@ tier = "cpu"  # whose results the verdicts come from: smoke | cpu | paper
 # %% tags=["remove-input"]
 from IPython.display import HTML, Markdown, display
 
-from mi_lib import scoreboard, tiers
+from mi_lib import overview, plotting, scoreboard, tiers
 
 found = scoreboard.checks(tier)
 board = scoreboard.board(found, tier=tier)
@@ -43,6 +43,18 @@ display(
         "## What the papers claim, and what we found\n\n" + scoreboard.status_sentence(board, tier=tier, found=found)
     )
 )
+c1 = overview.c1_frame(found, tier=tier)
+if len(c1):
+    display(
+        plotting.captioned(
+            overview.c1_figure(c1),
+            f"The central claim (C1) on our {tier}-tier models: the membership advantage of each robust model over "
+            "the natural model's, the paper's (black diamond) beside ours (per seed, mean and two-sided 95% "
+            "t-interval over seeds), coloured by C1's verdict in that scope. Right of the dashed line, the robust "
+            "model leaks more. Grey: not testable, the models miss the papers' regime at this tier (each chapter "
+            "shows its regime table).",
+        )
+    )
 display(HTML(scoreboard.to_html(board.drop(columns=["source", "paper"]))))
 
 # %% [markdown]

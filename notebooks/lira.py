@@ -43,8 +43,7 @@ chapter = None  # the book's name for this page, set by mi_lib.book (its verdict
 import pandas as pd
 from IPython.display import Markdown, display
 
-from mi_lib import chapters, modern_evaluation, plotting, report, scoreboard, tiers
-from mi_lib.experiments import run_grid
+from mi_lib import chapters, modern_evaluation, plans, plotting, report, scoreboard, tiers
 
 pd.set_option("display.max_colwidth", None)
 config = tiers.preset(dataset, tier, method="pgd")
@@ -55,15 +54,9 @@ display(
         "each trained like the target (seed 0) on a random half of the target's members and non-members."
     )
 )
-targets = {m: run_grid(dataset, tier, methods=(m,), seeds=(0,), progress=progress)[0] for m in ("natural", "pgd")}
-shadow_runs = {
-    m: [
-        r
-        for k in range(1, shadows + 1)
-        for r in run_grid(dataset, tier, methods=(m,), seeds=(0,), shadow=k, progress=progress)
-    ]
-    for m in targets
-}
+runs = plans.run(plans.lira(dataset=dataset, tier=tier, shadows=shadows), progress=progress)
+targets = {m: runs[("target", m)][0] for m in ("natural", "pgd")}
+shadow_runs = {m: runs[("shadows", m)] for m in targets}
 
 # %% [markdown]
 # ## AUC and TPR at low FPR

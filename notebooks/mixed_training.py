@@ -38,12 +38,9 @@ chapter = None  # the book's name for this page, set by mi_lib.book (its verdict
 import pandas as pd
 from IPython.display import Markdown, display
 
-from mi_lib import chapters, paper, plotting, report, scoreboard, tables, tiers, why_leak
-from mi_lib.config import parse_fraction
-from mi_lib.experiments import run_grid
+from mi_lib import chapters, paper, plans, plotting, report, scoreboard, tables, tiers, why_leak
 
 pd.set_option("display.max_colwidth", None)
-values = sorted(parse_fraction(r, field="fractions") for r in fractions)
 config = tiers.preset(dataset, tier, method="pgd")
 text, changes = chapters.tier_setting(config, seeds={"natural": seeds, "pgd": seeds})
 display(Markdown(chapters.DATASET_NOTES[dataset] + "\n\n" + text))
@@ -54,13 +51,9 @@ changes
 
 
 # %%
-def runs_at(r):
-    if r == 0:  # no adversarial point: the natural model
-        return run_grid(dataset, tier, methods=("natural",), seeds=range(seeds), progress=progress)
-    return run_grid(dataset, tier, methods=("pgd",), seeds=range(seeds), adv_fraction=r, progress=progress)
-
-
-frame = why_leak.factor_frame({r: runs_at(r) for r in values}, factor="r").assign(method="mixed PGD")
+# r = 0: no adversarial point, the natural model
+runs = plans.run(plans.mixed_training(dataset=dataset, tier=tier, fractions=fractions, seeds=seeds), progress=progress)
+frame = why_leak.factor_frame(runs, factor="r").assign(method="mixed PGD")
 why_leak.factor_table(frame, factor="r", label=why_leak.mixed_label)
 
 # %%

@@ -36,8 +36,7 @@ chapter = None  # the book's name for this page, set by mi_lib.book (its verdict
 import pandas as pd
 from IPython.display import Markdown, display
 
-from mi_lib import chapters, plotting, report, scoreboard, tables, tiers, why_leak
-from mi_lib.experiments import run_grid
+from mi_lib import chapters, plans, plotting, report, scoreboard, tables, tiers, why_leak
 
 pd.set_option("display.max_colwidth", None)
 config = tiers.preset(dataset, tier, method="pgd")
@@ -53,12 +52,7 @@ display(
 changes
 
 # %%
-runs = {
-    float(w): run_grid(
-        dataset, tier, methods=("natural", "pgd"), seeds=range(seeds), width=float(w) * config.width, progress=progress
-    )
-    for w in widths
-}
+runs = plans.run(plans.model_capacity(dataset=dataset, tier=tier, widths=widths, seeds=seeds), progress=progress)
 frame = why_leak.factor_frame(runs, factor="width ×")
 why_leak.factor_table(frame, factor="width ×")
 

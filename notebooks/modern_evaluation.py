@@ -55,14 +55,15 @@ chapter = None  # the book's name for this page, set by mi_lib.book (its verdict
 import pandas as pd
 from IPython.display import Markdown, display
 
-from mi_lib import chapters, modern_evaluation, plotting, report, scoreboard, tiers
-from mi_lib.experiments import run_grid
+from mi_lib import chapters, modern_evaluation, plans, plotting, report, scoreboard, tiers
 
 pd.set_option("display.max_colwidth", None)
 config = tiers.preset(dataset, tier, method="pgd")
 text, changes = chapters.tier_setting(config, seeds={"natural": seeds, "pgd": seeds})
 display(Markdown(chapters.DATASET_NOTES[dataset] + "\n\n" + text))
-runs = run_grid(dataset, tier, methods=("natural", "pgd"), seeds=range(seeds), progress=progress)
+plan = plans.modern_evaluation(dataset=dataset, tier=tier, seeds=seeds, weight_decays=weight_decays)
+grouped = plans.run(plan, progress=progress)
+runs = grouped["targets"]
 display(
     Markdown(
         "Shadow models: "
@@ -157,10 +158,7 @@ temperatures.groupby(["method", "T"], sort=False).mean(numeric_only=True).drop(c
 # %%
 if weight_decays:
     regularised = [r for r in runs if r.config.seed == 0]
-    for wd in weight_decays:
-        regularised += run_grid(
-            dataset, tier, methods=("natural", "pgd"), seeds=(0,), progress=progress, weight_decay=wd
-        )
+    regularised += plans.flatten(group for key, group in grouped.items() if key != "targets")
     regularisation = modern_evaluation.regularisation_frame(regularised)
     display(
         plotting.captioned(

@@ -42,13 +42,11 @@ chapter = None  # the book's name for this page, set by mi_lib.book (its verdict
 import pandas as pd
 from IPython.display import Markdown, display
 
-from mi_lib import chapters, paper, plotting, report, scoreboard, tables, tiers, why_leak
-from mi_lib.config import parse_eps
-from mi_lib.experiments import cached_values, run_grid
+from mi_lib import chapters, paper, plans, plotting, report, scoreboard, tables, tiers, why_leak
 
 pd.set_option("display.max_colwidth", None)
-requested = [parse_eps(e) for e in (eps_values if eps_values is not None else why_leak.EPS_LADDERS[dataset])]
-every_eps = sorted(set(requested) | set(cached_values(dataset, tier, method="pgd", field="eps")))
+plan = plans.perturbation_budget(dataset=dataset, tier=tier, eps_values=eps_values, seeds=seeds)  # ε -> its runs
+every_eps = list(plan)
 config = tiers.preset(dataset, tier, method="pgd")
 text, changes = chapters.tier_setting(config, seeds={"natural": seeds, "pgd": seeds})
 display(
@@ -65,10 +63,7 @@ changes
 # ## Train and attack at every ε
 
 # %%
-runs = {
-    eps: run_grid(dataset, tier, methods=("natural", "pgd"), seeds=range(seeds), eps=eps, progress=progress)
-    for eps in every_eps
-}
+runs = plans.run(plan, progress=progress)
 frame = why_leak.factor_frame(runs, factor="eps")
 why_leak.factor_table(frame, factor="eps", label=why_leak.eps_label)
 

@@ -56,8 +56,7 @@ chapter = None  # the book's name for this page, set by mi_lib.book (its verdict
 import pandas as pd
 from IPython.display import Markdown, display
 
-from mi_lib import chapters, pineat_results, plotting, report, scoreboard, tables, tiers
-from mi_lib.experiments import run_grid
+from mi_lib import chapters, pineat_results, plans, plotting, report, scoreboard, tables, tiers
 
 pd.set_option("display.max_colwidth", None)
 config = tiers.preset(dataset, tier, method=bases[0])
@@ -72,22 +71,16 @@ changes
 
 
 # %%
-def runs(method, n_seeds=seeds, **changes):
-    return run_grid(dataset, tier, methods=(method,), seeds=range(n_seeds), progress=progress, **changes)
-
-
-def n_m(text):
-    n, m = (int(v) for v in text.split("/"))
-    return dict(strategy="pineat", pineat_n=n, pineat_m=m)
-
-
-found = runs("natural")
-for base in bases:
-    for strategy in strategies:
-        paired = base == bases[0] and strategy in ("original", "pineat")
-        found += runs(base, max(seeds, pineat_seeds) if paired else seeds, strategy=strategy)
-for variant in variants:
-    found += runs(bases[0], **n_m(variant))
+plan = plans.pineat(
+    dataset=dataset,
+    tier=tier,
+    bases=bases,
+    strategies=strategies,
+    variants=variants,
+    seeds=seeds,
+    pineat_seeds=pineat_seeds,
+)
+found = plans.flatten(plans.run(plan, progress=progress).values())
 frame = pineat_results.frame(found)
 regime = report.regime_table(report.runs_frame(found))
 regime.insert(1, "variant", frame["method"])

@@ -43,8 +43,7 @@ chapter = None  # the book's name for this page, set by mi_lib.book (its verdict
 import pandas as pd
 from IPython.display import Markdown, display
 
-from mi_lib import chapters, report, scoreboard, tables, tiers
-from mi_lib.experiments import run_grid
+from mi_lib import chapters, plans, report, scoreboard, tables, tiers
 
 pd.set_option("display.max_colwidth", None)
 config = tiers.preset(dataset, tier, method="pixeldp")
@@ -53,11 +52,7 @@ display(Markdown(chapters.DATASET_NOTES[dataset] + "\n\n" + text))
 changes
 
 # %%
-runs = [
-    r
-    for m in ("natural", "pixeldp")
-    for r in run_grid(dataset, tier, methods=(m,), seeds=range(seeds), progress=progress)
-]
+runs = plans.flatten(plans.run(plans.pixeldp(dataset=dataset, tier=tier, seeds=seeds), progress=progress).values())
 frame = report.runs_frame(runs)
 tables.tidy(
     report.regime_table(frame, n_classes=runs[0].signals["output_train_benign"].shape[1]).drop(

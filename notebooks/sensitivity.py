@@ -40,8 +40,7 @@ chapter = None  # the book's name for this page, set by mi_lib.book (its verdict
 import pandas as pd
 from IPython.display import Markdown, display
 
-from mi_lib import analyses, chapters, plotting, report, scoreboard, tiers, why_leak
-from mi_lib.experiments import run_grid
+from mi_lib import analyses, chapters, plans, plotting, report, scoreboard, tiers, why_leak
 
 pd.set_option("display.max_colwidth", None)
 config = tiers.preset(dataset, tier, method="pgd")
@@ -52,14 +51,13 @@ display(
 changes
 
 # %%
+runs = plans.run(
+    plans.sensitivity(dataset=dataset, tier=tier, rounds=rounds), progress=progress
+)  # round 0: all members
 curves = {}
 for method in ("natural", "pgd"):
-    (base,) = run_grid(dataset, tier, methods=(method,), progress=progress)
-    retrained = [
-        run_grid(dataset, tier, methods=(method,), removal_round=r, progress=progress)[0].signals
-        for r in range(1, rounds + 1)
-    ]
-    curves[report.METHOD_LABELS[method]] = analyses.sensitivity(base.signals, retrained)
+    retrained = [runs[(method, r)][0].signals for r in range(1, rounds + 1)]
+    curves[report.METHOD_LABELS[method]] = analyses.sensitivity(runs[(method, 0)][0].signals, retrained)
 display(
     plotting.captioned(
         plotting.sensitivity_plot(curves, title=f"sensitivity to removal, {chapters.DISPLAY_NAMES[dataset]}"),

@@ -35,8 +35,7 @@ chapter = None  # the book's name for this page, set by mi_lib.book (its verdict
 import pandas as pd
 from IPython.display import Markdown, display
 
-from mi_lib import analyses, chapters, report, scoreboard, tiers, why_leak
-from mi_lib.experiments import run_grid
+from mi_lib import analyses, chapters, plans, report, scoreboard, tiers, why_leak
 
 pd.set_option("display.max_colwidth", None)
 config = tiers.preset(dataset, tier, method="pgd")
@@ -53,8 +52,9 @@ changes
 
 # %%
 frames, verdicts = {}, []
+runs = plans.run(plans.targeted_attack(dataset=dataset, tier=tier, methods=methods), progress=progress)
 for method in methods:
-    (run,) = run_grid(dataset, tier, methods=(method,), progress=progress)
+    (run,) = runs[method]
     frames[report.METHOD_LABELS[method]] = why_leak.targeted_frame(run.signals, analyses.targeted_signals(run.config))
     verdicts.append(why_leak.targeted_claim(frames[report.METHOD_LABELS[method]], model=method))
 pd.concat(frames).round(4)

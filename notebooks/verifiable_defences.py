@@ -45,8 +45,7 @@ chapter = None  # the book's name for this page, set by mi_lib.book; None by han
 import pandas as pd
 from IPython.display import Markdown, display
 
-from mi_lib import chapters, report, scoreboard, tiers
-from mi_lib.experiments import run_grid
+from mi_lib import chapters, plans, report, scoreboard, tiers
 
 pd.set_option("display.max_colwidth", None)
 config = tiers.preset(dataset, tier, method=methods[-1], eps=eps)
@@ -61,9 +60,8 @@ display(Markdown(notes.get(dataset, chapters.DATASET_NOTES[dataset]) + "\n\n" + 
 changes
 
 # %%
-runs = [
-    r for m in methods for r in run_grid(dataset, tier, methods=(m,), seeds=range(seeds), progress=progress, eps=eps)
-]
+plan = plans.verifiable_defences(dataset=dataset, tier=tier, methods=methods, eps=eps, seeds=seeds)
+runs = plans.flatten(plans.run(plan, progress=progress).values())
 frame = report.runs_frame(runs)
 report.regime_table(frame, n_classes=runs[0].signals["output_train_benign"].shape[1]).drop(
     columns=["width", "epochs", "n_members"]

@@ -13,6 +13,7 @@ LIBRARY = Path(__file__).resolve().parents[1] / "mi_lib"
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 # imports a function may make: packages only some commands need, each heavy to load (say why where they are imported)
 LAZY = {"jupytext", "nbformat", "papermill", "yaml", "torchvision", "PIL", "matplotlib_inline", "IPython", "myst_nb"}
+LAZY |= {"submitit", "ray"}  # the cluster extra: only ./run sweep's executors load them
 
 
 def test_every_method_has_one_record_a_loss_and_its_adversary():

@@ -125,15 +125,15 @@ def test_status_sentence_counts_every_claim():
     assert (
         f"Of the papers' {n} claims" in text
         and "**0 hold** in every scope" in text
-        and "**1 hold where testable**" in text
+        and "**1 holds where testable**" in text
     )
-    assert "**1 do not hold**" in text and "**1 are mixed**" in text and f"**{n - 3} are not yet reproduced**" in text
+    assert "**1 does not hold**" in text and "**1 is mixed**" in text and f"**{n - 3} are not yet reproduced**" in text
     assert (
-        "Scope by scope (a dataset and a method): 2 hold, 1 do not hold, 1 are inconclusive and 1 are not testable"
+        "Scope by scope (a dataset and a method): 2 hold, 1 does not hold, 1 is inconclusive and 1 is not testable"
         in text
     )
     assert (
-        f"own checks beyond the papers ({own}, ids P…): 1 hold, 0 do not hold, 0 are mixed, 0 are inconclusive" in text
+        f"own checks beyond the papers ({own}, ids P…): 1 holds, 0 do not hold, 0 are mixed, 0 are inconclusive" in text
     )
 
 
@@ -170,4 +170,4 @@ def test_status_sentence_counts_inconclusive_where_testable_as_inconclusive():
         ]
     )
     text = scoreboard.status_sentence(scoreboard.board(found, tier="cpu"), tier="cpu")
-    assert "**1 hold** in every scope" in text and "**1 are inconclusive**" in text
+    assert "**1 holds** in every scope" in text and "**1 is inconclusive**" in text

@@ -1,0 +1,127 @@
+"""What the summary pages show at a glance: the landing page's figure of the papers' central claim (C1, a robust model
+leaks more than the natural one) on every dataset and defence, the paper's advantage ratio beside ours with its seed
+interval, coloured by verdict; and the scoreboard grouped by claim, each claim a collapsible block."""
+
+from __future__ import annotations
+
+import html
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from . import paper, report, scoreboard
+from .chapters import SHORT_NAMES, paper_method_ratio
+from .data import DISPLAY_NAMES
+from .experiments import cached_runs
+
+DATASETS = ("yale", "fmnist", "cifar10-jpeg")
+SHORT_DATASET_NAMES = {"yale": "Yale Face", "fmnist": "Fashion-MNIST", "cifar10-jpeg": "CIFAR-10 (JPEG stand-in)"}
+ROBUST = ("pgd", "dist", "diff")
+VERDICT_COLOURS = {
+    "holds": "#1a7f37",
+    "does not hold": "#cf222e",
+    "inconclusive": "#bf8700",
+    report.NOT_TESTABLE: "#8c959f",
+}
+
+
+def c1_frame(found: pd.DataFrame, *, tier: str) -> pd.DataFrame:
+    """One row per (dataset, robust method) with runs at ``tier``: the paper's ratio, ours per seed, their mean and
+    two-sided 95% t-interval (none below two seeds), and C1's verdict in that scope (from the scoreboard's ``found``)."""
+    verdicts = found[(found["claim_id"] == "C1") & (found["models"] == f"ours ({tier} tier)")]
+    rows = []
+    for dataset in DATASETS:
+        for method in ROBUST:
+            runs = cached_runs(dataset, tier, methods=("natural", method))
+            frame = report.runs_frame(runs) if runs else None
+            if frame is None or not (frame["method"] == method).any() or not (frame["method"] == "natural").any():
+                continue
+            ratios = np.asarray(report.advantage_ratio(frame, robust=method), dtype=float)
+            scope = f"{DISPLAY_NAMES[dataset]}, {SHORT_NAMES[method]}"
+            verdict = verdicts.loc[verdicts["scope"] == scope, "verdict"]
+            low = high = np.nan
+            if ratios.size >= 2:
+                half = stats.t.ppf(0.975, ratios.size - 1) * ratios.std(ddof=1) / np.sqrt(ratios.size)
+                low, high = ratios.mean() - half, ratios.mean() + half
+            rows.append(
+                {
+                    "dataset": SHORT_DATASET_NAMES[dataset],
+                    "method": SHORT_NAMES[method],
+                    "paper": paper_method_ratio(dataset, method),
+                    "ours": float(ratios.mean()),
+                    "low": low,
+                    "high": high,
+                    "per_seed": ratios,
+                    "seeds": int(ratios.size),
+                    "verdict": verdict.iloc[0] if len(verdict) else report.NOT_TESTABLE,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def c1_figure(rows: pd.DataFrame) -> plt.Figure:
+    """A dot plot: per row, the paper's ratio (black diamond), ours per seed (small dots), our mean and 95% interval
+    coloured by the verdict; the dashed line at 1 is no extra leakage."""
+    fig, ax = plt.subplots(figsize=(9.5, 0.4 * len(rows) + 1.3))
+    y = np.arange(len(rows))[::-1]
+    for yi, (_, row) in zip(y, rows.iterrows()):
+        colour = VERDICT_COLOURS.get(row["verdict"], "#8c959f")
+        ax.scatter(row["per_seed"], np.full(row["per_seed"].size, yi - 0.12), s=10, color=colour, alpha=0.5, lw=0)
+        if not np.isnan(row["low"]):
+            ax.hlines(yi - 0.12, row["low"], row["high"], color=colour, lw=2.5)
+        ax.scatter([row["ours"]], [yi - 0.12], s=45, color=colour, zorder=3)
+        ax.scatter([row["paper"]], [yi + 0.15], marker="D", s=30, color="black", zorder=3)
+    ax.axvline(1.0, color="#57606a", ls="--", lw=1)
+    ax.set_yticks(
+        y, [f"{r['dataset']} · {r['method']} ({r['seeds']} seed{'s' * (r['seeds'] != 1)})" for _, r in rows.iterrows()]
+    )
+    ax.set_xlabel("membership advantage of the robust model ÷ the natural model's (best of IB, IA)")
+    handles = [plt.Line2D([], [], marker="D", ls="", color="black", label="paper")] + [
+        plt.Line2D([], [], marker="o", ls="-", color=c, label=f"ours: {v}")
+        for v, c in VERDICT_COLOURS.items()
+        if v in set(rows["verdict"])
+    ]
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def coloured(verdict: str) -> str:
+    """A verdict or status as HTML, in its verdict's colour (a status such as "holds where testable: …" takes the
+    colour of its first words)."""
+    colour = next((c for v, c in VERDICT_COLOURS.items() if verdict.startswith(v)), None)
+    if verdict.startswith("mixed"):
+        colour = "#8250df"
+    text = html.escape(verdict)
+    return f'<span style="color:{colour};font-weight:600">{text}</span>' if colour else text
+
+
+def claims_by_group(found: pd.DataFrame, *, tier: str) -> str:
+    """The scoreboard grouped by claim: one collapsible block per claim whose summary line is the claim, its status on
+    our models and on the authors' released models; open, it lists every scope's verdict with its numbers and a link
+    to the chapter (by its title) that computed it."""
+    ours = f"ours ({tier} tier)"
+    blocks = []
+    for claim in paper.claims():
+        mine = found[found["claim_id"] == claim["id"]]
+        status_ours = scoreboard.status(mine.loc[mine["models"] == ours, "verdict"])
+        released = mine.loc[mine["models"] == "the authors' released models", "verdict"]
+        line = f"<b>{html.escape(claim['id'])}</b> {html.escape(claim['claim'])} — ours: {coloured(status_ours)}"
+        if len(released):
+            line += f"; the authors' released models: {coloured(scoreboard.status(released))}"
+        rows = "".join(
+            f"<tr><td>{html.escape(r.scope)}</td><td>{html.escape(r.models)}</td><td>{coloured(r.verdict)}</td>"
+            f"<td>{html.escape(r.numbers)}</td><td>{scoreboard.link(r.chapter)}</td></tr>"
+            for r in mine.itertuples()
+        )
+        body = f"<p>Paper ({html.escape(claim['source'])}): {html.escape(claim['paper_value'])}</p>" + (
+            "<table><thead><tr><th>scope</th><th>models</th><th>verdict</th><th>numbers</th><th>chapter</th></tr>"
+            f"</thead><tbody>{rows}</tbody></table>"
+            if rows
+            else "<p>No chapter checks this claim yet.</p>"
+        )
+        blocks.append(f"<details><summary>{line}</summary>{body}</details>")
+    return "\n".join(blocks)

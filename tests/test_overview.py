@@ -1,0 +1,34 @@
+"""The landing page's overview figure reads the same runs and verdicts as the chapters."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import pytest
+
+from mi_lib import overview, paper, report, scoreboard
+from mi_lib.experiments import cached_runs
+
+
+def test_c1_overview_matches_the_chapters_and_the_scoreboard():
+    found = scoreboard.checks("cpu")
+    rows = overview.c1_frame(found, tier="cpu")
+    yale = rows[(rows["dataset"] == "Yale Face") & (rows["method"] == "PGD")].iloc[0]
+    frame = report.runs_frame(cached_runs("yale", "cpu", methods=("natural", "pgd")))
+    assert yale["ours"] == pytest.approx(report.advantage_ratio(frame, robust="pgd").mean())
+    assert yale["seeds"] >= 3 and yale["low"] < yale["ours"] < yale["high"]
+    c1 = found[(found["claim_id"] == "C1") & (found["models"] == "ours (cpu tier)")]
+    assert yale["verdict"] == c1.loc[c1["scope"] == "Extended Yale B (cropped), PGD", "verdict"].iloc[0]
+    assert set(rows["verdict"]) <= set(overview.VERDICT_COLOURS)
+    fig = overview.c1_figure(rows)
+    assert len(fig.axes[0].get_yticklabels()) == len(rows)
+    plt.close(fig)
+
+
+def test_the_scoreboard_groups_every_claim_in_a_collapsible_block():
+    found = scoreboard.checks("cpu")
+    text = overview.claims_by_group(found, tier="cpu")
+    assert text.count("<details>") == len(paper.claims())
+    c1 = text[text.index("<b>C1</b>") :].split("</details>")[0]
+    assert '<a href="yale_natural_vs_pgd.html">' in c1 and "yale_natural_vs_pgd</a>" not in c1  # linked by title
+    assert f"color:{overview.VERDICT_COLOURS['holds']}" in c1
+    assert overview.coloured("<b>") == "&lt;b&gt;"  # escaped, uncoloured when not a verdict

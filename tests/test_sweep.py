@@ -1,0 +1,148 @@
+"""Chapter plans and sweeps: ``./run plan`` lists what a chapter trains; ``./run sweep`` trains it through the local,
+SLURM (submitit's local executor stands in for a cluster) and Ray executors, each giving the in-process runs."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+
+import numpy as np
+import pytest
+import torch
+
+from mi_lib import book, plans, sweep
+from mi_lib.config import ConfigError
+from mi_lib.runs import REPO_ROOT, run_dir
+from mi_lib.runs_io import load_arrays
+from mi_lib.tiers import preset
+
+SMOKE_PAGE = "fmnist_natural_vs_pgd"  # at the smoke tier with one seed: a natural and a PGD run, seconds each
+
+
+def test_every_chapter_declares_its_plan():
+    assert {c.source for c in book.chapters()} <= set(plans.PLANS)
+    with pytest.raises(KeyError, match="declares no plan"):
+        plans.for_chapter("no_such_chapter", {})
+
+
+def test_the_books_plans_are_the_committed_cpu_runs():
+    """Every run a chapter of the book plans at the cpu tier is committed: the notebooks train through these plans,
+    so a plan that drifted from what the book ran would name runs that do not exist."""
+    missing = []
+    for chapter in book.chapters():
+        if chapter.in_book:
+            for config in plans.configs(sweep.chapter_plan(chapter, tier="cpu")):
+                if not (REPO_ROOT / "results" / "cpu" / config.run_id() / "result.json").exists():
+                    missing.append((chapter.name, config.run_id()))
+    assert not missing
+
+
+def test_plan_follows_parameters_and_refuses_bad_ones():
+    page = sweep.chapter_by_name("yale_perturbation_budget")
+    plan = sweep.chapter_plan(page, tier="smoke", parameters={"eps_values": ["4/255"], "seeds": 2})
+    assert all(len(group) == 4 for group in plan.values())  # natural and PGD, 2 seeds each
+    assert any(abs(c.eps - 4 / 255) < 1e-12 for c in plans.configs(plan))
+    with pytest.raises(ConfigError, match="seeds"):
+        sweep.chapter_plan(page, tier="smoke", parameters={"seeds": 0})
+    with pytest.raises(ConfigError, match="chapter: unknown value 'nope'"):
+        sweep.chapter_by_name("nope")
+
+
+def test_the_paper_tier_trains_on_real_cifar10():
+    plan = sweep.chapter_plan(sweep.chapter_by_name("cifar10_jpeg_natural_vs_pgd"), tier="paper")
+    assert {c.dataset for c in plans.configs(plan)} == {"cifar10"}
+    with pytest.raises(ConfigError, match="stand-in has no paper tier"):
+        preset("cifar10-jpeg", "paper")
+
+
+def test_jobs_share_a_training():
+    natural = [preset("fmnist", "smoke", eps=e) for e in (0.05, 0.1)]  # one training, two evaluation budgets
+    robust = preset("fmnist", "smoke", method="pgd")
+    jobs = sweep.jobs_for([*natural, robust])
+    assert [len(j.configs) for j in jobs] == [2, 1]
+
+
+def _use(monkeypatch, root):
+    monkeypatch.setenv("MI_CACHE_DIR", str(root / "cache"))
+    monkeypatch.setenv("MI_RESULTS_DIR", str(root / "results"))
+
+
+def _run_files(plan):
+    out = {}
+    for config in plans.configs(plan):
+        directory = run_dir(config)
+        summary = json.loads((directory / "result.json").read_text())
+        timeless = {k: v for k, v in summary.items() if k not in ("train_time_s", "environment")}
+        out[config.run_id()] = (timeless, load_arrays(directory / "signals.npz"))
+    return out
+
+
+def _same(a, b):
+    assert a.keys() == b.keys()
+    for run_id in a:
+        assert a[run_id][0] == b[run_id][0], run_id
+        assert a[run_id][1].keys() == b[run_id][1].keys()
+        for key in a[run_id][1]:
+            assert np.array_equal(a[run_id][1][key], b[run_id][1][key]), (run_id, key)
+
+
+def test_submitit_and_ray_sweeps_give_the_in_process_runs(tmp_path, monkeypatch):
+    plan = sweep.chapter_plan(sweep.chapter_by_name(SMOKE_PAGE), tier="smoke", parameters={"seeds": 1})
+    assert len(plans.configs(plan)) == 2
+    _use(monkeypatch, tmp_path / "in_process")
+    plans.run(plan, progress=False)
+    reference = _run_files(plan)
+
+    threads = torch.get_num_threads()  # the same arithmetic as in this process, one job at a time
+    for name, options in {
+        "submitit": sweep.Options(executor="slurm", submitit_cluster="local", threads=threads, cpus=threads),
+        "ray": sweep.Options(executor="ray", threads=threads, cpus=os.cpu_count()),
+    }.items():
+        _use(monkeypatch, tmp_path / name)
+        options = dataclasses.replace(options, log_dir=tmp_path / name / "logs")
+        outcomes = sweep.sweep(plan, options, echo=lambda _: None)
+        assert [o.error for o in outcomes] == [None, None], name
+        _same(reference, _run_files(plan))
+        assert sweep.sweep(plan, options, echo=lambda _: None) == []  # nothing left to submit
+
+
+def test_a_failed_job_is_reported_then_resubmitted(tmp_path, monkeypatch):
+    plan = sweep.chapter_plan(sweep.chapter_by_name(SMOKE_PAGE), tier="smoke", parameters={"seeds": 1})
+    _use(monkeypatch, tmp_path)
+    options = sweep.Options(executor="local", log_dir=tmp_path / "logs")
+    data_dir = os.environ.get("MI_DATA_DIR")
+    monkeypatch.setenv("MI_DATA_DIR", str(tmp_path / "no_data"))
+    lines = []
+    failed = sweep.sweep(plan, options, echo=lines.append)
+    assert [o.error.split(":")[0] for o in failed] == ["DataError", "DataError"]
+    assert all("Fashion-MNIST not found" in (tmp_path / "logs" / f"{o.job.name}.log").read_text() for o in failed)
+    assert "rerun the same command to resubmit them" in lines[-1]
+
+    monkeypatch.setenv("MI_DATA_DIR", data_dir or "")
+    first = {"natural": plan["natural"]}  # an interrupted sweep: one run landed ...
+    assert [o.error for o in sweep.sweep(first, options, echo=lines.append)] == [None]
+    resumed = sweep.sweep(plan, options, echo=lines.append)  # ... the rerun submits only the other
+    assert [(o.job.configs[0].method, o.error) for o in resumed] == [("pgd", None)]
+
+
+def test_files_sent_back_are_checked(tmp_path, monkeypatch):
+    _use(monkeypatch, tmp_path / "worker")
+    plan = sweep.chapter_plan(sweep.chapter_by_name(SMOKE_PAGE), tier="smoke", parameters={"seeds": 1})
+    payloads = sweep.run_job([plan["natural"][0].to_dict()])
+    _use(monkeypatch, tmp_path / "driver")  # a driver without a shared filesystem
+    data, checksum = payloads[0]["files"]["signals.npz"]
+    payloads[0]["files"]["signals.npz"] = (data[:-1] + bytes([data[-1] ^ 1]), checksum)
+    with pytest.raises(sweep.SweepError, match="checksum mismatch"):
+        sweep.receive(payloads)
+    payloads[0]["files"]["signals.npz"] = (data, checksum)
+    assert sweep.receive(payloads) == [plan["natural"][0].run_id()]
+    assert (run_dir(plan["natural"][0]) / "result.json").exists()
+
+
+def test_command_line_errors_name_the_field(capsys):
+    assert sweep.main(["sweep", SMOKE_PAGE, "--tier", "smoke", "--executor", "kubernetes"]) == 2
+    assert "executor: unknown value 'kubernetes'; accepted values: local, slurm, ray" in capsys.readouterr().err
+    if not sweep._has_slurm():
+        assert sweep.main(["sweep", SMOKE_PAGE, "--tier", "smoke", "--executor", "slurm"]) == 2
+        assert "no SLURM" in capsys.readouterr().err
