@@ -143,6 +143,17 @@ def test_files_sent_back_are_checked(tmp_path, monkeypatch):
 def test_command_line_errors_name_the_field(capsys):
     assert sweep.main(["sweep", SMOKE_PAGE, "--tier", "smoke", "--executor", "kubernetes"]) == 2
     assert "executor: unknown value 'kubernetes'; accepted values: local, slurm, ray" in capsys.readouterr().err
-    if not sweep._has_slurm():
-        assert sweep.main(["sweep", SMOKE_PAGE, "--tier", "smoke", "--executor", "slurm"]) == 2
-        assert "no SLURM" in capsys.readouterr().err
+
+
+def test_the_readme_commands_parse_and_run(tmp_path, monkeypatch, capsys):
+    _use(monkeypatch, tmp_path)
+    smoke = [SMOKE_PAGE, "--tier", "smoke", "-p", "seeds", "1"]
+    assert sweep.main(["plan", *smoke]) == 0
+    assert "2 runs: 0 cached, 2 missing" in capsys.readouterr().out
+    assert sweep.main(["sweep", *smoke, "--executor", "local", "--log-dir", str(tmp_path / "logs")]) == 0
+    assert f"then: ./run notebook {SMOKE_PAGE} --tier smoke -p seeds 1" in capsys.readouterr().out
+    assert sweep.main(["plan", *smoke]) == 0 and "2 runs: 2 cached, 0 missing" in capsys.readouterr().out
+    slurm = ["--executor", "slurm", "--partition", "gpu", "--gpus", "1", "--cpus", "8", "--time", "720"]
+    if not sweep._has_slurm():  # every flag parsed, then refused in one line (on a SLURM machine it would submit)
+        assert sweep.main(["sweep", SMOKE_PAGE, "--tier", "paper", *slurm]) == 2
+        assert "executor: slurm, but this machine has no SLURM" in capsys.readouterr().err
