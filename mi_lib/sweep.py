@@ -310,11 +310,9 @@ def _run_slurm(jobs: list[Job], options: Options, report: Callable[[Outcome], No
             (job, executor.submit(run_job, [c.to_dict() for c in job.configs], options.device, options.threads))
             for job in jobs
         ]
-    pending = dict(submitted)
     by_future = {id(f): job for job, f in submitted}
     for future in submitit.helpers.as_completed([f for _, f in submitted]):
         job = by_future[id(future)]
-        pending.pop(job, None)
         try:
             report(Outcome(job, receive(future.result()), seconds=time.time() - start))
         except Exception as err:  # noqa: BLE001
