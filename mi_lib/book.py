@@ -153,6 +153,7 @@ CHAPTERS = [
         {"dataset": "the CIFAR-10 JPEG stand-in"},
     ),
     Chapter("yale_lira", "lira", {"dataset": "yale"}, {"dataset": "Yale Face"}),
+    Chapter("fmnist_lira", "lira", {"dataset": "fmnist"}, {"dataset": "Fashion-MNIST"}),
     Chapter("appendix_cpu_tier_calibration", "appendix_cpu_tier_calibration"),
 ]
 

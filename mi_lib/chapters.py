@@ -191,7 +191,7 @@ def natural_vs_robust_claims(frame: pd.DataFrame, *, dataset: str) -> tuple[str,
         f"Best advantage ratio robust / natural: **{ratios.loc[ours, 'ours (mean)']:.2f}×** ({ours}; per seed: "
         f"{ratios.loc[ours, 'ours per seed']}) against the paper's **{ratios.loc[theirs, 'paper']:.2f}×** ({theirs})."
     )
-    return text, report.verdict_frame(v for _, _, v in claim_checks(frame, dataset=dataset))
+    return text, report.verdict_frame(claim_checks(frame, dataset=dataset))
 
 
 CLAIM_SHORT = {"C1": "leaks more than the natural model", "C2": "leaks more through IA than IB"}

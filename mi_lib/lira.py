@@ -71,13 +71,32 @@ def attack(
     online: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(member scores, non-member scores) of LiRA against ``target`` with ``shadows`` (signals of shadow runs of the
-    target's seed), on clean (``kind`` benign) or PGD (adversarial) inputs; points no shadow covers are dropped."""
+    target's seed), on clean (``kind`` benign) or PGD (adversarial) inputs; points no shadow covers are dropped. The
+    target may itself be a model of the pool (a shadow, or :func:`as_pool_model`): its members are then its
+    ``pool_in`` points."""
     target_phi = pool_phi(target, kind=kind)
     shadow_phi = np.stack([pool_phi(s, kind=kind) for s in shadows])
     result = scores(target_phi, shadow_phi, in_mask(shadows), online=online)
-    n_members = len(target["train_label"])
-    members, nonmembers = result[:n_members], result[n_members:]
+    member_at, nonmember_at = pool_positions(target)
+    members, nonmembers = result[member_at], result[nonmember_at]
     return members[~np.isnan(members)], nonmembers[~np.isnan(nonmembers)]
+
+
+def pool_positions(signals: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Pool positions of a model's members and of its non-members: a shadow's ``pool_in`` / ``pool_out``; for the
+    target (whose members and non-members are the pool, in that order) the first n_members positions and the rest."""
+    if "pool_in" in signals:
+        return np.asarray(signals["pool_in"]), np.asarray(signals["pool_out"])
+    n_members, n_nonmembers = len(signals["train_label"]), len(signals["test_label"])
+    return np.arange(n_members), n_members + np.arange(n_nonmembers)
+
+
+def as_pool_model(signals: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The target's signals with its pool positions made explicit, so that it can serve as a shadow (or reference)
+    model while a shadow plays the target: the LiRA paper's way of evaluating several target models at no extra
+    training."""
+    member_at, nonmember_at = pool_positions(signals)
+    return {**signals, "pool_in": member_at, "pool_out": nonmember_at}
 
 
 def shadow_attack(

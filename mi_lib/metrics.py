@@ -91,6 +91,17 @@ def tpr_at_fpr(curve: Curve, max_fpr: float) -> float:
     return float(curve.tpr[ok].max()) if ok.any() else 0.0
 
 
+def resolved_tpr_at_fpr(member_scores: Any, nonmember_scores: Any, max_fpr: float) -> float:
+    """:func:`tpr_at_fpr` where the scores can resolve it, else NaN: when more than ``max_fpr`` of the non-members (and
+    more than one) tie at the highest non-member score, as a saturated float32 softmax makes them (F_y = 1.0), every
+    threshold that admits one admits them all and the TPR reads 0 for want of resolution, not of leakage."""
+    nonmembers = _as_scores("nonmember_scores", nonmember_scores)
+    tied = int(np.sum(nonmembers == nonmembers.max())) if nonmembers.size else 0
+    if tied > 1 and tied > max_fpr * nonmembers.size:
+        return float("nan")
+    return tpr_at_fpr(roc_curve(member_scores, nonmembers), max_fpr)
+
+
 def auprc(curve: Curve) -> float:
     """Step-wise area under the balanced precision–recall curve (recall from 0 to 1; DLS Table I)."""
     recall = np.concatenate([[0.0], curve.tpr])

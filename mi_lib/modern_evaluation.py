@@ -145,7 +145,12 @@ def chosen_curves(
     """The ROC curves of online LiRA and online RMIA on the input each attacker chose, named for a legend."""
 
     def chosen(frame: pd.DataFrame, attack: str, method: str, kind: str) -> bool:
-        row = frame[(frame["method"] == method) & (frame[attack] == "online") & (frame["input"] == kind)]
+        row = frame[
+            (frame["method"] == method)
+            & (frame[attack] == "online")
+            & (frame["input"] == kind)
+            & (frame.get("target model", 0) == 0)
+        ]
         return bool(row["chosen"].iloc[0])
 
     out = {
@@ -159,6 +164,57 @@ def chosen_curves(
         if v == "online" and chosen(rmia, "RMIA", m, k)
     }
     return out
+
+
+def p4_sentence(p4: list[tuple[str, str, report.Verdict]], *, dataset: str, robust: str = "pgd") -> str:
+    """Markdown: P4's numbers in one paragraph (each attack and metric: the robust and natural means over the target
+    models, the verdict), then how many comparisons the robust model leads on the mean and how many verdicts hold."""
+    if not p4:
+        return "P4 was not computed."
+    n = len(p4[0][2].left)
+    parts, ahead = [], 0
+    for _, scope, v in p4:
+        left, right = float(np.mean(v.left)), float(np.mean(v.right))
+        ahead += left > right
+        parts.append(
+            f"{scope.split(', ', 1)[1]}: {robust.upper()} {100 * left:.2f}% against natural {100 * right:.2f}% "
+            f"(**{v.verdict}**)"
+        )
+    outcomes = pd.Series([v.verdict for _, _, v in p4]).value_counts()
+    tally = ", ".join(f"{count} {outcome}" for outcome, count in outcomes.items())
+    return (
+        f"On {dataset}, means over {n} target model{'s' * (n != 1)} per method: " + "; ".join(parts) + ". "
+        f"The {robust.upper()} model is ahead on the mean in {ahead} of {len(p4)} comparisons; verdicts: {tally}."
+    )
+
+
+def threshold_curves(targets: dict, *, kind: str = "adversarial") -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The papers' kind of attack as a curve, for the ROC figure beside LiRA and RMIA: one global threshold on each
+    seed-0 target's true-label log-odds (from its logits where the run kept them) on ``kind`` inputs (the papers' IA
+    uses PGD inputs, IB clean ones). The oracle threshold and a held-out threshold are both points of this curve."""
+    out = {}
+    for method, target in targets.items():
+        phi = lira.pool_phi(target.signals, kind=kind)
+        members, nonmembers = lira.pool_positions(target.signals)
+        out[f"{method}, global threshold, {kind}"] = (phi[members], phi[nonmembers])
+    return out
+
+
+def target_model_table(lira_frame: pd.DataFrame, rmia_frame: pd.DataFrame) -> pd.DataFrame:
+    """What P4 pairs: per attack (online LiRA, online RMIA), method and target model, the input the attacker chose and
+    its AUC and TPR at 1% and 0.1% FPR (%, with target model 0's bootstrap interval in the detailed tables)."""
+    parts = []
+    for attack, frame in (("LiRA", lira_frame), ("RMIA", rmia_frame)):
+        rows = frame[(frame[attack] == "online") & frame["chosen"]]
+        parts.append(
+            rows.assign(attack=f"{attack} online")[
+                ["attack", "method", "target model", "input", "auc", "tpr@0.01", "tpr@0.001"]
+            ]
+        )
+    out = pd.concat(parts, ignore_index=True).sort_values(["attack", "target model", "method"], kind="stable")
+    return out.rename(columns={"auc": "AUC", "tpr@0.01": "TPR@1%FPR", "tpr@0.001": "TPR@0.1%FPR"}).reset_index(
+        drop=True
+    )
 
 
 def _paired(frame: pd.DataFrame, method: str, column: str, seeds) -> np.ndarray:
@@ -313,48 +369,83 @@ def early_stopping(dynamics: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def lira_frame(targets: dict, shadows: dict, *, n_boot: int = 500) -> tuple[pd.DataFrame, dict]:
-    """LiRA (online and offline, on clean and PGD inputs) against each method's target run, with that method's
-    shadow runs: AUC and TPR at low FPR with bootstrap intervals per (method, variant, input), and the scores
-    ({(method, variant, input): (member scores, non-member scores)}) for the ROC curves. ``chosen`` marks the input
-    the attacker picks per (method, variant) without the target's membership: the higher AUC of LiRA run against
-    the shadows themselves (:func:`mi_lib.lira.shadow_attack`)."""
+def target_models(target, shadows: Sequence, *, count: int = 1) -> list[tuple[Mapping, list[Mapping]]]:
+    """``count`` target models of one method, each with its reference (shadow) models, as signals: first the seed-0
+    target with every shadow, then shadow 1, 2, … playing the target, with the seed-0 target
+    (:func:`mi_lib.lira.as_pool_model`) and the other shadows as its references. This is how Carlini et al. (2022)
+    evaluate LiRA on many target models at no extra training; every target has as many references, and target i of
+    two methods shares its membership (a shadow's half of the pool depends on its index, not on the method)."""
+    if not 1 <= count <= len(shadows) + 1:
+        raise ValueError(
+            f"target_models: {count} is out of range; accepted values: 1 to {len(shadows) + 1} (shadows + 1)"
+        )
+    signals = [s.signals for s in shadows]
+    out = [(target.signals, signals)]
+    for i in range(count - 1):
+        out.append((signals[i], [lira.as_pool_model(target.signals), *signals[:i], *signals[i + 1 :]]))
+    return out
+
+
+def lira_frame(targets: dict, shadows: dict, *, n_boot: int = 500, count: int = 1) -> tuple[pd.DataFrame, dict]:
+    """LiRA (online and offline, on clean and PGD inputs) against ``count`` target models per method
+    (:func:`target_models`: the seed-0 target run, then shadows playing the target), with the other models of that
+    method as shadows: AUC and TPR at low FPR with bootstrap intervals per (method, target model, variant, input),
+    and the scores of target model 0 ({(method, variant, input): (member scores, non-member scores)}) for the ROC
+    curves. ``chosen`` marks the input the attacker picks per (method, target model, variant) without the target's
+    membership: the higher AUC of LiRA run against the shadows themselves (:func:`mi_lib.lira.shadow_attack`)."""
 
     rows, curves = [], {}
     for method, target in targets.items():
-        target_signals, shadow_signals = target.signals, [s.signals for s in shadows[method]]
-        for online in (True, False):
-            variant = "online" if online else "offline"
-            on_shadows = {
-                kind: roc_auc(*lira.shadow_attack(shadow_signals, kind=kind, online=online)) for kind in INPUTS
-            }
-            pick = max(INPUTS, key=lambda kind: on_shadows[kind])
-            for kind in INPUTS:
-                members, nonmembers = lira.attack(target_signals, shadow_signals, kind=kind, online=online)
-                curves[(method, variant, kind)] = (members, nonmembers)
-                rows.append(
-                    {
-                        "method": method,
-                        "LiRA": variant,
-                        "input": kind,
-                        "shadows": len(shadow_signals),
-                        "scored members": len(members),
-                        "scored non-members": len(nonmembers),
-                        "AUC on shadows": on_shadows[kind],
-                        "chosen": kind == pick,
-                        **low_fpr(members, nonmembers, n_boot=n_boot),
-                    }
-                )
+        for t, (target_signals, shadow_signals) in enumerate(target_models(target, shadows[method], count=count)):
+            rows += _lira_rows(method, t, target_signals, shadow_signals, curves if t == 0 else {}, n_boot=n_boot)
     return pd.DataFrame(rows), curves
 
 
+def _lira_rows(method: str, t: int, target_signals, shadow_signals, curves: dict, *, n_boot: int) -> list[dict]:
+    """The rows of :func:`lira_frame` for target model ``t`` of ``method``; its scores go into ``curves``."""
+    rows = []
+    for online in (True, False):
+        variant = "online" if online else "offline"
+        on_shadows = {kind: roc_auc(*lira.shadow_attack(shadow_signals, kind=kind, online=online)) for kind in INPUTS}
+        pick = max(INPUTS, key=lambda kind: on_shadows[kind])
+        for kind in INPUTS:
+            members, nonmembers = lira.attack(target_signals, shadow_signals, kind=kind, online=online)
+            curves[(method, variant, kind)] = (members, nonmembers)
+            rows.append(
+                {
+                    "method": method,
+                    "target model": t,
+                    "LiRA": variant,
+                    "input": kind,
+                    "shadows": len(shadow_signals),
+                    "scored members": len(members),
+                    "scored non-members": len(nonmembers),
+                    "AUC on shadows": on_shadows[kind],
+                    "chosen": kind == pick,
+                    **low_fpr(members, nonmembers, n_boot=n_boot),
+                }
+            )
+    return rows
+
+
+def _chosen(frame: pd.DataFrame, attack: str, variant: str, method: str) -> pd.DataFrame:
+    """The rows of ``method``'s target models under ``attack`` ``variant`` on the input the attacker chose, one per
+    target model, in order."""
+    rows = frame[(frame[attack] == variant) & frame["chosen"] & (frame["method"] == method)]
+    return rows.sort_values("target model")
+
+
+def _inputs(rows: pd.DataFrame) -> str:
+    return "/".join(dict.fromkeys(rows["input"]))
+
+
 def lira_claims(frame: pd.DataFrame, *, dataset: str, robust: str = "pgd") -> list[tuple[str, str, report.Verdict]]:
-    """P2 under LiRA: the robust target's TPR at 1% FPR and AUC above the natural target's, each on the input the
-    attacker chose on the shadows (one target per method: the verdict is the sign of one difference)."""
+    """P2 under LiRA: the robust targets' TPR at 1% FPR and AUC above the natural targets', paired by target model
+    (:func:`target_models`), each on the input the attacker chose on the shadows; judged by the statistics rule
+    (:func:`mi_lib.report.verdict`: at least three target models)."""
     out = []
-    chosen = frame[frame["chosen"]]
-    for variant in chosen["LiRA"].unique():
-        sub = chosen[chosen["LiRA"] == variant].set_index("method")
+    for variant in frame["LiRA"].unique():
+        left, right = _chosen(frame, "LiRA", variant, robust), _chosen(frame, "LiRA", variant, "natural")
         for metric, name in (("tpr@0.01", "TPR at 1% FPR"), ("auc", "AUC")):
             out.append(
                 (
@@ -362,10 +453,11 @@ def lira_claims(frame: pd.DataFrame, *, dataset: str, robust: str = "pgd") -> li
                     f"{dataset}, {robust.upper()} vs natural, LiRA {variant}, {name}",
                     report.verdict(
                         f"A {robust.upper()} model leaks more than the natural one under LiRA ({variant}) by {name}",
-                        [sub.loc[robust, metric]],
-                        [sub.loc["natural", metric]],
-                        left_name=f"{robust.upper()} {name} ({sub.loc[robust, 'input']})",
-                        right_name=f"natural {name} ({sub.loc['natural', 'input']})",
+                        left[metric],
+                        right[metric],
+                        left_name=f"{robust.upper()} {name} ({_inputs(left)})",
+                        right_name=f"natural {name} ({_inputs(right)})",
+                        paired_over="target models",
                     ),
                 )
             )
@@ -376,77 +468,95 @@ REFERENCE_COUNTS = (1, 2, 4, 8)  # RMIA offline: how many reference models the a
 
 
 def rmia_frame(
-    targets: dict, references: dict, *, n_boot: int = 500, counts: tuple[int, ...] = REFERENCE_COUNTS
+    targets: dict,
+    references: dict,
+    *,
+    n_boot: int = 500,
+    counts: tuple[int, ...] = REFERENCE_COUNTS,
+    count: int = 1,
 ) -> tuple[pd.DataFrame, dict]:
-    """RMIA (:mod:`mi_lib.rmia`) against each method's target run with that method's shadow runs as reference models:
-    online with all of them, offline with the first 1, 2, 4, 8 (a tuned on the attacker's references as the paper
-    does; a = 1 for one reference). Per (method, variant, references, input): AUC and TPR at low FPR with bootstrap
-    intervals, the attack's time on the cached signals, and ``chosen``, the input with the higher AUC of RMIA run on
-    the references themselves. Returns the frame and the scores for ROC curves."""
+    """RMIA (:mod:`mi_lib.rmia`) against ``count`` target models per method (:func:`target_models`) with the other
+    models of that method as reference models: online with all of them, offline with the first 1, 2, 4, 8 (a tuned
+    on the attacker's references as the paper does; a = 1 for one reference). Per (method, target model, variant,
+    references, input): AUC and TPR at low FPR with bootstrap intervals, the attack's time on the cached signals, and
+    ``chosen``, the input with the higher AUC of RMIA run on the references themselves. Returns the frame and the
+    scores of target model 0 for ROC curves."""
 
     rows, curves = [], {}
     for method, target in targets.items():
-        target_signals, ref_signals = target.signals, [s.signals for s in references[method]]
-        plans = [("online", len(ref_signals))] + [("offline", k) for k in counts if k <= len(ref_signals)]
-        for variant, k in plans:
-            online, refs = variant == "online", ref_signals[:k]
-            settings = {kind: (rmia.tune_offline_a(refs, kind=kind) if not online else 1.0) for kind in INPUTS}
-            on_refs = {
-                kind: roc_auc(*rmia.reference_attack(refs, kind=kind, online=online, a=settings[kind]))
-                if k > 1
-                else np.nan
-                for kind in INPUTS
-            }
-            pick = max(INPUTS, key=lambda kind: -1 if np.isnan(on_refs[kind]) else on_refs[kind]) if k > 1 else "benign"
-            for kind in INPUTS:
-                start = time.perf_counter()
-                members, nonmembers = rmia.attack(target_signals, refs, kind=kind, online=online, a=settings[kind])
-                elapsed = time.perf_counter() - start
-                curves[(method, variant, k, kind)] = (members, nonmembers)
-                rows.append(
-                    {
-                        "method": method,
-                        "RMIA": variant,
-                        "references": k,
-                        "input": kind,
-                        "a": settings[kind],
-                        "AUC on references": on_refs[kind],
-                        "chosen": kind == pick,
-                        "attack time (s)": elapsed,
-                        "scored members": len(members),
-                        "scored non-members": len(nonmembers),
-                        **low_fpr(members, nonmembers, n_boot=n_boot),
-                    }
-                )
+        for t, (target_signals, ref_signals) in enumerate(target_models(target, references[method], count=count)):
+            rows += _rmia_rows(
+                method, t, target_signals, ref_signals, curves if t == 0 else {}, n_boot=n_boot, counts=counts
+            )
     return pd.DataFrame(rows), curves
+
+
+def _rmia_rows(
+    method: str, t: int, target_signals, ref_signals, curves: dict, *, n_boot: int, counts: tuple[int, ...]
+) -> list[dict]:
+    """The rows of :func:`rmia_frame` for target model ``t`` of ``method``; its scores go into ``curves``."""
+    rows = []
+    plans = [("online", len(ref_signals))] + [("offline", k) for k in counts if k <= len(ref_signals)]
+    for variant, k in plans:
+        online, refs = variant == "online", ref_signals[:k]
+        settings = {kind: (rmia.tune_offline_a(refs, kind=kind) if not online else 1.0) for kind in INPUTS}
+        on_refs = {
+            kind: roc_auc(*rmia.reference_attack(refs, kind=kind, online=online, a=settings[kind])) if k > 1 else np.nan
+            for kind in INPUTS
+        }
+        pick = max(INPUTS, key=lambda kind: -1 if np.isnan(on_refs[kind]) else on_refs[kind]) if k > 1 else "benign"
+        for kind in INPUTS:
+            start = time.perf_counter()
+            members, nonmembers = rmia.attack(target_signals, refs, kind=kind, online=online, a=settings[kind])
+            elapsed = time.perf_counter() - start
+            curves[(method, variant, k, kind)] = (members, nonmembers)
+            rows.append(
+                {
+                    "method": method,
+                    "target model": t,
+                    "RMIA": variant,
+                    "references": k,
+                    "input": kind,
+                    "a": settings[kind],
+                    "AUC on references": on_refs[kind],
+                    "chosen": kind == pick,
+                    "attack time (s)": elapsed,
+                    "scored members": len(members),
+                    "scored non-members": len(nonmembers),
+                    **low_fpr(members, nonmembers, n_boot=n_boot),
+                }
+            )
+    return rows
 
 
 def modern_attack_claims(
     lira: pd.DataFrame, rmia: pd.DataFrame, *, dataset: str, robust: str = "pgd"
 ) -> list[tuple[str, str, report.Verdict]]:
-    """P4: the robust target leaks more than the natural one under LiRA (online) and RMIA (online), at TPR at 0.1% and
-    1% FPR and in AUC, each on the input the attacker chose without the target's membership. One target per method
-    (seed 0), so by the statistics rule each verdict is inconclusive until three target seeds exist; the detail keeps
-    both numbers and their bootstrap intervals."""
+    """P4: the robust targets leak more than the natural ones under LiRA (online) and RMIA (online), at TPR at 0.1% and
+    1% FPR and in AUC, paired by target model (:func:`target_models`), each on the input the attacker chose without
+    the target's membership; judged by the statistics rule (at least three target models). The detail adds target
+    model 0's bootstrap intervals over the points."""
     out = []
-    for attack, frame in (
-        ("LiRA", lira[(lira["LiRA"] == "online") & lira["chosen"]]),
-        ("RMIA", rmia[(rmia["RMIA"] == "online") & rmia["chosen"]]),
-    ):
-        sub = frame.set_index("method")
+    for attack, frame in (("LiRA", lira), ("RMIA", rmia)):
+        left, right = _chosen(frame, attack, "online", robust), _chosen(frame, attack, "online", "natural")
         for metric, name in (("tpr@0.001", "TPR at 0.1% FPR"), ("tpr@0.01", "TPR at 1% FPR"), ("auc", "AUC")):
             v = report.verdict(
                 f"A {robust.upper()} model leaks more than the natural one under {attack} by {name}",
-                [sub.loc[robust, metric]],
-                [sub.loc["natural", metric]],
-                left_name=f"{robust.upper()} ({sub.loc[robust, 'input']})",
-                right_name=f"natural ({sub.loc['natural', 'input']})",
+                left[metric],
+                right[metric],
+                left_name=f"{robust.upper()} ({_inputs(left)})",
+                right_name=f"natural ({_inputs(right)})",
+                paired_over="target models",
             )
             intervals = "; ".join(
-                f"{m} 95% interval [{100 * sub.loc[m, metric + ' low']:.2f}, {100 * sub.loc[m, metric + ' high']:.2f}]%"
-                for m in (robust, "natural")
+                f"{m} 95% interval [{100 * rows[metric + ' low'].iloc[0]:.2f}, {100 * rows[metric + ' high'].iloc[0]:.2f}]%"
+                for m, rows in ((robust, left), ("natural", right))
             )
             out.append(
-                ("P4", f"{dataset}, {attack} online, {name}", dataclasses.replace(v, detail=f"{v.detail}; {intervals}"))
+                (
+                    "P4",
+                    f"{dataset}, {attack} online, {name}",
+                    dataclasses.replace(v, detail=f"{v.detail}; target model 0: {intervals}"),
+                )
             )
     return out

@@ -131,7 +131,10 @@ CHECKS: dict[str, Callable[[str, Any], None]] = {
     "bases": _list_of(_choice(ROBUST_BASES)),
     "strategies": _list_of(_choice(STRATEGIES)),
     "variants": _list_of(_variant, allow_empty=True),
-    **{name: _count for name in ("seeds", "other_seeds", "pineat_seeds", "shadows", "rounds", "every", "n_boot")},
+    **{
+        name: _count
+        for name in ("seeds", "other_seeds", "pineat_seeds", "shadows", "target_models", "rounds", "every", "n_boot")
+    },
     "n_members": _optional_whole(0),  # 0: the whole official training split
     "epochs": _optional_whole(1),
     "progress": _flag,

@@ -18,6 +18,7 @@ from typing import Any
 from .chapters import chapter_methods
 from .config import ExperimentConfig, parse_eps, parse_fraction
 from .experiments import cached_values, grid_configs, run_configs
+from .parameters import ParameterError
 from .runs import RunResult
 from .tiers import PILOT_POINTS, preset
 from .why_leak import EPS_LADDERS
@@ -56,8 +57,13 @@ def attack_eps(*, dataset, tier, methods, **_) -> Plan:
     return {m: grid_configs(dataset, tier, methods=(m,)) for m in methods}
 
 
-def lira(*, dataset, tier, shadows, **_) -> Plan:
-    """The target (seed 0) of each method, then its shadow models 1..``shadows``."""
+def lira(*, dataset, tier, shadows, target_models=1, **_) -> Plan:
+    """The target (seed 0) of each method, then its shadow models 1..``shadows`` (``target_models`` − 1 of them also
+    play the target: checked here, before anything trains)."""
+    if not 1 <= target_models <= shadows + 1:
+        raise ParameterError(
+            f"target_models: {target_models} is out of range; accepted values: 1 to {shadows + 1} (shadows + 1)"
+        )
     plan: Plan = {}
     for m in ("natural", "pgd"):
         plan[("target", m)] = grid_configs(dataset, tier, methods=(m,))

@@ -274,7 +274,7 @@ def roc_loglog(curves: Mapping[str, tuple[np.ndarray, np.ndarray]], *, title: st
     """ROC curves on log–log axes (Carlini et al. 2022): ``curves`` maps a label to (member scores, non-member
     scores). The diagonal is the attack that guesses; the left part is where a confident attack lives."""
 
-    fig, ax = plt.subplots(figsize=(5.2, 4.4))
+    fig, ax = plt.subplots(figsize=(8.4, 4.4))
     floor = 1.0
     for label, (members, nonmembers) in curves.items():
         curve = roc_curve(members, nonmembers)
@@ -291,7 +291,8 @@ def roc_loglog(curves: Mapping[str, tuple[np.ndarray, np.ndarray]], *, title: st
         ylabel="true-positive rate",
         title=title,
     )
-    ax.legend(fontsize=7)
+    ax.set_aspect("equal")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)  # outside the curves
     fig.tight_layout()
     return fig
 

@@ -20,7 +20,7 @@ from scipy import stats
 
 from . import paper
 from .methods import labels
-from .metrics import cross_entropy_loss, inference_results, loss_kl_divergence, roc_auc, roc_curve, tpr_at_fpr
+from .metrics import cross_entropy_loss, inference_results, loss_kl_divergence, resolved_tpr_at_fpr, roc_auc
 from .nonoracle import signal_log_odds
 from .runs import RunResult, summarize
 
@@ -235,8 +235,15 @@ def common_seeds(frame: pd.DataFrame, *methods: str) -> list[int]:
     return sorted(set.intersection(*sets)) if sets else []
 
 
-def verdict_frame(verdicts: Iterable[Verdict]) -> pd.DataFrame:
-    return pd.DataFrame([v.as_row() for v in verdicts])
+def verdict_frame(verdicts: Iterable[Verdict | tuple]) -> pd.DataFrame:
+    """One row per verdict: claim, verdict, numbers; led by its scope for ``(scope, verdict)`` pairs (a trend judged
+    on IB and on IA) and by its claim's id and scope for the ``(id, scope, verdict)`` triples the chapters' checks
+    return."""
+    rows = []
+    for entry in verdicts:
+        *where, v = entry if isinstance(entry, tuple) else (entry,)
+        rows.append({**dict(zip(("id", "scope")[-len(where) :] if where else (), where)), **v.as_row()})
+    return pd.DataFrame(rows)
 
 
 def regime_table(
@@ -322,7 +329,6 @@ def attack_metrics_frame(models: Iterable[tuple[str, int, dict[str, np.ndarray]]
                 cross_entropy_loss(signals[f"output_test_{kind}"], signals["test_label"]),
             )
             members, nonmembers = signal_log_odds(signals, "train", kind), signal_log_odds(signals, "test", kind)
-            curve = roc_curve(members, nonmembers)
             rows.append(
                 {
                     "method": method,
@@ -334,8 +340,8 @@ def attack_metrics_frame(models: Iterable[tuple[str, int, dict[str, np.ndarray]]
                     "KL": kl["members_vs_nonmembers"],
                     "AUPRC": result.auprc,
                     "AUC": roc_auc(members, nonmembers),
-                    "TPR@1%FPR": tpr_at_fpr(curve, 0.01),
-                    "TPR@0.1%FPR": tpr_at_fpr(curve, 0.001),
+                    "TPR@1%FPR": resolved_tpr_at_fpr(members, nonmembers, 0.01),
+                    "TPR@0.1%FPR": resolved_tpr_at_fpr(members, nonmembers, 0.001),
                 }
             )
     return pd.DataFrame(rows)

@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from .lira import in_mask
+from .lira import in_mask, pool_positions
 from .metrics import roc_auc
 
 
@@ -127,14 +127,16 @@ def _log_ratios(
     return log_of(*target) - log_marginal(*refs, ref_in, online=online, a=a)
 
 
-def population_split(n_members: int, n_nonmembers: int, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def population_split(
+    member_at: np.ndarray, nonmember_at: np.ndarray, *, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """Pool positions of the population Z (a seeded random half of the target's non-members, never scored) and of the
-    scored points (every member, then the other non-members)."""
+    scored points (every member, then the other non-members), from the pool positions of the target's members and
+    non-members (:func:`mi_lib.lira.pool_positions`)."""
     rng = np.random.default_rng(seed)
-    order = n_members + rng.permutation(n_nonmembers)
-    population = np.sort(order[: n_nonmembers // 2])
-    scored = np.concatenate([np.arange(n_members), np.sort(order[n_nonmembers // 2 :])])
-    return population, scored
+    order = np.asarray(nonmember_at)[rng.permutation(len(nonmember_at))]
+    half = len(nonmember_at) // 2
+    return np.sort(order[:half]), np.concatenate([np.sort(member_at), np.sort(order[half:])])
 
 
 def attack(
@@ -152,12 +154,12 @@ def attack(
     clean (``kind`` benign) or PGD (adversarial) inputs. The population Z is half of the target's non-members
     (:func:`population_split`); the other half and every member are scored; points no reference covers are dropped.
     Ties of the fraction are broken by the likelihood ratio (:func:`scores`), unless ``break_ties`` is False."""
-    n_members, n_nonmembers = len(target["train_label"]), len(target["test_label"])
+    member_at, nonmember_at = pool_positions(target)
     ref_p, ref_rest, ref_in = reference_arrays(references, kind=kind)
     ratio = _log_ratios(pool_probabilities(target, kind=kind), (ref_p, ref_rest), ref_in, online=online, a=a)
-    population, scored = population_split(n_members, n_nonmembers, seed=seed)
+    population, scored = population_split(member_at, nonmember_at, seed=seed)
     result = scores(ratio[scored], ratio[population], gamma=gamma, break_ties=break_ties)
-    is_member = scored < n_members
+    is_member = np.isin(scored, member_at)
     members, nonmembers = result[is_member], result[~is_member]
     return members[~np.isnan(members)], nonmembers[~np.isnan(nonmembers)]
 

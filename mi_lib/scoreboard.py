@@ -150,15 +150,8 @@ def board(found: pd.DataFrame, *, tier: str) -> pd.DataFrame:
     return table
 
 
-def detail(found: pd.DataFrame) -> pd.DataFrame:
-    """Every scope's verdict with its numbers and a link to its chapter (HTML-escaped text)."""
-    table = found.drop(columns="chapter").apply(lambda col: col.map(html.escape))
-    table["chapter"] = found["chapter"].map(link)
-    return table
-
-
 def to_html(table: pd.DataFrame) -> str:
-    """HTML of a table from :func:`board` or :func:`detail` (its text is already escaped; links stay links)."""
+    """HTML of a table from :func:`board` (its text is already escaped; links stay links)."""
     return table.to_html(index=False, escape=False)
 
 

@@ -33,6 +33,42 @@ FRACTIONS = {
     "AUC",
     "TPR@1%FPR",
     "TPR@0.1%FPR",
+    # the same quantities under the names the chapters' own frames give them
+    "train",
+    "test",
+    "adv-train",
+    "adv-test",
+    "IB",
+    "IA",
+    "IV",
+    "advantage",
+    "best adv.",
+    "train − test",
+    "adv-train − adv-test",
+    "IB advantage",
+    "IA advantage",
+    "held-out advantage",
+    "best oracle advantage",
+    "best MI advantage",
+    "IB (confidence)",
+    "IA (confidence)",
+    "natural test",
+    "natural IB",
+    "PGD train",
+    "PGD adv-train",
+    "PGD adv-test",
+    "PGD IA",
+    "inference_acc",
+    # PINEAT's Table 1 (accuracies A, robust accuracies R, privacy leakage P)
+    "A_train",
+    "A_test",
+    "R_train",
+    "R_test",
+    "P_Enat",
+    "P_Eadv",
+    "P_MAX",
+    "P_Enat (cross-entropy)",
+    "P_Eadv (cross-entropy)",
 }
 HEADERS = {
     "train_acc": "train acc.",
@@ -48,6 +84,7 @@ HEADERS = {
     "n_members": "members",
     "train_time_s": "train time (s)",
     "robust gap (adv-train − adv-test)": "adv-train − adv-test",
+    "inference_acc": "inference acc.",
 }
 
 
@@ -58,30 +95,34 @@ def tidy(
     :data:`FRACTIONS`); ``index``: a column to label the rows with (default: none, the row numbers are dropped).
     Method names become their table labels; a meaningful index (not 0, 1, 2 …) is kept."""
     out = frame.copy()
-    if isinstance(out.index, pd.RangeIndex):
-        out = out.reset_index(drop=True)
-    else:
+    if isinstance(out.index, pd.RangeIndex) or (len(out) and all(label == "" for label in out.index)):
+        out = out.reset_index(drop=True)  # row numbers, or the blank labels of a frame tidied before
+    else:  # a meaningful index becomes columns; an unnamed level gets a blank header
+        out.index = out.index.set_names([" " * i if name is None else name for i, name in enumerate(out.index.names)])
         out = out.reset_index()
     shown_in_percent = set(FRACTIONS if percent is None else percent)
     names = {}
     for column in out.columns:
         values = out[column]
-        header = HEADERS.get(column, str(column).replace("_", " "))
-        if column == "method":
+        # a pivot's columns are pairs (quantity, model): the quantity decides the header's name and the unit
+        key, rest = (column[0], [str(c) for c in column[1:] if c != ""]) if isinstance(column, tuple) else (column, [])
+        header = ", ".join([HEADERS.get(key, str(key).replace("_", " ")), *rest])
+        if key == "method":
             out[column] = values.replace(labels())  # method names to the tables' labels; others unchanged
         elif pd.api.types.is_bool_dtype(values):
             out[column] = values.map({True: "yes", False: "no"})
-        elif pd.api.types.is_numeric_dtype(values) and column in shown_in_percent:
+        elif pd.api.types.is_numeric_dtype(values) and key in shown_in_percent:
             out[column] = values.map(lambda v: "—" if pd.isna(v) else f"{100 * v:.{decimals}f}")
             header += " (%)"
         elif pd.api.types.is_float_dtype(values) and _whole(values):
             out[column] = values.map(lambda v: "—" if pd.isna(v) else f"{int(v):d}")
         elif pd.api.types.is_float_dtype(values):
-            out[column] = values.map(lambda v: "—" if pd.isna(v) else f"{v:.{decimals + 1}f}")
+            places = _places(values, most=decimals + 1)
+            out[column] = values.map(lambda v, d=places: "—" if pd.isna(v) else f"{v:.{d}f}")
         elif values.dtype == object:
             out[column] = values.map(_cell)
         names[column] = header
-    out = out.rename(columns=names)
+    out.columns = [names[c] for c in out.columns]
     if index is not None:
         return out.set_index(names.get(index, index))
     out.index = [""] * len(out)
@@ -93,9 +134,43 @@ def _whole(values: pd.Series) -> bool:
     return len(finite) > 0 and bool(np.all(np.isclose(finite, np.round(finite), rtol=0, atol=1e-9)))
 
 
+def _places(values: pd.Series, *, most: int) -> int:
+    """The fewest decimal places (at most ``most``) that show every value of ``values`` exactly: widths 0.125 and
+    0.25 as 0.125 and 0.250, a lone 0.25 as 0.25, measured quantities with ``most``."""
+    finite = values.dropna().to_numpy(dtype=float)
+    for places in range(most):
+        if np.allclose(np.round(finite, places), finite, rtol=0, atol=1e-12):
+            return places
+    return most
+
+
 def _cell(value):
+    """One cell of a column of mixed types (a settings table: numbers, names, schedules)."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return "—"
     if isinstance(value, (bool, np.bool_)):
         return "yes" if value else "no"
+    if isinstance(value, (float, np.floating)):
+        return f"{int(value):d}" if float(value).is_integer() else f"{value:g}"
     return value
+
+
+def table_html(frame: pd.DataFrame) -> str:
+    """HTML of ``frame`` as the book shows every table: :func:`tidy`, inside a box that scrolls sideways when the
+    table is wider than the page."""
+    shown = tidy(frame)
+    shown_index = not (len(shown) and all(label == "" for label in shown.index))
+    body = shown.to_html(index=shown_index, escape=True, na_rep="—", border=0, classes="dataframe")
+    return f'<div class="mi-table" style="overflow-x: auto; max-width: 100%;">{body}</div>'
+
+
+def show_tidy() -> None:
+    """Make every frame a notebook cell shows go through :func:`table_html` (the one formatting step of the book's
+    tables); a chapter calls it once, in its hidden import cell. Outside IPython it does nothing."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is a dependency of the book
+        return
+    shell = get_ipython()
+    if shell is not None:
+        shell.display_formatter.formatters["text/html"].for_type(pd.DataFrame, table_html)

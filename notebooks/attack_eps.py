@@ -37,7 +37,9 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
-from mi_lib import analyses, chapters, plans, plotting, report, scoreboard, tiers, why_leak
+from mi_lib import analyses, chapters, plans, plotting, report, scoreboard, tables, tiers, why_leak
+
+tables.show_tidy()  # every table below goes through the book's one formatting step
 
 pd.set_option("display.max_colwidth", None)
 config = tiers.preset(dataset, tier, method="pgd")
@@ -81,7 +83,8 @@ display(
 )
 
 # %%
-sweep_frame.pivot(index="attack_eps", columns="model", values="IA").rename(index=why_leak.eps_label).round(4)
+ia_by_eps = sweep_frame.pivot(index="attack_eps", columns="model", values="IA").rename(index=why_leak.eps_label)
+tables.tidy(ia_by_eps, percent=ia_by_eps.columns)
 
 # %% [markdown]
 # ## The claim (C17)

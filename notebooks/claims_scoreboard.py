@@ -41,7 +41,9 @@ tier = "cpu"  # whose results the scoreboard reads: smoke | cpu | paper
 import pandas as pd
 from IPython.display import HTML, Markdown, display
 
-from mi_lib import overview, scoreboard
+from mi_lib import overview, scoreboard, tables
+
+tables.show_tidy()  # every table below goes through the book's one formatting step
 
 pd.set_option("display.max_colwidth", None)
 found = scoreboard.checks(tier)

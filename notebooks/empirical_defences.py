@@ -33,6 +33,8 @@ import pandas as pd
 from IPython.display import HTML, Markdown, display
 
 from mi_lib import chapters, plans, plotting, report, tables, tiers
+
+tables.show_tidy()  # every table below goes through the book's one formatting step
 from mi_lib.config import parse_eps
 
 pd.set_option("display.max_colwidth", None)  # verdicts carry their numbers in full

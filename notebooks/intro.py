@@ -34,7 +34,9 @@ tier = "cpu"  # whose results the verdicts come from: smoke | cpu | paper
 # %% tags=["remove-input"]
 from IPython.display import HTML, Markdown, display
 
-from mi_lib import overview, plotting, scoreboard, tiers
+from mi_lib import overview, plotting, scoreboard, tables, tiers
+
+tables.show_tidy()  # every table below goes through the book's one formatting step
 
 found = scoreboard.checks(tier)
 board = scoreboard.board(found, tier=tier)

@@ -40,6 +40,8 @@ from IPython.display import Markdown, display
 
 from mi_lib import chapters, paper, plans, plotting, report, scoreboard, tables, tiers, why_leak
 
+tables.show_tidy()  # every table below goes through the book's one formatting step
+
 pd.set_option("display.max_colwidth", None)
 config = tiers.preset(dataset, tier, method="pgd")
 text, changes = chapters.tier_setting(config, seeds={"natural": seeds, "pgd": seeds})
@@ -97,4 +99,4 @@ verdicts = why_leak.trend_claims(
 in_short = [("C4", f"{chapters.DISPLAY_NAMES[dataset]}, PGD ({attack})", v) for attack, v in verdicts]
 scoreboard.record(in_short, chapter=chapter, tier=tier)
 report.glue_in_short(in_short)
-report.verdict_frame(v for _, v in verdicts)
+report.verdict_frame(verdicts)

@@ -55,7 +55,9 @@ chapter = None  # the book's name for this page, set by mi_lib.book (its verdict
 import pandas as pd
 from IPython.display import Markdown, display
 
-from mi_lib import chapters, modern_evaluation, plans, plotting, report, scoreboard, tiers
+from mi_lib import chapters, modern_evaluation, plans, plotting, report, scoreboard, tables, tiers
+
+tables.show_tidy()  # every table below goes through the book's one formatting step
 
 pd.set_option("display.max_colwidth", None)
 config = tiers.preset(dataset, tier, method="pgd")
@@ -126,9 +128,7 @@ display(
 # %%
 outside = report.out_of_regime(report.runs_frame(runs), ["natural", "pgd"], n_classes=chapters.N_CLASSES[dataset])
 verdicts = modern_evaluation.claims(attacks, low, dataset=chapters.DISPLAY_NAMES[dataset], out_of_regime=outside)
-report.verdict_frame([v for _, _, v in verdicts]).assign(
-    claim_id=[c for c, _, _ in verdicts], scope=[s for _, s, _ in verdicts]
-)
+report.verdict_frame(verdicts)
 
 # %% [markdown]
 # ## Countermeasure: temperature scaling (CCS §7)
@@ -145,7 +145,7 @@ display(
         f"{chapters.DISPLAY_NAMES[dataset]}: attack accuracy against the softmax temperature used to report confidences.",
     )
 )
-temperatures.groupby(["method", "T"], sort=False).mean(numeric_only=True).drop(columns="seed").round(4)
+temperatures.groupby(["method", "T"], sort=False).mean(numeric_only=True).drop(columns="seed")
 
 # %% [markdown]
 # ## Countermeasure: L2 regularisation (CCS §7)
@@ -166,16 +166,12 @@ if weight_decays:
             f"{chapters.DISPLAY_NAMES[dataset]}: leakage and accuracy of natural and PGD models against the L2 weight-decay coefficient.",
         )
     )
-    display(regularisation.drop(columns="seed").round(4))
+    display(regularisation.drop(columns="seed"))
     regularisation_verdicts = modern_evaluation.regularisation_claims(
         regularisation, dataset=chapters.DISPLAY_NAMES[dataset]
     )
     verdicts += regularisation_verdicts
-    display(
-        report.verdict_frame([v for _, _, v in regularisation_verdicts]).assign(
-            scope=[s for _, s, _ in regularisation_verdicts]
-        )
-    )
+    display(report.verdict_frame(regularisation_verdicts))
 else:
     display(Markdown("Not computed for this dataset (set `weight_decays` to train the regularised models)."))
 
@@ -193,7 +189,7 @@ if early_stopping:
     from mi_lib import analyses, why_leak
 
     dynamics = why_leak.dynamics_frame(analyses.training_dynamics(config, every=5, progress=progress))
-    display(modern_evaluation.early_stopping(dynamics).astype(float).round(4))
+    display(modern_evaluation.early_stopping(dynamics).astype(float))
 else:
     display(
         Markdown(

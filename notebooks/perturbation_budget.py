@@ -44,6 +44,8 @@ from IPython.display import Markdown, display
 
 from mi_lib import chapters, paper, plans, plotting, report, scoreboard, tables, tiers, why_leak
 
+tables.show_tidy()  # every table below goes through the book's one formatting step
+
 pd.set_option("display.max_colwidth", None)
 plan = plans.perturbation_budget(dataset=dataset, tier=tier, eps_values=eps_values, seeds=seeds)  # ε -> its runs
 every_eps = list(plan)
@@ -114,4 +116,4 @@ verdicts = why_leak.trend_claims(
 in_short = [("C5", f"{chapters.DISPLAY_NAMES[dataset]}, PGD ({attack})", v) for attack, v in verdicts]
 scoreboard.record(in_short, chapter=chapter, tier=tier)
 report.glue_in_short(in_short)
-report.verdict_frame(v for _, v in verdicts)
+report.verdict_frame(verdicts)

@@ -58,6 +58,8 @@ from IPython.display import Markdown, display
 
 from mi_lib import chapters, pineat_results, plans, plotting, report, scoreboard, tables, tiers
 
+tables.show_tidy()  # every table below goes through the book's one formatting step
+
 pd.set_option("display.max_colwidth", None)
 config = tiers.preset(dataset, tier, method=bases[0])
 text, changes = chapters.tier_setting(
@@ -107,7 +109,7 @@ table
 # rank the points alike and reach the same best balanced accuracy.
 
 # %%
-pineat_results.cross_entropy_thresholding(found).round(4)
+pineat_results.cross_entropy_thresholding(found)
 
 # %% [markdown]
 # ## Claims C12–C14 and Observation 1
@@ -121,7 +123,7 @@ pineat_results.cross_entropy_thresholding(found).round(4)
 
 # %%
 verdicts = pineat_results.table1_claims(frame, dataset=chapters.DISPLAY_NAMES[dataset], regime=regime)
-report.verdict_frame([v for _, _, v in verdicts]).assign(scope=[s for _, s, _ in verdicts])
+report.verdict_frame(verdicts)
 
 # %% [markdown]
 # ## The n/m variants (claims C15, C16)
@@ -136,7 +138,7 @@ if variants:
     variant_verdicts = pineat_results.variant_claims(frame, dataset=chapters.DISPLAY_NAMES[dataset], base=bases[0])
     verdicts += variant_verdicts
     display(study)
-    display(report.verdict_frame([v for _, _, v in variant_verdicts]).assign(scope=[s for _, s, _ in variant_verdicts]))
+    display(report.verdict_frame(variant_verdicts))
 else:
     display(
         Markdown(
@@ -195,6 +197,4 @@ else:
 in_short = verdicts
 scoreboard.record(in_short, chapter=chapter, tier=tier)
 report.glue_in_short(in_short)
-report.verdict_frame([v for _, _, v in verdicts]).assign(
-    claim_id=[c for c, _, _ in verdicts], scope=[s for _, s, _ in verdicts]
-)
+report.verdict_frame(verdicts)

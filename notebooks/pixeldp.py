@@ -45,6 +45,8 @@ from IPython.display import Markdown, display
 
 from mi_lib import chapters, plans, report, scoreboard, tables, tiers
 
+tables.show_tidy()  # every table below goes through the book's one formatting step
+
 pd.set_option("display.max_colwidth", None)
 config = tiers.preset(dataset, tier, method="pixeldp")
 text, changes = chapters.tier_setting(config, seeds={"natural": seeds, "pixeldp": seeds})
@@ -80,6 +82,4 @@ verdicts = chapters.pixeldp_claims(frame, dataset=dataset)
 in_short = verdicts
 scoreboard.record(in_short, chapter=chapter, tier=tier)
 report.glue_in_short(in_short)
-report.verdict_frame([v for _, _, v in verdicts]).assign(
-    claim_id=[c for c, _, _ in verdicts], scope=[s for _, s, _ in verdicts]
-)
+report.verdict_frame(verdicts)

@@ -40,7 +40,9 @@ chapter = None  # the book's name for this page, set by mi_lib.book (its verdict
 import pandas as pd
 from IPython.display import Markdown, display
 
-from mi_lib import analyses, chapters, plans, plotting, report, scoreboard, tiers, why_leak
+from mi_lib import analyses, chapters, plans, plotting, report, scoreboard, tables, tiers, why_leak
+
+tables.show_tidy()  # every table below goes through the book's one formatting step
 
 pd.set_option("display.max_colwidth", None)
 config = tiers.preset(dataset, tier, method="pgd")
@@ -76,7 +78,7 @@ pd.DataFrame(
         }
         for name, c in curves.items()
     }
-).T.round(4)
+).T.pipe(tables.tidy, decimals=3)
 
 # %% [markdown]
 # ## The claim (C3)

@@ -22,6 +22,9 @@
 # raise the inference advantage further. Its section is not among this project's texts, so the
 # aggregation is this project's choice (docs/settings.md, Inference strategies): for each point, the true-label confidence on each of the K − 1
 # targeted examples, reduced to its minimum or its mean, then thresholded like IB and IA.
+# TPR at 1% FPR ranks IB and IA by the log-odds computed from the model's logits; the targeted examples
+# keep only their confidences, and where more than 1% of the non-members tie at the top (a softmax that
+# rounds to 1 in float32) the table shows "—": that TPR is not resolvable from the scores, rather than 0.
 
 # %% tags=["parameters", "remove-cell"]
 dataset = "yale"  # yale | fmnist | cifar10 | cifar10-jpeg
@@ -35,7 +38,9 @@ chapter = None  # the book's name for this page, set by mi_lib.book (its verdict
 import pandas as pd
 from IPython.display import Markdown, display
 
-from mi_lib import analyses, chapters, plans, report, scoreboard, tiers, why_leak
+from mi_lib import analyses, chapters, plans, report, scoreboard, tables, tiers, why_leak
+
+tables.show_tidy()  # every table below goes through the book's one formatting step
 
 pd.set_option("display.max_colwidth", None)
 config = tiers.preset(dataset, tier, method="pgd")
@@ -57,7 +62,7 @@ for method in methods:
     (run,) = runs[method]
     frames[report.METHOD_LABELS[method]] = why_leak.targeted_frame(run.signals, analyses.targeted_signals(run.config))
     verdicts.append(why_leak.targeted_claim(frames[report.METHOD_LABELS[method]], model=method))
-pd.concat(frames).round(4)
+pd.concat(frames)
 
 # %% [markdown]
 # ## The claim (C7)

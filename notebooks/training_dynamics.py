@@ -36,7 +36,9 @@ chapter = None  # the book's name for this page, set by mi_lib.book (its verdict
 import pandas as pd
 from IPython.display import Markdown, display
 
-from mi_lib import analyses, chapters, plotting, report, scoreboard, tiers, why_leak
+from mi_lib import analyses, chapters, plotting, report, scoreboard, tables, tiers, why_leak
+
+tables.show_tidy()  # every table below goes through the book's one formatting step
 
 pd.set_option("display.max_colwidth", None)
 config = tiers.preset(dataset, tier, method=method)
@@ -48,7 +50,7 @@ changes
 
 # %%
 frame = why_leak.dynamics_frame(analyses.training_dynamics(config, every=every, progress=progress))
-frame.round(4)
+frame
 
 # %%
 display(

@@ -45,7 +45,9 @@ chapter = None  # the book's name for this page, set by mi_lib.book; None by han
 import pandas as pd
 from IPython.display import Markdown, display
 
-from mi_lib import chapters, plans, report, scoreboard, tiers
+from mi_lib import chapters, plans, report, scoreboard, tables, tiers
+
+tables.show_tidy()  # every table below goes through the book's one formatting step
 
 pd.set_option("display.max_colwidth", None)
 config = tiers.preset(dataset, tier, method=methods[-1], eps=eps)
@@ -65,7 +67,7 @@ runs = plans.flatten(plans.run(plan, progress=progress).values())
 frame = report.runs_frame(runs)
 report.regime_table(frame, n_classes=runs[0].signals["output_train_benign"].shape[1]).drop(
     columns=["width", "epochs", "n_members"]
-).round(4)
+)
 
 # %% [markdown]
 # ## Tables 8–9 layout
@@ -112,6 +114,4 @@ scoreboard.record(in_short, chapter=chapter, tier=tier)
 report.glue_in_short(in_short)
 if not verdicts:
     display(Markdown("No claim is judged on this page's models (C8 is judged on Yale, C9 on a duality model)."))
-report.verdict_frame([v for _, _, v in verdicts]).assign(
-    claim_id=[c for c, _, _ in verdicts], scope=[s for _, s, _ in verdicts]
-)
+report.verdict_frame(verdicts)

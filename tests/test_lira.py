@@ -109,3 +109,56 @@ def test_the_shadow_attack_scores_each_shadow_with_the_others():
     members, nonmembers = lira.shadow_attack(shadows, online=True)
     assert len(members) + len(nonmembers) <= k * p and len(members) > 0.9 * k * p / 2
     assert roc_auc(members, nonmembers) > 0.8
+
+
+def _pool_models(k=6, p=200, seed=4):
+    """k pool models on p points with separable membership (φ + 2 on its own members), as shadow signals."""
+    rng = np.random.default_rng(seed)
+    difficulty = rng.normal(0, 3, p)
+    models = []
+    for _ in range(k):
+        order = rng.permutation(p)
+        pool_in, pool_out = np.sort(order[: p // 2]), np.sort(order[p // 2 :])
+        phi = difficulty + 2.0 * np.isin(np.arange(p), pool_in) + rng.normal(0, 1, p)
+        conf = 1 / (1 + np.exp(-phi))
+        probs = np.stack([conf, 1 - conf], axis=1)
+        models.append(
+            {
+                "output_train_benign": probs[pool_in],
+                "output_test_benign": probs[pool_out],
+                "train_label": np.zeros(p // 2, int),
+                "test_label": np.zeros(p // 2, int),
+                "pool_in": pool_in,
+                "pool_out": pool_out,
+            }
+        )
+    return models
+
+
+def test_a_shadow_can_play_the_target_and_the_target_a_shadow():
+    models = _pool_models()
+    # a shadow as the target: its members are its own pool_in points, found by LiRA and by RMIA
+    from mi_lib import rmia
+
+    members, nonmembers = lira.attack(models[0], models[1:], online=True)
+    assert len(members) > 90 and roc_auc(members, nonmembers) > 0.8
+    members, nonmembers = rmia.attack(models[0], models[1:], online=True)
+    assert roc_auc(members, nonmembers) > 0.7  # 5 references, 200 points
+    # swap its members and non-members: the attack follows the membership, so the AUC flips
+    m = models[0]
+    swapped = {  # the same outputs at the same pool points, the membership claimed the other way round
+        **m,
+        "output_train_benign": m["output_test_benign"],
+        "output_test_benign": m["output_train_benign"],
+        "pool_in": m["pool_out"],
+        "pool_out": m["pool_in"],
+    }
+    assert roc_auc(*lira.attack(swapped, models[1:], online=True)) < 0.2
+    # the target made explicit as a pool model scores exactly as the target itself
+    # (models[1] as a plain target: its members, then its non-members, are the pool; the others re-indexed to match)
+    order = np.concatenate([models[1]["pool_in"], models[1]["pool_out"]])
+    rest = [{**m, **{k: np.argsort(order)[m[k]] for k in ("pool_in", "pool_out")}} for m in models[2:]]
+    plain = {k: v for k, v in models[1].items() if not k.startswith("pool")}
+    assert roc_auc(*lira.attack(plain, rest)) > 0.8
+    assert np.array_equal(lira.attack(plain, rest)[0], lira.attack(lira.as_pool_model(plain), rest)[0])
+    assert np.array_equal(rmia.attack(plain, rest)[1], rmia.attack(lira.as_pool_model(plain), rest)[1])

@@ -93,3 +93,15 @@ def test_authors_yale_verifiable_outputs_give_released_ib_ia(method):
     inference = metrics.inference_results(dict(np.load(path)))
     expected = paper.row("ccs_verifiable_released", dataset="yale", method=method)
     assert (round(inference["ib"].accuracy, 4), round(inference["ia"].accuracy, 4)) == (expected["ib"], expected["ia"])
+
+
+def test_tpr_at_low_fpr_is_not_resolvable_where_nonmembers_tie_at_the_top():
+    from mi_lib.metrics import resolved_tpr_at_fpr
+
+    members = np.array([1.0] * 50 + [0.9] * 50)
+    saturated = np.array([1.0] * 20 + list(np.linspace(0.1, 0.8, 80)))  # 20% of non-members at F_y = 1.0
+    assert np.isnan(resolved_tpr_at_fpr(members, saturated, 0.01))
+    resolved = np.linspace(0.1, 0.85, 100)  # no ties at the top: a genuine TPR (every member above them all)
+    assert resolved_tpr_at_fpr(members, resolved, 0.01) == 1.0
+    low = np.array([0.2] * 100)
+    assert resolved_tpr_at_fpr(low, np.linspace(0.1, 0.95, 100), 0.01) == 0.0  # a genuine zero stays zero

@@ -65,7 +65,7 @@ def test_attack_matches_a_direct_implementation_of_the_formula():
             marginal = np.array([(p_ref[ins[:, i], i].mean() + p_ref[~ins[:, i], i].mean()) / 2 for i in range(pool)])
         else:
             marginal = np.array([0.5 * ((1 + a) * p_ref[~ins[:, i], i].mean() + (1 - a)) for i in range(pool)])
-        population, scored = rmia.population_split(n_members, n_nonmembers, seed=3)
+        population, scored = rmia.population_split(np.arange(n_members), n_members + np.arange(n_nonmembers), seed=3)
         ratio = p_target / marginal
         expected = [np.mean([ratio[x] / ratio[z] >= 1.0 for z in population]) for x in scored]
         members, nonmembers = rmia.attack(target, refs, online=online, a=a, seed=3, break_ties=False)

@@ -143,6 +143,9 @@ def test_files_sent_back_are_checked(tmp_path, monkeypatch):
 def test_command_line_errors_name_the_field(capsys):
     assert sweep.main(["sweep", SMOKE_PAGE, "--tier", "smoke", "--executor", "kubernetes"]) == 2
     assert "executor: unknown value 'kubernetes'; accepted values: local, slurm, ray" in capsys.readouterr().err
+    # a chapter's parameters that only make sense together are checked before anything trains
+    assert sweep.main(["plan", "yale_lira", "--tier", "smoke", "-p", "shadows", "2", "-p", "target_models", "4"]) == 2
+    assert "target_models: 4 is out of range; accepted values: 1 to 3 (shadows + 1)" in capsys.readouterr().err
 
 
 def test_the_readme_commands_parse_and_run(tmp_path, monkeypatch, capsys):

@@ -28,3 +28,31 @@ def test_tidy_keeps_a_meaningful_index_as_a_column_or_labels_rows_with_one():
     out = tables.tidy(grouped.set_index(["method", "attack"]))
     assert list(out.columns) == ["method", "attack", "accuracy (%)"]
     assert tables.tidy(grouped, index="attack").index.tolist() == ["IB", "IA"]
+
+
+def test_tidy_twice_is_tidy_once_and_unnamed_index_levels_get_blank_headers():
+    frame = pd.DataFrame({"method": ["natural", "pgd"], "ia": [0.5, 0.61234], "lr": [0.001, 1.0]})
+    once = tables.tidy(frame)
+    assert tables.tidy(once).equals(once)
+    grouped = pd.concat({"Natural": frame, "PGD": frame})  # two unnamed index levels
+    assert list(tables.tidy(grouped).columns[:2]) == ["", " "]
+    settings = pd.DataFrame(
+        {"this tier": [0.125, 60.0, "step"], "paper": [1.0, 133.0, "step"]}, index=["width", "epochs", "lr_schedule"]
+    )
+    out = tables.tidy(settings)
+    assert out.iloc[:, 1].tolist() == ["0.125", "60", "step"]  # mixed columns: whole numbers as integers
+    assert out.iloc[:, 0].tolist() == ["width", "epochs", "lr_schedule"]
+
+
+def test_table_html_scrolls_sideways_and_never_shows_row_numbers():
+    html = tables.table_html(pd.DataFrame({"train_acc": [0.9, 0.8]}))
+    assert "overflow-x: auto" in html and "train acc. (%)" in html and "90.00" in html
+    assert "<th>0</th>" not in html and "<th>1</th>" not in html
+
+
+def test_tidy_flattens_a_pivots_column_pairs_and_keeps_their_unit():
+    long = pd.DataFrame({"width": [0.25, 0.25], "method": ["natural", "pgd"], "ia": [0.5, 0.6]})
+    pivot = long.pivot(index="width", columns="method", values=["ia"])
+    out = tables.tidy(pivot)
+    assert list(out.columns) == ["width", "IA, natural (%)", "IA, pgd (%)"]
+    assert out.iloc[0].tolist() == ["0.25", "50.00", "60.00"]
