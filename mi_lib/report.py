@@ -420,7 +420,8 @@ def pilot_targets(frame: pd.DataFrame, targets: dict[str, tuple[str, float]]) ->
         for name, value in values.items():
             op, bound = targets[name]
             row[name] = round(float(value), 4)
-            row[f"{name} {op} {bound:g}"] = (
+            shown = f"{bound:g}×" if "ratio" in name else f"{100 * bound:g}%"  # the unit the value's column shows
+            row[f"{name} {'≥' if op == '>=' else '≤'} {shown}"] = (
                 None if np.isnan(value) else bool(value >= bound if op == ">=" else value <= bound)
             )
         rows.append(row)

@@ -70,6 +70,9 @@ FRACTIONS = {
     "P_Enat (cross-entropy)",
     "P_Eadv (cross-entropy)",
 }
+# columns of durations long enough that a fraction of a second means nothing: shown in whole seconds
+WHOLE_SECONDS = {"train_time_s", "PGD train time (s)"}
+
 HEADERS = {
     "train_acc": "train acc.",
     "test_acc": "test acc.",
@@ -114,8 +117,8 @@ def tidy(
         elif pd.api.types.is_numeric_dtype(values) and key in shown_in_percent:
             out[column] = values.map(lambda v: "—" if pd.isna(v) else f"{100 * v:.{decimals}f}")
             header += " (%)"
-        elif pd.api.types.is_float_dtype(values) and _whole(values):
-            out[column] = values.map(lambda v: "—" if pd.isna(v) else f"{int(v):d}")
+        elif pd.api.types.is_float_dtype(values) and (_whole(values) or key in WHOLE_SECONDS):
+            out[column] = values.map(lambda v: "—" if pd.isna(v) else f"{round(v):d}")
         elif pd.api.types.is_float_dtype(values):
             places = _places(values, most=decimals + 1)
             out[column] = values.map(lambda v, d=places: "—" if pd.isna(v) else f"{v:.{d}f}")

@@ -94,7 +94,7 @@ summary.columns = [
     "ratio PGD / natural",
     "PGD train time (s)",
 ]
-summary.assign(**{"PGD train time (s)": summary["PGD train time (s)"].round()})
+summary
 
 # %% [markdown]
 # The full pivot of every column, for reference:

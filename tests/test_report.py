@@ -145,9 +145,9 @@ def test_pilot_targets_judge_each_point_and_leave_missing_models_blank():
         ]
     )
     table = report.pilot_targets(frame, LONG_TARGETS).set_index("members")
-    assert table.loc[10000, "natural test accuracy >= 0.88"] and table.loc[10000, "natural best advantage <= 0.2"]
+    assert table.loc[10000, "natural test accuracy ≥ 88%"] and table.loc[10000, "natural best advantage ≤ 20%"]
     assert table.loc[10000, "PGD / natural advantage ratio"] == pytest.approx(0.24 / 0.14, abs=1e-4)
     assert (
-        table.loc[10000, "PGD / natural advantage ratio >= 1.5"] and table.loc[10000, "PGD adv-train − adv-test >= 0.2"]
+        table.loc[10000, "PGD / natural advantage ratio ≥ 1.5×"] and table.loc[10000, "PGD adv-train − adv-test ≥ 20%"]
     )
-    assert table.loc[20000, "PGD adv-train − adv-test >= 0.2"] is None  # its PGD model has not finished
+    assert table.loc[20000, "PGD adv-train − adv-test ≥ 20%"] is None  # its PGD model has not finished

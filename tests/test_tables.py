@@ -56,3 +56,8 @@ def test_tidy_flattens_a_pivots_column_pairs_and_keeps_their_unit():
     out = tables.tidy(pivot)
     assert list(out.columns) == ["width", "IA, natural (%)", "IA, pgd (%)"]
     assert out.iloc[0].tolist() == ["0.25", "50.00", "60.00"]
+
+
+def test_training_times_are_whole_seconds():
+    out = tables.tidy(pd.DataFrame({"train_time_s": [2171.6, 14407.23]}))
+    assert out.iloc[:, 0].tolist() == ["2172", "14407"] and list(out.columns) == ["train time (s)"]
