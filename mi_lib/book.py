@@ -153,7 +153,9 @@ CHAPTERS = [
         {"dataset": "the CIFAR-10 JPEG stand-in"},
     ),
     Chapter("yale_lira", "lira", {"dataset": "yale"}, {"dataset": "Yale Face"}),
-    Chapter("fmnist_lira", "lira", {"dataset": "fmnist"}, {"dataset": "Fashion-MNIST"}),
+    # In progress: its 8 PGD shadow models are trained by a background sweep over sessions (`./run sweep fmnist_lira
+    # --tier cpu --executor local`); in the book once they have all landed.
+    Chapter("fmnist_lira", "lira", {"dataset": "fmnist"}, {"dataset": "Fashion-MNIST"}, in_book=False),
     Chapter("appendix_cpu_tier_calibration", "appendix_cpu_tier_calibration"),
 ]
 
