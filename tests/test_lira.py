@@ -86,26 +86,8 @@ def test_a_shadow_trains_on_a_random_half_of_the_targets_pool():
 
 
 def test_the_shadow_attack_scores_each_shadow_with_the_others():
-    rng = np.random.default_rng(4)
-    p, k = 200, 6
-    difficulty = rng.normal(0, 3, p)
-    shadows = []
-    for _ in range(k):
-        order = rng.permutation(p)
-        pool_in, pool_out = np.sort(order[: p // 2]), np.sort(order[p // 2 :])
-        phi = difficulty + 2.0 * np.isin(np.arange(p), pool_in) + rng.normal(0, 1, p)
-        conf = 1 / (1 + np.exp(-phi))  # two classes: log-odds of the true label is phi
-        probs = np.stack([conf, 1 - conf], axis=1)
-        shadows.append(
-            {
-                "output_train_benign": probs[pool_in],
-                "output_test_benign": probs[pool_out],
-                "train_label": np.zeros(p // 2, int),
-                "test_label": np.zeros(p // 2, int),
-                "pool_in": pool_in,
-                "pool_out": pool_out,
-            }
-        )
+    k, p = 6, 200
+    shadows = _pool_models(k=k, p=p, seed=4)
     members, nonmembers = lira.shadow_attack(shadows, online=True)
     assert len(members) + len(nonmembers) <= k * p and len(members) > 0.9 * k * p / 2
     assert roc_auc(members, nonmembers) > 0.8
