@@ -153,9 +153,7 @@ CHAPTERS = [
         {"dataset": "the CIFAR-10 JPEG stand-in"},
     ),
     Chapter("yale_lira", "lira", {"dataset": "yale"}, {"dataset": "Yale Face"}),
-    # In progress: its 8 PGD shadow models are trained by a background sweep over sessions (`./run sweep fmnist_lira
-    # --tier cpu --executor local`); in the book once they have all landed.
-    Chapter("fmnist_lira", "lira", {"dataset": "fmnist"}, {"dataset": "Fashion-MNIST"}, in_book=False),
+    Chapter("fmnist_lira", "lira", {"dataset": "fmnist"}, {"dataset": "Fashion-MNIST"}),
     Chapter("appendix_cpu_tier_calibration", "appendix_cpu_tier_calibration"),
 ]
 

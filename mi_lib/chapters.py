@@ -13,7 +13,7 @@ from . import paper, report
 from .config import ExperimentConfig, format_eps
 from .data import DISPLAY_NAMES, N_CLASSES
 from .methods import EMPIRICAL_METHODS, REGISTRY, VERIFIABLE_METHODS, by_label, labels
-from .tiers import describe_tier, preset
+from .tiers import LONG_PILOTS, describe_tier, preset
 
 PAPER_TABLES = {"yale": "ccs_table2", "fmnist": "ccs_table3", "cifar10": "ccs_table4", "cifar10-jpeg": "ccs_table4"}
 FULL_SIZES = {"yale": (1900, 514), "fmnist": (60000, 10000), "cifar10": (50000, 10000), "cifar10-jpeg": (50000, 10000)}
@@ -197,10 +197,11 @@ def natural_vs_robust_claims(frame: pd.DataFrame, *, dataset: str) -> tuple[str,
 CLAIM_SHORT = {"C1": "leaks more than the natural model", "C2": "leaks more through IA than IB"}
 
 
-def summary_box(frame: pd.DataFrame, *, dataset: str) -> str:
+def summary_box(frame: pd.DataFrame, *, dataset: str, tier: str = "cpu") -> str:
     """HTML of the box a natural-vs-robust page opens with: the advantage ratio robust / natural, ours (mean over the
     seeds both have) beside the paper's with the difference, then C1 and C2 per model with their verdicts, and, where a
-    model misses the papers' regime, one line saying which and why. Everything from ``frame`` and the reference data."""
+    model misses the papers' regime, one line saying which and why, with how far the long tier's pilot got (a dataset
+    that has one, below the long tier). Everything from ``frame``, the reference data and the committed runs."""
 
     ratios = advantage_ratios(frame, dataset=dataset)
     best = ratios["ours (mean)"].idxmax()
@@ -222,6 +223,13 @@ def summary_box(frame: pd.DataFrame, *, dataset: str) -> str:
     if reason:
         lines.append(
             f"<p>Not the papers' regime: {html.escape(reason)}; the claims that use it are not testable here.</p>"
+        )
+    if dataset in LONG_PILOTS and tier in ("smoke", "cpu"):
+        from .campaign import progress_sentence  # reads the long tier's committed runs and checkpoints
+
+        lines.append(
+            f"<p>{html.escape(progress_sentence(dataset))} "
+            '<a href="appendix_cpu_tier_calibration.html">The map and its numbers are in the appendix.</a></p>'
         )
     return report.admonition("In short", "".join(lines))
 

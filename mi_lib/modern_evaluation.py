@@ -15,6 +15,7 @@ from . import lira, report, rmia
 from .countermeasures import TEMPERATURES, scaled_signals
 from .metrics import inference_results, roc_auc
 from .nonoracle import INPUTS, LOW_FPRS, Population, held_out_attack, low_fpr, shadow_attack
+from .parameters import check_target_models
 
 
 def shadows_available(runs) -> bool:
@@ -149,7 +150,7 @@ def chosen_curves(
             (frame["method"] == method)
             & (frame[attack] == "online")
             & (frame["input"] == kind)
-            & (frame.get("target model", 0) == 0)
+            & (frame["target model"] == 0)
         ]
         return bool(row["chosen"].iloc[0])
 
@@ -375,10 +376,7 @@ def target_models(target, shadows: Sequence, *, count: int = 1) -> list[tuple[Ma
     (:func:`mi_lib.lira.as_pool_model`) and the other shadows as its references. This is how Carlini et al. (2022)
     evaluate LiRA on many target models at no extra training; every target has as many references, and target i of
     two methods shares its membership (a shadow's half of the pool depends on its index, not on the method)."""
-    if not 1 <= count <= len(shadows) + 1:
-        raise ValueError(
-            f"target_models: {count} is out of range; accepted values: 1 to {len(shadows) + 1} (shadows + 1)"
-        )
+    check_target_models(count, len(shadows))
     signals = [s.signals for s in shadows]
     out = [(target.signals, signals)]
     for i in range(count - 1):

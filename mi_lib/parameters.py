@@ -24,6 +24,15 @@ class ParameterError(ConfigError):
     """A chapter parameter that does not exist, or a value outside its accepted set or range."""
 
 
+def check_target_models(count: int, shadows: int) -> None:
+    """LiRA and RMIA take up to ``shadows`` + 1 target models per method (the seed-0 target, then each shadow playing
+    the target): a one-line :class:`ParameterError` otherwise, raised before anything trains."""
+    if not 1 <= count <= shadows + 1:
+        raise ParameterError(
+            f"target_models: {count} is out of range; accepted values: 1 to {shadows + 1} (shadows + 1)"
+        )
+
+
 def declared(source: Path) -> dict[str, Any]:
     """The parameters of a jupytext percent script: name -> default, from the cell tagged ``parameters``."""
     lines = Path(source).read_text().splitlines()

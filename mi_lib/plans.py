@@ -18,7 +18,7 @@ from typing import Any
 from .chapters import chapter_methods
 from .config import ExperimentConfig, parse_eps, parse_fraction
 from .experiments import cached_values, grid_configs, run_configs
-from .parameters import ParameterError
+from .parameters import check_target_models
 from .runs import RunResult
 from .tiers import PILOT_POINTS, preset
 from .why_leak import EPS_LADDERS
@@ -53,17 +53,14 @@ def empirical_defences(*, dataset, tier, eps, methods, seeds, other_seeds, n_mem
     }
 
 
-def attack_eps(*, dataset, tier, methods, **_) -> Plan:
-    return {m: grid_configs(dataset, tier, methods=(m,)) for m in methods}
+def attack_eps(*, dataset, tier, methods, seeds=1, **_) -> Plan:
+    return {m: grid_configs(dataset, tier, methods=(m,), seeds=range(seeds)) for m in methods}
 
 
 def lira(*, dataset, tier, shadows, target_models=1, **_) -> Plan:
     """The target (seed 0) of each method, then its shadow models 1..``shadows`` (``target_models`` − 1 of them also
     play the target: checked here, before anything trains)."""
-    if not 1 <= target_models <= shadows + 1:
-        raise ParameterError(
-            f"target_models: {target_models} is out of range; accepted values: 1 to {shadows + 1} (shadows + 1)"
-        )
+    check_target_models(target_models, shadows)
     plan: Plan = {}
     for m in ("natural", "pgd"):
         plan[("target", m)] = grid_configs(dataset, tier, methods=(m,))
@@ -142,8 +139,8 @@ def sensitivity(*, dataset, tier, rounds, **_) -> Plan:
     }
 
 
-def targeted_attack(*, dataset, tier, methods, **_) -> Plan:
-    return {m: grid_configs(dataset, tier, methods=(m,)) for m in methods}
+def targeted_attack(*, dataset, tier, methods, seeds=1, **_) -> Plan:
+    return {m: grid_configs(dataset, tier, methods=(m,), seeds=range(seeds)) for m in methods}
 
 
 def verifiable_defences(*, dataset, tier, methods, eps, seeds, **_) -> Plan:

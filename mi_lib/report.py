@@ -23,6 +23,7 @@ from .methods import labels
 from .metrics import cross_entropy_loss, inference_results, loss_kl_divergence, resolved_tpr_at_fpr, roc_auc
 from .nonoracle import signal_log_odds
 from .runs import RunResult, summarize
+from .tiers import meets
 
 COLUMNS = ("train_acc", "test_acc", "adv_train_acc", "adv_test_acc", "ib", "ia")
 COLUMN_LABELS = {
@@ -242,7 +243,7 @@ def verdict_frame(verdicts: Iterable[Verdict | tuple]) -> pd.DataFrame:
     rows = []
     for entry in verdicts:
         *where, v = entry if isinstance(entry, tuple) else (entry,)
-        rows.append({**dict(zip(("id", "scope")[-len(where) :] if where else (), where)), **v.as_row()})
+        rows.append({**dict(zip(("id", "scope")[2 - len(where) :], where)), **v.as_row()})
     return pd.DataFrame(rows)
 
 
@@ -400,15 +401,18 @@ def precision_ab(fp32: Iterable[RunResult], bf16: Iterable[RunResult]) -> pd.Dat
     return pd.DataFrame(rows)
 
 
-def pilot_targets(frame: pd.DataFrame, targets: dict[str, tuple[str, float]]) -> pd.DataFrame:
-    """Per pilot point of ``frame`` (:func:`runs_frame` with natural and/or PGD runs): the four numbers of
-    :data:`mi_lib.tiers.LONG_TARGETS`, each with whether it meets its target (None where a model of the point is not
-    finished yet)."""
+def pilot_targets(
+    frame: pd.DataFrame, targets: dict[str, tuple[str, float]], *, by: Sequence[str] = ("width", "epochs", "n_members")
+) -> pd.DataFrame:
+    """Per pilot point of ``frame`` (:func:`runs_frame` with natural and/or PGD runs; a point is a group of ``by``):
+    the number behind each of ``targets`` (:data:`mi_lib.tiers.TARGETS_BY_DATASET`), each with whether it meets its
+    target (None where a model of the point is not finished yet)."""
     best = best_advantage(frame)
     rows = []
-    for (width, epochs, members), sub in frame.assign(best=best).groupby(["width", "epochs", "n_members"]):
+    for key, sub in frame.assign(best=best).groupby(list(by), sort=False):
         nat, pgd = (sub[sub["method"] == m].iloc[0] if (sub["method"] == m).any() else None for m in ("natural", "pgd"))
         values = {
+            "natural train accuracy": nat["train_acc"] if nat is not None else np.nan,
             "natural test accuracy": nat["test_acc"] if nat is not None else np.nan,
             "natural best advantage": nat["best"] if nat is not None else np.nan,
             "PGD adv-train − adv-test": pgd["adv_train_acc"] - pgd["adv_test_acc"] if pgd is not None else np.nan,
@@ -416,14 +420,12 @@ def pilot_targets(frame: pd.DataFrame, targets: dict[str, tuple[str, float]]) ->
             if nat is not None and pgd is not None
             else np.nan,
         }
-        row = {"width": width, "epochs": epochs, "members": members}
-        for name, value in values.items():
-            op, bound = targets[name]
+        row = {"members" if k == "n_members" else k: v for k, v in zip(by, key)}
+        for name, (op, bound) in targets.items():
+            value = values[name]
             row[name] = round(float(value), 4)
             shown = f"{bound:g}×" if "ratio" in name else f"{100 * bound:g}%"  # the unit the value's column shows
-            row[f"{name} {'≥' if op == '>=' else '≤'} {shown}"] = (
-                None if np.isnan(value) else bool(value >= bound if op == ">=" else value <= bound)
-            )
+            row[f"{name} {'≥' if op == '>=' else '≤'} {shown}"] = None if np.isnan(value) else meets((op, bound), value)
         rows.append(row)
     return pd.DataFrame(rows)
 

@@ -66,9 +66,11 @@ def chapter_plan(chapter: Chapter, *, tier: str, parameters: dict[str, Any] | No
 
 
 def _work(config: ExperimentConfig) -> float:
-    """How much training ``config`` does, up to a constant: members × epochs × (1 + attack steps) × width²."""
+    """How much training ``config`` does, up to a constant: members × epochs × (1 + attack steps) × width², times a
+    wide ResNet's blocks per group ((depth − 4) / 6: WRN-16-2 does twice WRN-10-2's work)."""
     steps = 0 if config.method == "natural" else max(config.train_steps, 1)
-    return config.n_members * config.epochs * (1 + steps) * config.width**2
+    blocks = (config.depth - 4) / 6 if config.model == "wrn" else 1
+    return config.n_members * config.epochs * (1 + steps) * config.width**2 * blocks
 
 
 def _paper_hours(config: ExperimentConfig) -> float | None:

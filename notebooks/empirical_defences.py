@@ -58,7 +58,7 @@ runs = plans.flatten(plans.run(plan, progress=progress).values())
 frame = report.runs_frame(runs)
 
 # %% tags=["remove-input"]
-HTML(chapters.summary_box(frame, dataset=dataset))
+HTML(chapters.summary_box(frame, dataset=dataset, tier=tier))
 
 # %% [markdown]
 # ## The experiment

@@ -235,3 +235,6 @@ def test_summary_box_gives_ratio_verdicts_and_regime_first():
     assert "Not the papers' regime: the PGD-Based Adv-Train model (seed 0) is outside" in chapters.summary_box(
         outside, dataset="fmnist"
     )
+    # below the long tier, the box says how far the long tier's pilot got, with a link to its map
+    assert "The long tier&#x27;s pilot map looks for this regime on 2 cores:" in box and "appendix_cpu_tier" in box
+    assert "pilot map" not in chapters.summary_box(outside, dataset="fmnist", tier="long")

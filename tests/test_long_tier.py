@@ -67,3 +67,30 @@ def test_the_campaign_runs_the_robust_model_of_a_promising_point_first():
     order = campaign.prioritise(runs, {campaign._key(points[0]): good})
     assert order[0] == (points[0], "pgd", 0) and [m for _, m, _ in order[1:]] == ["natural", "natural", "pgd"]
     assert campaign.prioritise(runs, {campaign._key(points[0]): leaky}) == runs
+    # CIFAR-10's natural targets: fit the training set and generalise (its leakage is not a target)
+    assert campaign.natural_meets_targets({**leaky, "train_acc": 0.99, "test_acc": 0.78}, "cifar10-jpeg")
+    assert not campaign.natural_meets_targets({**good, "train_acc": 0.90, "test_acc": 0.78}, "cifar10-jpeg")
+
+
+def test_the_cifar_pilot_changes_one_thing_at_a_time_from_the_preset():
+    from mi_lib.tiers import LONG_PILOTS, describe_point
+
+    first, *others = LONG_PILOTS["cifar10-jpeg"]
+    assert preset("cifar10-jpeg", "long", **first).train_id() == preset("cifar10-jpeg", "long").train_id()
+    assert all(sum(p[k] != first[k] for k in first) == 1 for p in others)
+    assert describe_point(others[-1]) == "10,000 members, WRN-16-2, 60 epochs, no augmentation"
+    assert [p for p, _, _ in campaign.plan("cifar10-jpeg")][:4] == LONG_PILOTS["cifar10-jpeg"]
+
+
+def test_status_says_finished_in_progress_or_to_run_and_the_sentence_counts_them(tmp_path, monkeypatch):
+    from mi_lib.runs import checkpoint_path
+    from mi_lib.runs_io import save_checkpoint
+
+    monkeypatch.setenv("MI_RESULTS_DIR", str(tmp_path))
+    first = PILOT_POINTS["long"][0]
+    save_checkpoint(checkpoint_path(preset("fmnist", "long", method="natural", **first)), {"state": {"epoch": 3}})
+    status = campaign.status_frame("fmnist").set_index("point")
+    assert status.loc["10,000 members, width 0.25, 40 epochs", "natural"] == "in progress: epoch 3 of 40"
+    assert (status.drop(index="10,000 members, width 0.25, 40 epochs").to_numpy() == "to run").all()
+    sentence = campaign.progress_sentence("fmnist")
+    assert sentence.endswith(f"0 of {2 * len(PILOT_POINTS['long'])} models finished, 1 in progress.")

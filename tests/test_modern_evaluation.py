@@ -35,3 +35,21 @@ def test_the_l2_check_holds_only_when_leakage_falls_at_every_stronger_decay():
     assert modern_evaluation.regularisation_claims(regularised([0.3, 0.2, 0.1]).iloc[:1], dataset="D") == []
     one_seed = modern_evaluation.regularisation_claims(regularised([0.3, 0.2, 0.1], seeds=1), dataset="D")[0][2]
     assert one_seed.verdict == "inconclusive" and "one run" in one_seed.detail
+
+
+def test_target_models_rotate_each_shadow_into_the_target_with_the_others_as_references():
+    import types
+
+    import numpy as np
+    import pytest
+
+    from mi_lib.parameters import ParameterError
+
+    target = {"train_label": np.zeros(2, int), "test_label": np.zeros(2, int)}
+    shadows = [types.SimpleNamespace(signals={"name": f"shadow {k}"}) for k in (1, 2, 3)]
+    pairs = modern_evaluation.target_models(types.SimpleNamespace(signals=target), shadows, count=3)
+    assert [t is target or t["name"] for t, _ in pairs] == [True, "shadow 1", "shadow 2"]
+    assert all(len(refs) == 3 for _, refs in pairs)  # as many references for every target model
+    assert [r.get("name", "target") for r in pairs[2][1]] == ["target", "shadow 1", "shadow 3"]
+    with pytest.raises(ParameterError, match="target_models: 5 is out of range; accepted values: 1 to 4"):
+        modern_evaluation.target_models(types.SimpleNamespace(signals=target), shadows, count=5)

@@ -151,3 +151,9 @@ def test_pilot_targets_judge_each_point_and_leave_missing_models_blank():
         table.loc[10000, "PGD / natural advantage ratio ≥ 1.5×"] and table.loc[10000, "PGD adv-train − adv-test ≥ 20%"]
     )
     assert table.loc[20000, "PGD adv-train − adv-test ≥ 20%"] is None  # its PGD model has not finished
+    # CIFAR-10's targets (train and test accuracy, the robust gap), its points grouped by their description
+    from mi_lib.tiers import CIFAR_LONG_TARGETS
+
+    cifar = report.pilot_targets(frame.assign(point=["a", "a", "b"]), CIFAR_LONG_TARGETS, by=("point",))
+    assert list(cifar["point"]) == ["a", "b"] and "natural best advantage" not in cifar
+    assert cifar.loc[0, "natural train accuracy ≥ 95%"] and cifar.loc[0, "natural test accuracy ≥ 75%"]

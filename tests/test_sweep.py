@@ -56,6 +56,15 @@ def test_the_paper_tier_trains_on_real_cifar10():
         preset("cifar10-jpeg", "paper")
 
 
+def test_training_work_scales_with_members_epochs_steps_width_and_depth():
+    small = preset("cifar10-jpeg", "cpu", method="pgd")  # WRN-10-1
+    assert sweep._work(preset("cifar10-jpeg", "long", method="pgd")) / sweep._work(small) == pytest.approx(
+        (10000 / 2000) * (60 / 40) * 2**2 * 2  # members, epochs, width², blocks per group (16 vs 10 layers)
+    )
+    pgd = preset("fmnist", "cpu", method="pgd")
+    assert sweep._work(pgd) == (1 + pgd.train_steps) * sweep._work(preset("fmnist", "cpu"))  # a step per attack step
+
+
 def test_jobs_share_a_training():
     natural = [preset("fmnist", "smoke", eps=e) for e in (0.05, 0.1)]  # one training, two evaluation budgets
     robust = preset("fmnist", "smoke", method="pgd")

@@ -38,8 +38,14 @@ def test_targeted_frame_thresholds_min_and_mean():
     frame = why_leak.targeted_frame(s, targeted)
     assert frame.loc["targeted PGD, min over targets", "accuracy"] == pytest.approx(1.0)
     assert frame.loc["IB (benign)", "accuracy"] == pytest.approx(1.0)
-    claim = why_leak.targeted_claim(frame, model="x")  # equal, not better; and one model is not evidence either way
+    claim = why_leak.targeted_claim([frame], model="x")  # equal, not better; and one model is not evidence either way
     assert claim.verdict == "inconclusive" and "one run" in claim.detail
+    # three seeds whose targeted aggregate beats IA by a steady margin: holds
+    better = [
+        frame.assign(accuracy=frame["accuracy"].where(~frame.index.str.startswith("IA"), 0.7 + d))
+        for d in (0, 0.01, 0.02)
+    ]
+    assert why_leak.targeted_claim(better, model="x").verdict == "holds"
 
 
 def test_secure_split_and_claim():
@@ -60,10 +66,12 @@ def test_unknown_eps_claim_uses_the_window_around_the_training_eps():
     sweep["conf_test"][1:4] = [[0.1, 0.2, 0.3]] * 3  # the attack separates better near the training eps
     frame = why_leak.eps_sweep_frame({"pgd": sweep})
     assert frame.set_index("attack_eps").loc[0.1, "IA"] == pytest.approx(1.0)
-    claim = why_leak.unknown_eps_claim(frame, model="pgd", train_eps=0.1)
+    claim = why_leak.unknown_eps_claim([frame], model="pgd", train_eps=0.1)
     assert (
         claim.verdict == "inconclusive" and "worst IA in the range 100.00% vs IB" in claim.detail
     )  # one model: a sign
+    seeds = [frame.assign(IA=frame["IA"] - d * (frame["attack_eps"] == 0)) for d in (0.0, 0.05, 0.1)]
+    assert why_leak.unknown_eps_claim(seeds, model="pgd", train_eps=0.1).verdict == "holds"
 
 
 def test_dynamics_claim():
