@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from . import paper, report
+from .campaign import progress_sentence
 from .config import ExperimentConfig, format_eps
 from .data import DISPLAY_NAMES, N_CLASSES
 from .methods import EMPIRICAL_METHODS, REGISTRY, VERIFIABLE_METHODS, by_label, labels
@@ -225,8 +226,6 @@ def summary_box(frame: pd.DataFrame, *, dataset: str, tier: str = "cpu") -> str:
             f"<p>Not the papers' regime: {html.escape(reason)}; the claims that use it are not testable here.</p>"
         )
     if dataset in LONG_PILOTS and tier in ("smoke", "cpu"):
-        from .campaign import progress_sentence  # reads the long tier's committed runs and checkpoints
-
         lines.append(
             f"<p>{html.escape(progress_sentence(dataset))} "
             '<a href="appendix_cpu_tier_calibration.html">The map and its numbers are in the appendix.</a></p>'
