@@ -21,6 +21,7 @@ from . import chapters, paper, report
 from .book import CHAPTERS, title
 from .data import RELEASED_YALE_MODELS, DataError, load_released_yale_outputs
 from .experiments import cached_runs
+from .parameters import declared
 from .runs import results_root
 from .runs_io import load_json, save_json
 
@@ -30,9 +31,21 @@ def _checks_from_empirical_chapters(tier: str) -> list[dict]:
     for chapter in CHAPTERS:
         if chapter.source != "empirical_defences":
             continue
-        dataset = chapter.parameters["dataset"]
-        methods = chapters.chapter_methods(chapter.parameters.get("methods", ("natural", *chapters.ROBUST_METHODS)))
-        frame = report.runs_frame(cached_runs(dataset, tier, methods=methods))
+        parameters = {**declared(chapter.path), **chapter.parameters}  # the seeds the page itself uses, no more
+        dataset = parameters["dataset"]
+        methods = chapters.chapter_methods(parameters["methods"])
+        frame = report.runs_frame(
+            [
+                run
+                for m in methods
+                for run in cached_runs(
+                    dataset,
+                    tier,
+                    methods=(m,),
+                    max_seeds=parameters["seeds"] if m in ("natural", "pgd") else parameters["other_seeds"],
+                )
+            ]
+        )
         if frame.empty or "natural" not in set(frame["method"]) or not chapters.robust_methods(frame):
             continue
         for cid, scope, v in chapters.claim_checks(frame, dataset=dataset):
