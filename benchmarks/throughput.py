@@ -24,7 +24,7 @@ from torch.nn import functional as F
 
 from mi_lib.attacks import pgd_linf
 from mi_lib.models import build_model
-from mi_lib.objectives import adversary, training_precision
+from mi_lib.objectives import adversary, bf16_native, training_precision
 from mi_lib.tiers import preset
 
 SHAPES = {"fmnist": ((1, 28, 28), 10), "yale": ((1, 48, 42), 38), "cifar10": ((3, 32, 32), 10)}
@@ -59,15 +59,6 @@ def measure(fn, batch: int, seconds: float) -> float:
         fn()
         n += batch
     return n / (time.perf_counter() - start)
-
-
-def cpu_bf16_native() -> bool:
-    """Whether this CPU has bf16 arithmetic (AVX512-BF16 or AMX), from /proc/cpuinfo's flags."""
-    try:
-        flags = open("/proc/cpuinfo").read()
-    except OSError:
-        return False
-    return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
 def _mi_lib_step(
@@ -153,7 +144,7 @@ def main() -> None:
     parser.add_argument("--models", default="fmnist,fmnist-long,yale,cifar10", help=f"any of {', '.join(PRESETS)}")
     parser.add_argument("--precisions", default="fp32,bf16")
     args = parser.parse_args()
-    native = cpu_bf16_native()
+    native = bf16_native()
     print(
         f"torch {torch.__version__}, {torch.get_num_threads()} threads, CPU capability {torch.backends.cpu.get_cpu_capability()}, "
         f"bf16 {'native (AVX512-BF16/AMX)' if native else 'emulated (no AVX512-BF16/AMX: expect bf16 far slower than fp32)'}"

@@ -3,7 +3,9 @@ each resumable from its checkpoint, so a job killed with its session continues w
 
 ``python -m mi_lib.campaign fmnist`` (or ``cifar10-jpeg``) runs the dataset's pilot map (:data:`mi_lib.tiers.LONG_PILOTS`), skipping
 what is finished: first the robust models of a point whose natural model already meets the natural targets, then the
-natural models of every point, then the other robust models (:func:`prioritise`); ``--methods`` and ``--seeds`` widen it once a point is chosen.
+natural models of every point, then the other robust models (:func:`prioritise`, recomputed after each finished run);
+``--methods`` and ``--seeds`` widen it once a point is chosen. The tier trains in bfloat16, and the campaign refuses to train it
+where bf16 is emulated; ``--precision fp32`` continues the float32 map its first points ran in.
 Each finished run writes ``results/long/<run_id>/``; the unfinished one keeps its checkpoint in
 ``results/long/checkpoints/``. Commit both as they land.
 """
@@ -13,15 +15,17 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from typing import Any
 
 import pandas as pd
 
 from . import report
-from .config import ConfigError
-from .experiments import cached_pilot, run_grid
-from .runs import checkpoint_path, load_run
+from .config import PRECISIONS, ConfigError, ExperimentConfig
+from .experiments import run_configs
+from .objectives import bf16_native
+from .runs import checkpoint_path, load_run, resolve_device
 from .runs_io import load_checkpoint
-from .tiers import LONG_PILOTS, TARGETS_BY_DATASET, describe_point, meets, preset
+from .tiers import LONG_PILOTS, TARGETS_BY_DATASET, describe_point, meets, natural_target_values, preset
 
 
 def plan(dataset: str, *, methods: tuple[str, ...] = ("natural", "pgd"), seeds: int = 1) -> list[tuple[dict, str, int]]:
@@ -35,11 +39,9 @@ def natural_meets_targets(summary: dict, dataset: str = "fmnist") -> bool:
     """Whether a finished natural model meets the natural targets of ``dataset``'s pilot
     (:data:`mi_lib.tiers.TARGETS_BY_DATASET`: test accuracy, and train accuracy or best advantage), so its point
     deserves its robust models before other points' natural ones."""
-    values = {
-        "natural test accuracy": summary["test_acc"],
-        "natural train accuracy": summary.get("train_acc"),
-        "natural best advantage": max(summary["ib"]["advantage"], summary["ia"]["advantage"]),
-    }
+    values = natural_target_values(
+        summary["train_acc"], summary["test_acc"], max(summary["ib"]["advantage"], summary["ia"]["advantage"])
+    )
     targets = TARGETS_BY_DATASET[dataset]
     return all(meets(targets[name], values[name]) for name in targets if name.startswith("natural "))
 
@@ -65,28 +67,43 @@ def _key(point: dict) -> str:
     return repr(sorted(point.items()))
 
 
-def pilot_frame(dataset: str, *, seed: int = 0) -> pd.DataFrame:
-    """The finished runs of ``dataset``'s long pilot (:data:`mi_lib.tiers.LONG_PILOTS`) as :func:`mi_lib.report.runs_frame`
-    rows, each with its ``point`` in words (:func:`mi_lib.tiers.describe_point`); never trains."""
+def long_config(
+    dataset: str, point: dict, method: str, seed: int = 0, precision: str | None = None
+) -> ExperimentConfig:
+    """The long-tier config of one model of the pilot map; ``precision`` None: the tier's (bf16), "fp32": the float32
+    map that the first points ran in (on a CPU without bf16 arithmetic)."""
+    return preset(dataset, "long", method=method, seed=seed, **point, **({"precision": precision} if precision else {}))
+
+
+def _pilot_models(
+    dataset: str, methods: tuple[str, ...], seed: int, precision: str | None = None
+) -> list[tuple[dict, dict[str, Any]]]:
+    """Each point of ``dataset``'s long pilot with, per method, its config and finished run (None if not finished):
+    loaded once for every table and sentence below."""
+    models = []
+    for point in LONG_PILOTS[dataset]:
+        configs = {m: long_config(dataset, point, m, seed, precision) for m in methods}
+        models.append((point, {m: (config, load_run(config)) for m, config in configs.items()}))
+    return models
+
+
+def _frame(models: list[tuple[dict, dict[str, Any]]]) -> pd.DataFrame:
     frames = [
         report.runs_frame(found).assign(point=describe_point(point))
-        for point in LONG_PILOTS[dataset]
-        if (found := cached_pilot(dataset, "long", points=[point], seed=seed))
+        for point, by_method in models
+        if (found := [run for _, run in by_method.values() if run is not None])
     ]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def status_frame(dataset: str, *, methods: tuple[str, ...] = ("natural", "pgd"), seed: int = 0) -> pd.DataFrame:
-    """Where each model of ``dataset``'s long pilot stands: finished, in progress (the epoch its committed checkpoint
-    reached) or to run; one row per point, one column per method."""
+def _status(models: list[tuple[dict, dict[str, Any]]]) -> pd.DataFrame:
     rows = []
-    for point in LONG_PILOTS[dataset]:
+    for point, by_method in models:
         row = {"point": describe_point(point)}
-        for method in methods:
-            config = preset(dataset, "long", method=method, seed=seed, **point)
-            if load_run(config) is not None:
+        for method, (config, run) in by_method.items():
+            if run is not None:
                 row[method] = "finished"
-            elif (saved := load_checkpoint(checkpoint_path(config))) is not None:
+            elif (saved := load_checkpoint(checkpoint_path(config))) is not None:  # only an unfinished model's
                 row[method] = f"in progress: epoch {saved['state']['epoch']} of {config.epochs}"
             else:
                 row[method] = "to run"
@@ -94,17 +111,33 @@ def status_frame(dataset: str, *, methods: tuple[str, ...] = ("natural", "pgd"),
     return pd.DataFrame(rows)
 
 
+def pilot_frame(dataset: str, *, seed: int = 0, precision: str | None = None) -> pd.DataFrame:
+    """The finished runs of ``dataset``'s long pilot (:data:`mi_lib.tiers.LONG_PILOTS`) as :func:`mi_lib.report.runs_frame`
+    rows, each with its ``point`` in words (:func:`mi_lib.tiers.describe_point`); never trains. ``precision``: see
+    :func:`long_config`."""
+    return _frame(_pilot_models(dataset, ("natural", "pgd"), seed, precision))
+
+
+def status_frame(
+    dataset: str, *, methods: tuple[str, ...] = ("natural", "pgd"), seed: int = 0, precision: str | None = None
+) -> pd.DataFrame:
+    """Where each model of ``dataset``'s long pilot stands: finished, in progress (the epoch its committed checkpoint
+    reached) or to run; one row per point, one column per method."""
+    return _status(_pilot_models(dataset, methods, seed, precision))
+
+
 def progress_sentence(dataset: str) -> str:
     """One sentence on how far ``dataset``'s long pilot got: models finished and in progress, and the point that meets
     the most of its targets (:data:`mi_lib.tiers.TARGETS_BY_DATASET`) with how many it meets."""
-    status = status_frame(dataset)
+    models = _pilot_models(dataset, ("natural", "pgd"), seed=0)
+    status = _status(models)
     cells = status.drop(columns="point").to_numpy().ravel()
     finished, running = int(sum(c == "finished" for c in cells)), int(sum(c.startswith("in progress") for c in cells))
     text = (
         f"The long tier's pilot map looks for this regime on 2 cores: {finished} of {cells.size} models finished, "
         f"{running} in progress."
     )
-    frame = pilot_frame(dataset)
+    frame = _frame(models)
     if len(frame):
         targets = TARGETS_BY_DATASET[dataset]
         table = report.pilot_targets(frame, targets, by=("point",))
@@ -117,6 +150,20 @@ def progress_sentence(dataset: str) -> str:
     return text
 
 
+def ordered_configs(
+    dataset: str, methods: str = "natural,pgd", seeds: int = 1, precision: str | None = None
+) -> list[tuple[tuple[dict, str, int], ExperimentConfig, bool]]:
+    """The campaign's runs in the order they run now (:func:`prioritise` over the finished natural models), each with
+    its config and whether it is finished."""
+    runs = plan(dataset, methods=tuple(methods.split(",")), seeds=seeds)
+    naturals = {
+        _key(point): load_run(long_config(dataset, point, "natural", 0, precision)) for point in LONG_PILOTS[dataset]
+    }
+    runs = prioritise(runs, {k: r.summary for k, r in naturals.items() if r is not None}, dataset)
+    configs = [long_config(dataset, point, m, s, precision) for point, m, s in runs]
+    return [(run, config, load_run(config) is not None) for run, config in zip(runs, configs)]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m mi_lib.campaign")
     parser.add_argument("dataset", choices=["fmnist", "cifar10-jpeg", "cifar10"])
@@ -124,31 +171,54 @@ def main(argv: list[str] | None = None) -> int:
         "--methods", default="natural,pgd", help="comma-separated methods per point (default natural,pgd)"
     )
     parser.add_argument("--seeds", type=int, default=1)
+    parser.add_argument(
+        "--precision",
+        choices=PRECISIONS,
+        help="training arithmetic (default: the tier's, bf16); fp32 runs the separate float32 map",
+    )
     parser.add_argument("--dry-run", action="store_true", help="list the runs and whether each is finished")
     args = parser.parse_args(argv)
-    try:
-        runs = plan(args.dataset, methods=tuple(args.methods.split(",")), seeds=args.seeds)
-        naturals = {
-            _key(point): load_run(preset(args.dataset, "long", method="natural", seed=0, **point))
-            for point in LONG_PILOTS[args.dataset]
-        }
-        runs = prioritise(runs, {k: r.summary for k, r in naturals.items() if r is not None}, args.dataset)
-        configs = [preset(args.dataset, "long", method=m, seed=s, **point) for point, m, s in runs]
-    except ConfigError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    for (point, method, seed), config in zip(runs, configs):
-        done = load_run(config) is not None
-        print(f"{config.run_id()}  {method:8s} seed {seed}  {point}  {'finished' if done else 'to run'}", flush=True)
-        if done or args.dry_run:
-            continue
+    device = resolve_device()
+    listed, attempted = False, set()
+    while True:  # the order is recomputed after each finished run: a natural model that meets its targets moves
+        try:  # its point's robust model to the front
+            queue = ordered_configs(args.dataset, args.methods, args.seeds, args.precision)
+        except ConfigError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
+        if not listed:
+            for (point, method, seed), config, done in queue:
+                print(
+                    f"{config.run_id()}  {method:8s} seed {seed}  {point}  {'finished' if done else 'to run'}",
+                    flush=True,
+                )
+            listed = True
+        todo = [(entry, config) for entry, config, done in queue if not done]
+        if args.dry_run or not todo:
+            return 0
+        (point, method, seed), config = todo[0]
+        if config.run_id() in attempted:  # trained, yet not loadable (a corrupt artifact): never loop on it
+            print(
+                f"error: {config.run_id()} finished but its result does not load; see the warnings above",
+                file=sys.stderr,
+            )
+            return 1
+        attempted.add(config.run_id())
+        if config.precision == "bf16" and not bf16_native(device):
+            print(
+                f"error: precision: bf16 is emulated on this {device.type} (no AVX512-BF16 or AMX), about 12x slower "
+                "than fp32; run the campaign where bf16 is native (such a CPU, or MI_DEVICE=cuda), or pass "
+                "--precision fp32 for the separate float32 map",
+                file=sys.stderr,
+            )
+            return 2
+        print(f"next: {config.run_id()}  {method} seed {seed}  {point}", flush=True)
         start = time.time()
-        result = run_grid(args.dataset, "long", methods=(method,), seeds=(seed,), progress=True, **point)[0]
+        result = run_configs([config], progress=True, device=device)[0]
         print(
             f"finished {config.run_id()} in {time.time() - start:.0f} s: train {result['train_acc']:.4f} test {result['test_acc']:.4f}",
             flush=True,
         )
-    return 0
 
 
 if __name__ == "__main__":

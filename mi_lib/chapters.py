@@ -200,9 +200,10 @@ CLAIM_SHORT = {"C1": "leaks more than the natural model", "C2": "leaks more thro
 
 def summary_box(frame: pd.DataFrame, *, dataset: str, tier: str = "cpu") -> str:
     """HTML of the box a natural-vs-robust page opens with: the advantage ratio robust / natural, ours (mean over the
-    seeds both have) beside the paper's with the difference, then C1 and C2 per model with their verdicts, and, where a
-    model misses the papers' regime, one line saying which and why, with how far the long tier's pilot got (a dataset
-    that has one, below the long tier). Everything from ``frame``, the reference data and the committed runs."""
+    seeds both have) beside the paper's with the difference, then C1 and C2 per model with their verdicts; where a
+    model misses the papers' regime, one line saying which and why; and on every page of a dataset with a long-tier
+    pilot (at the smoke and cpu tiers), one line on how far that pilot got. Everything from ``frame``, the reference
+    data and the committed runs."""
 
     ratios = advantage_ratios(frame, dataset=dataset)
     best = ratios["ours (mean)"].idxmax()
@@ -344,6 +345,12 @@ def chapter_methods(methods) -> list[str]:
     if unknown:
         raise ValueError(f"methods: unknown value(s) {unknown}; accepted values: natural, {', '.join(ROBUST_METHODS)}")
     return ["natural"] + [m for m in ROBUST_METHODS if m in methods]
+
+
+def seeds_of(method: str, seeds: int, other_seeds: int) -> int:
+    """How many seeds a natural-vs-robust page trains of ``method``: ``seeds`` for the natural and PGD models (every
+    claim compares with them), ``other_seeds`` for the Dist- and Diff-based ones (parameters of the same names)."""
+    return seeds if method in ("natural", "pgd") else other_seeds
 
 
 def has_dls_rows(dataset: str) -> bool:

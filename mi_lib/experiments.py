@@ -125,17 +125,3 @@ def cached_values(dataset: str, tier: str, *, method: str, field: str, seed: int
         if preset(dataset, tier, method=method, seed=seed, **{**overrides, field: value}).run_id() == config.run_id():
             found.add(value)
     return sorted(found)
-
-
-def cached_pilot(
-    dataset: str,
-    tier: str,
-    *,
-    points: Iterable[dict[str, Any]],
-    methods: Iterable[str] = ("natural", "pgd"),
-    seed: int = 0,
-) -> list[RunResult]:
-    """The runs of a pilot map (see :func:`pilot_sweep`) that are already finished; never trains (the long tier's
-    runs take hours and land over several sessions: a page shows what exists)."""
-    found = [load_run(preset(dataset, tier, method=m, seed=seed, **point)) for point in points for m in methods]
-    return [r for r in found if r is not None]

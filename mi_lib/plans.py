@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .chapters import chapter_methods
+from .chapters import chapter_methods, seeds_of
 from .config import ExperimentConfig, parse_eps, parse_fraction
 from .experiments import cached_values, grid_configs, run_configs
 from .parameters import check_target_models
@@ -46,9 +46,7 @@ def empirical_defences(*, dataset, tier, eps, methods, seeds, other_seeds, n_mem
     eps = parse_eps(eps) if eps is not None else preset(dataset, tier).eps
     overrides = dict(eps=eps, n_members=n_members, epochs=epochs)
     return {
-        m: grid_configs(
-            dataset, tier, methods=(m,), seeds=range(seeds if m in ("natural", "pgd") else other_seeds), **overrides
-        )
+        m: grid_configs(dataset, tier, methods=(m,), seeds=range(seeds_of(m, seeds, other_seeds)), **overrides)
         for m in chapter_methods(methods)
     }
 

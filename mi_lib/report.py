@@ -23,7 +23,7 @@ from .methods import labels
 from .metrics import cross_entropy_loss, inference_results, loss_kl_divergence, resolved_tpr_at_fpr, roc_auc
 from .nonoracle import signal_log_odds
 from .runs import RunResult, summarize
-from .tiers import meets
+from .tiers import meets, natural_target_values
 
 COLUMNS = ("train_acc", "test_acc", "adv_train_acc", "adv_test_acc", "ib", "ia")
 COLUMN_LABELS = {
@@ -412,9 +412,9 @@ def pilot_targets(
     for key, sub in frame.assign(best=best).groupby(list(by), sort=False):
         nat, pgd = (sub[sub["method"] == m].iloc[0] if (sub["method"] == m).any() else None for m in ("natural", "pgd"))
         values = {
-            "natural train accuracy": nat["train_acc"] if nat is not None else np.nan,
-            "natural test accuracy": nat["test_acc"] if nat is not None else np.nan,
-            "natural best advantage": nat["best"] if nat is not None else np.nan,
+            **natural_target_values(
+                *((nat["train_acc"], nat["test_acc"], nat["best"]) if nat is not None else [np.nan] * 3)
+            ),
             "PGD adv-train − adv-test": pgd["adv_train_acc"] - pgd["adv_test_acc"] if pgd is not None else np.nan,
             "PGD / natural advantage ratio": pgd["best"] / nat["best"]
             if nat is not None and pgd is not None

@@ -42,7 +42,7 @@ def _checks_from_empirical_chapters(tier: str) -> list[dict]:
                     dataset,
                     tier,
                     methods=(m,),
-                    max_seeds=parameters["seeds"] if m in ("natural", "pgd") else parameters["other_seeds"],
+                    max_seeds=chapters.seeds_of(m, parameters["seeds"], parameters["other_seeds"]),
                 )
             ]
         )

@@ -32,6 +32,7 @@ import torch
 
 from . import paper, plans
 from .book import REPO_ROOT, Chapter, _parse_value, chapters, tier_parameters
+from .chapters import FULL_SIZES
 from .config import TIER_NAMES, ConfigError, ExperimentConfig
 from .experiments import run_configs
 from .parameters import declared, validate
@@ -66,11 +67,13 @@ def chapter_plan(chapter: Chapter, *, tier: str, parameters: dict[str, Any] | No
 
 
 def _work(config: ExperimentConfig) -> float:
-    """How much training ``config`` does, up to a constant: members × epochs × (1 + attack steps) × width², times a
-    wide ResNet's blocks per group ((depth − 4) / 6: WRN-16-2 does twice WRN-10-2's work)."""
+    """How much training ``config`` does, up to a constant: members (``n_members`` = 0: the whole training split) ×
+    epochs × (1 + attack steps) × width², times a wide ResNet's blocks per group ((depth − 4) / 6: WRN-16-2 does
+    twice WRN-10-2's work)."""
     steps = 0 if config.method == "natural" else max(config.train_steps, 1)
     blocks = (config.depth - 4) / 6 if config.model == "wrn" else 1
-    return config.n_members * config.epochs * (1 + steps) * config.width**2 * blocks
+    members = config.n_members or FULL_SIZES[config.dataset][0]
+    return members * config.epochs * (1 + steps) * config.width**2 * blocks
 
 
 def _paper_hours(config: ExperimentConfig) -> float | None:

@@ -42,7 +42,7 @@ pd.set_option("display.max_colwidth", None)  # verdicts carry their numbers in f
 eps = parse_eps(eps) if eps is not None else tiers.preset(dataset, tier).eps
 overrides = dict(eps=eps, n_members=n_members, epochs=epochs)
 methods = chapters.chapter_methods(methods)
-seeds_per_method = {m: seeds if m in ("natural", "pgd") else other_seeds for m in methods}
+seeds_per_method = {m: chapters.seeds_of(m, seeds, other_seeds) for m in methods}
 config = tiers.preset(dataset, tier, **overrides)
 plan = plans.empirical_defences(
     dataset=dataset,

@@ -60,8 +60,8 @@ def test_bf16_autocasts_training_only_and_keeps_float32_weights(tmp_path):
 def test_the_campaign_runs_the_robust_model_of_a_promising_point_first():
     points = [dict(n_members=10000), dict(n_members=20000)]
     runs = [(p, m, 0) for m in ("natural", "pgd") for p in points]
-    good = {"test_acc": 0.887, "ib": {"advantage": 0.195}, "ia": {"advantage": 0.04}}
-    leaky = {"test_acc": 0.887, "ib": {"advantage": 0.25}, "ia": {"advantage": 0.04}}
+    good = {"train_acc": 1.0, "test_acc": 0.887, "ib": {"advantage": 0.195}, "ia": {"advantage": 0.04}}
+    leaky = {"train_acc": 1.0, "test_acc": 0.887, "ib": {"advantage": 0.25}, "ia": {"advantage": 0.04}}
     assert campaign.natural_meets_targets(good) and not campaign.natural_meets_targets(leaky)
     assert campaign.prioritise(runs, {}) == runs  # nothing finished: naturals first, as planned
     order = campaign.prioritise(runs, {campaign._key(points[0]): good})
@@ -94,3 +94,27 @@ def test_status_says_finished_in_progress_or_to_run_and_the_sentence_counts_them
     assert (status.drop(index="10,000 members, width 0.25, 40 epochs").to_numpy() == "to run").all()
     sentence = campaign.progress_sentence("fmnist")
     assert sentence.endswith(f"0 of {2 * len(PILOT_POINTS['long'])} models finished, 1 in progress.")
+
+
+def test_the_long_tier_trains_in_bf16_and_its_float32_map_keeps_its_run_ids():
+    point = PILOT_POINTS["long"][0]
+    assert preset("fmnist", "long").precision == preset("cifar10-jpeg", "long").precision == "bf16"
+    fp32 = campaign.long_config("fmnist", point, "natural", precision="fp32")
+    assert fp32.precision == "fp32" and fp32.run_id() != campaign.long_config("fmnist", point, "natural").run_id()
+    assert fp32.run_id() == "fmnist-natural-9851cacb91d0"  # trained in float32 in stop 25, committed
+
+
+def test_the_campaign_refuses_to_train_bf16_where_it_is_emulated(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("MI_RESULTS_DIR", str(tmp_path))
+    monkeypatch.setattr(campaign, "bf16_native", lambda device: False)
+    assert campaign.main(["fmnist"]) == 2
+    assert "error: precision: bf16 is emulated on this cpu" in capsys.readouterr().err
+    assert not (tmp_path / "long" / "checkpoints").exists()  # nothing trained
+
+
+def test_the_campaign_queue_starts_with_the_natural_models_when_nothing_is_finished(tmp_path, monkeypatch):
+    monkeypatch.setenv("MI_RESULTS_DIR", str(tmp_path))
+    queue = campaign.ordered_configs("fmnist")
+    n = len(PILOT_POINTS["long"])
+    assert [m for (_, m, _), _, _ in queue] == ["natural"] * n + ["pgd"] * n
+    assert not any(done for *_, done in queue) and all(c.precision == "bf16" for _, c, _ in queue)

@@ -63,6 +63,8 @@ def test_training_work_scales_with_members_epochs_steps_width_and_depth():
     )
     pgd = preset("fmnist", "cpu", method="pgd")
     assert sweep._work(pgd) == (1 + pgd.train_steps) * sweep._work(preset("fmnist", "cpu"))  # a step per attack step
+    whole = preset("yale", "cpu", method="ibp")  # n_members = 0: the whole training split, 1,900 faces
+    assert sweep._work(whole) == sweep._work(whole.replace(n_members=1900)) > 0
 
 
 def test_jobs_share_a_training():
