@@ -93,7 +93,7 @@ CHAPTERS = [
     Chapter("claims_scoreboard", "claims_scoreboard", summary=True),
     # Why robust models leak (CCS §5.2).
     Chapter("yale_perturbation_budget", "perturbation_budget", {"dataset": "yale"}),
-    Chapter("yale_mixed_training", "mixed_training", {"dataset": "yale"}),
+    Chapter("yale_mixed_training", "mixed_training", {"dataset": "yale", "seeds": 3}),
     Chapter("yale_training_dynamics", "training_dynamics", {"dataset": "yale"}),
     Chapter("yale_sensitivity", "sensitivity", {"dataset": "yale"}),
     Chapter("yale_model_capacity", "model_capacity", {"dataset": "yale"}),
@@ -103,7 +103,7 @@ CHAPTERS = [
     Chapter(
         "yale_verifiable",
         "verifiable_defences",
-        {"dataset": "yale"},
+        {"dataset": "yale", "seeds": 3},
         {"title": "Verifiable defences on Yale Face (CCS §6, Table 8 layout)"},
     ),
     Chapter(

@@ -1,11 +1,12 @@
 """The ``long`` tier's campaign: its runs one after another (two training jobs at once on 2 cores ran ~10x slower),
 each resumable from its checkpoint, so a job killed with its session continues where it stopped.
 
-``python -m mi_lib.campaign fmnist`` (or ``cifar10-jpeg``) runs the dataset's pilot map (:data:`mi_lib.tiers.LONG_PILOTS`), skipping
-what is finished: first the robust models of a point whose natural model already meets the natural targets, then the
-natural models of every point, then the other robust models (:func:`prioritise`, recomputed after each finished run);
-``--methods`` and ``--seeds`` widen it once a point is chosen. The tier trains in bfloat16, and the campaign refuses to train it
-where bf16 is emulated; ``--precision fp32`` continues the float32 map its first points ran in.
+``python -m mi_lib.campaign fmnist`` (or ``cifar10-jpeg``) runs the dataset's pilot map (:data:`mi_lib.tiers.LONG_PILOTS`),
+skipping what is finished: first the robust models of a point whose natural model already meets the natural targets,
+then the natural models of every point, then the other robust models (:func:`prioritise`, recomputed after each
+finished run). ``--methods`` and ``--seeds`` widen it once a point is chosen, ``--point`` narrows it to that point.
+The tier trains in bfloat16, and the campaign refuses to train it where bf16 is emulated; ``--precision fp32``
+continues the float32 map its first points ran in.
 Each finished run writes ``results/long/<run_id>/``; the unfinished one keeps its checkpoint in
 ``results/long/checkpoints/``. Commit both as they land.
 """
@@ -28,11 +29,44 @@ from .runs_io import load_checkpoint
 from .tiers import LONG_PILOTS, TARGETS_BY_DATASET, describe_point, meets, natural_target_values, preset
 
 
-def plan(dataset: str, *, methods: tuple[str, ...] = ("natural", "pgd"), seeds: int = 1) -> list[tuple[dict, str, int]]:
+def plan(
+    dataset: str, *, methods: tuple[str, ...] = ("natural", "pgd"), seeds: int = 1, point: str | None = None
+) -> list[tuple[dict, str, int]]:
     """The campaign's runs in order: (point, method, seed) for every pilot point of the long tier, the cheap natural
-    models of every point first (they show which points can be in the regime), then the robust ones."""
+    models of every point first (they show which points can be in the regime), then the robust ones. ``point``
+    ("n_members=20000,width=0.25,epochs=40", see :func:`select_points`) keeps the matching points only, so that
+    ``seeds`` widens the chosen point and not the whole map."""
+    points = select_points(dataset, point)
+    return [(p, method, seed) for method in methods for seed in range(seeds) for p in points]
+
+
+def select_points(dataset: str, point: str | None) -> list[dict]:
+    """The pilot points of ``dataset`` that match ``point``, comma-separated key=value pairs (every key given must
+    match; the others are free); None: every point. A ConfigError names the field and the accepted values when
+    nothing matches or a pair does not parse."""
     points = LONG_PILOTS[dataset]
-    return [(point, method, seed) for method in methods for seed in range(seeds) for point in points]
+    if point is None:
+        return list(points)
+    accepted = "; ".join(",".join(f"{k}={v}" for k, v in p.items()) for p in points)
+    wanted = {}
+    for pair in point.split(","):
+        key, sep, value = pair.partition("=")
+        if not sep or key.strip() not in {k for p in points for k in p}:
+            raise ConfigError(f"point: cannot read {pair!r}; accepted points: {accepted}")
+        wanted[key.strip()] = value.strip()
+    chosen = [p for p in points if all(k in p and _same(p[k], v) for k, v in wanted.items())]
+    if not chosen:
+        raise ConfigError(f"point: no pilot point matches {point!r}; accepted points: {accepted}")
+    return chosen
+
+
+def _same(value: Any, text: str) -> bool:
+    if isinstance(value, bool):
+        return text.lower() == str(value).lower()
+    try:
+        return float(text) == float(value)
+    except ValueError:
+        return False
 
 
 def natural_meets_targets(summary: dict, dataset: str = "fmnist") -> bool:
@@ -151,17 +185,24 @@ def progress_sentence(dataset: str) -> str:
 
 
 def ordered_configs(
-    dataset: str, methods: str = "natural,pgd", seeds: int = 1, precision: str | None = None
+    dataset: str, methods: str = "natural,pgd", seeds: int = 1, precision: str | None = None, point: str | None = None
 ) -> list[tuple[tuple[dict, str, int], ExperimentConfig, bool]]:
     """The campaign's runs in the order they run now (:func:`prioritise` over the finished natural models), each with
     its config and whether it is finished."""
-    runs = plan(dataset, methods=tuple(methods.split(",")), seeds=seeds)
+    runs = plan(dataset, methods=tuple(methods.split(",")), seeds=seeds, point=point)
+    loaded = {}  # run id -> the finished run or None; each run is loaded once
+
+    def finished(config: ExperimentConfig):
+        if config.run_id() not in loaded:
+            loaded[config.run_id()] = load_run(config)
+        return loaded[config.run_id()]
+
     naturals = {
-        _key(point): load_run(long_config(dataset, point, "natural", 0, precision)) for point in LONG_PILOTS[dataset]
+        _key(point): finished(long_config(dataset, point, "natural", 0, precision)) for point in LONG_PILOTS[dataset]
     }
     runs = prioritise(runs, {k: r.summary for k, r in naturals.items() if r is not None}, dataset)
     configs = [long_config(dataset, point, m, s, precision) for point, m, s in runs]
-    return [(run, config, load_run(config) is not None) for run, config in zip(runs, configs)]
+    return [(run, config, finished(config) is not None) for run, config in zip(runs, configs)]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -171,6 +212,11 @@ def main(argv: list[str] | None = None) -> int:
         "--methods", default="natural,pgd", help="comma-separated methods per point (default natural,pgd)"
     )
     parser.add_argument("--seeds", type=int, default=1)
+    parser.add_argument(
+        "--point",
+        help="only the pilot points matching these key=value pairs, e.g. n_members=20000,width=0.25,epochs=40 "
+        "(with --seeds 3: widen the chosen point only)",
+    )
     parser.add_argument(
         "--precision",
         choices=PRECISIONS,
@@ -182,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     listed, attempted = False, set()
     while True:  # the order is recomputed after each finished run: a natural model that meets its targets moves
         try:  # its point's robust model to the front
-            queue = ordered_configs(args.dataset, args.methods, args.seeds, args.precision)
+            queue = ordered_configs(args.dataset, args.methods, args.seeds, args.precision, args.point)
         except ConfigError as err:
             print(f"error: {err}", file=sys.stderr)
             return 2

@@ -365,9 +365,10 @@ PILOT_POINTS = {
 # Fashion-MNIST: the probe's point first, then more epochs (the robust model's fit), then more members (the natural
 # model's leakage). At 10k/¼/40 the natural model met the natural targets, while the PGD model missed the robust gap
 # (19.5 pp) and the ratio (1.01x), fitting only 91.9% of its adversarial training set (the paper's 96.9%): the robust
-# side is what needs moving, hence more epochs and, since bf16 made it affordable (stop 29), twice the width. CIFAR-10: the preset's WRN-16-2 on 10,000 members with augmentation, then one change at a time: more
-# width (the robust model's capacity), more members (the natural model's generalisation), no augmentation (the
-# robust model's over-fitting).
+# side is what needs moving, hence more epochs and, since bf16 made it affordable (stop 29), twice the width.
+# CIFAR-10: the preset's WRN-16-2 on 10,000 members with augmentation, then one change at a time: more width (the
+# robust model's capacity), more members (the natural model's generalisation), no augmentation (the robust model's
+# over-fitting).
 LONG_PILOTS: dict[str, list[dict[str, Any]]] = {
     "fmnist": PILOT_POINTS["long"],
     "cifar10-jpeg": [

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+import warnings
 from pathlib import Path
 
 import torch
@@ -14,7 +15,7 @@ from tqdm import tqdm  # plain bars: tqdm.auto warns in kernels without ipywidge
 
 from .config import ExperimentConfig
 from .data import MembershipSplit
-from .objectives import LOSSES, training_precision
+from .objectives import LOSSES, bf16_native, training_precision
 from .pineat import ExampleTrace, round_update, watched_members
 from .runs_io import load_checkpoint, save_checkpoint
 
@@ -101,6 +102,13 @@ def train(
     Returns the final :class:`TrainingState`; the model is left in eval mode with the trained weights.
     """
     loss_fn = LOSSES[config.method]
+    if config.precision == "bf16" and not bf16_native(device):
+        warnings.warn(
+            f"precision: bf16 is emulated on this {torch.device(device).type} (no AVX512-BF16/AMX or bf16 GPU); "
+            "training runs ~10x slower than in fp32",
+            RuntimeWarning,
+            stacklevel=2,
+        )
     model.to(device)
     optimizer = _optimizer(config, model)
     state = TrainingState()

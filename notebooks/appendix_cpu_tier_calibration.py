@@ -156,9 +156,9 @@ regime
 # more members and a wider network, and looks for the first point where all four targets below hold.
 # It trains in bfloat16 (float32 weights, optimiser and evaluation; the A/B check at the end of this
 # page), several times faster than float32 on a CPU that computes bf16 (`./run bench` measures it on
-# the machine at hand). Its first points were
-# trained in float32 on a machine that does not; they stay below as the float32 map. Only finished
-# runs are shown (this page never trains them); a point's missing model reads as blank.
+# the machine at hand). Its first points were trained in float32 on a machine that does not; they
+# stay below as the float32 map. Only finished runs are shown (this page never trains them); a
+# point's missing model reads as blank.
 
 # %% tags=["hide-input"]
 from mi_lib import campaign

@@ -1,5 +1,7 @@
 """The long tier: presets, where its checkpoints live, the campaign's plan, and the precision knob."""
 
+import warnings
+
 import pytest
 import torch
 from tiny import tiny_config, tiny_split
@@ -42,6 +44,7 @@ def test_precision_is_validated_and_renames_only_runs_that_set_it():
         preset("fmnist", "cpu", precision="fp16")
 
 
+@pytest.mark.filterwarnings("ignore:precision. bf16 is emulated:RuntimeWarning")
 def test_bf16_autocasts_training_only_and_keeps_float32_weights(tmp_path):
     config = tiny_config(precision="bf16", epochs=1)
     layer = torch.nn.Linear(4, 2)
@@ -55,6 +58,31 @@ def test_bf16_autocasts_training_only_and_keeps_float32_weights(tmp_path):
     state = training.train(config, model, tiny_split(), checkpoint=tmp_path / "bf16.pt", progress=False)
     assert state.epoch == 1 and all(p.dtype == torch.float32 for p in model.parameters())
     assert model(torch.rand(2, 1, 12, 12)).dtype == torch.float32  # evaluation: float32
+
+
+def test_training_warns_when_bf16_is_emulated(tmp_path, monkeypatch):
+    from mi_lib.models import build_model
+
+    config = tiny_config(precision="bf16", epochs=1)
+    monkeypatch.setattr(training, "bf16_native", lambda device: False)
+    with pytest.warns(RuntimeWarning, match="precision: bf16 is emulated"):
+        training.train(
+            config,
+            build_model(config, in_shape=(1, 12, 12), n_classes=4),
+            tiny_split(),
+            checkpoint=tmp_path / "a.pt",
+            progress=False,
+        )
+    monkeypatch.setattr(training, "bf16_native", lambda device: True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        training.train(
+            config,
+            build_model(config, in_shape=(1, 12, 12), n_classes=4),
+            tiny_split(),
+            checkpoint=tmp_path / "b.pt",
+            progress=False,
+        )
 
 
 def test_the_campaign_runs_the_robust_model_of_a_promising_point_first():
@@ -118,3 +146,14 @@ def test_the_campaign_queue_starts_with_the_natural_models_when_nothing_is_finis
     n = len(PILOT_POINTS["long"])
     assert [m for (_, m, _), _, _ in queue] == ["natural"] * n + ["pgd"] * n
     assert not any(done for *_, done in queue) and all(c.precision == "bf16" for _, c, _ in queue)
+
+
+def test_the_campaign_can_widen_one_chosen_point_only():
+    runs = campaign.plan("fmnist", seeds=3, point="n_members=20000,width=0.25,epochs=40")
+    assert {tuple(sorted(p.items())) for p, _, _ in runs} == {(("epochs", 40), ("n_members", 20000), ("width", 0.25))}
+    assert sorted((m, s) for _, m, s in runs) == [(m, s) for m in ("natural", "pgd") for s in range(3)]
+    assert len(campaign.plan("fmnist", point="width=0.25")) == 2 * 3  # a partial key matches every such point
+    with pytest.raises(ConfigError, match="point: no pilot point matches 'n_members=60000'; accepted points: "):
+        campaign.plan("fmnist", point="n_members=60000")
+    with pytest.raises(ConfigError, match="point: cannot read 'members=1'; accepted points: n_members=10000"):
+        campaign.plan("fmnist", point="members=1")
