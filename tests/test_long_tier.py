@@ -64,25 +64,17 @@ def test_training_warns_when_bf16_is_emulated(tmp_path, monkeypatch):
     from mi_lib.models import build_model
 
     config = tiny_config(precision="bf16", epochs=1)
-    monkeypatch.setattr(training, "bf16_native", lambda device: False)
+
+    def train_on(native: bool) -> None:
+        monkeypatch.setattr(training, "bf16_native", lambda device: native)
+        model = build_model(config, in_shape=(1, 12, 12), n_classes=4)
+        training.train(config, model, tiny_split(), checkpoint=tmp_path / f"{native}.pt", progress=False)
+
     with pytest.warns(RuntimeWarning, match="precision: bf16 is emulated"):
-        training.train(
-            config,
-            build_model(config, in_shape=(1, 12, 12), n_classes=4),
-            tiny_split(),
-            checkpoint=tmp_path / "a.pt",
-            progress=False,
-        )
-    monkeypatch.setattr(training, "bf16_native", lambda device: True)
+        train_on(native=False)
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
-        training.train(
-            config,
-            build_model(config, in_shape=(1, 12, 12), n_classes=4),
-            tiny_split(),
-            checkpoint=tmp_path / "b.pt",
-            progress=False,
-        )
+        train_on(native=True)
 
 
 def test_the_campaign_runs_the_robust_model_of_a_promising_point_first():
