@@ -109,12 +109,12 @@ def pineat_variant(text: str) -> dict[str, Any]:
 
 
 def pineat(*, dataset, tier, bases, strategies, variants, seeds, pineat_seeds, **_) -> Plan:
-    """The natural model, each strategy over each base (Original and PINEAT-1/1 on the first base with
+    """The natural model, each strategy over each base (Original and PINEAT-1/1 of every base with
     ``pineat_seeds`` seeds when more), then the n/m variants on the first base."""
     plan: Plan = {"natural": grid_configs(dataset, tier, methods=("natural",), seeds=range(seeds))}
     for base in bases:
         for strategy in strategies:
-            paired = base == bases[0] and strategy in ("original", "pineat")
+            paired = strategy in ("original", "pineat")
             n = max(seeds, pineat_seeds) if paired else seeds
             plan[(base, strategy)] = grid_configs(dataset, tier, methods=(base,), seeds=range(n), strategy=strategy)
     for variant in variants:

@@ -45,9 +45,7 @@ strategies = ["original", "pineat", "advnat", "advran"]  # the Table 1 methods o
 variants = ["2/1", "1/2", "1/3"]  # PINEAT-n/m variants on the first base, besides 1/1 ([] for none)
 trace_figure = True  # PINEAT Fig. 1 from the PINEAT-1/1 run on the first base
 seeds = 1  # seeds (0, 1, ...) per method
-pineat_seeds = (
-    1  # seeds of Original and PINEAT-1/1 on the first base (the pair C12–C14 compare), when more than `seeds`
-)
+pineat_seeds = 1  # seeds of Original and PINEAT-1/1 on every base (the pair C12–C14 compare), when more than `seeds`
 progress = False
 chapter = None  # the book's name for this page, set by mi_lib.book (its verdicts go to the scoreboard); None by hand
 
@@ -63,7 +61,7 @@ tables.show_tidy()  # every table below goes through the book's one formatting s
 pd.set_option("display.max_colwidth", None)
 config = tiers.preset(dataset, tier, method=bases[0])
 text, changes = chapters.tier_setting(
-    config, seeds={m: max(seeds, pineat_seeds) if m == bases[0] else seeds for m in ["natural", *bases]}
+    config, seeds={m: max(seeds, pineat_seeds) if m in bases else seeds for m in ["natural", *bases]}
 )
 display(Markdown(chapters.DATASET_NOTES[dataset] + "\n\n" + text))
 changes

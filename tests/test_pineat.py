@@ -189,3 +189,23 @@ def test_git_keeps_yale_traces_and_weights_out_of_the_repository():
         assert ignored.returncode == 0, f"{name} of a Yale run is not ignored by git"
     kept = subprocess.run(["git", "check-ignore", "-q", "results/cpu/fmnist-pgd-0123456789ab/trace.npz"], cwd=root)
     assert kept.returncode == 1
+
+
+def test_the_chapter_plan_gives_every_base_pair_the_pineat_seeds():
+    from mi_lib import plans
+
+    plan = plans.pineat(
+        dataset="fmnist",
+        tier="smoke",
+        bases=["dist", "diff"],
+        strategies=["original", "pineat", "advnat"],
+        variants=["2/1"],
+        seeds=1,
+        pineat_seeds=3,
+    )
+    seeds = {key: sorted(c.seed for c in configs) for key, configs in plan.items()}
+    for base in ("dist", "diff"):
+        assert seeds[(base, "original")] == seeds[(base, "pineat")] == [0, 1, 2]
+        assert seeds[(base, "advnat")] == [0]
+    assert seeds["natural"] == seeds[("variant", "2/1")] == [0]
+    assert {c.method for c in plan[("variant", "2/1")]} == {"dist"}
