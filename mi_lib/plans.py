@@ -179,7 +179,7 @@ PLANS: dict[str, Callable[..., Plan]] = {
 }
 
 OTHER_WORK = {  # what a chapter computes when it executes besides its runs (not swept: it needs the executing kernel)
-    "training_dynamics": "trains one model with a weight snapshot every few epochs and attacks each snapshot",
+    "training_dynamics": "trains one model per seed with a weight snapshot every few epochs and attacks each snapshot",
     "modern_evaluation": "with early_stopping: the training-dynamics snapshots of the PGD model",
     "attack_eps": "re-attacks each cached robust model at every attack ε of the sweep",
     "targeted_attack": "targeted PGD toward every wrong label on each cached model",

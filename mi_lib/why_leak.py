@@ -97,31 +97,72 @@ def dynamics_frame(dynamics: dict[str, np.ndarray]) -> pd.DataFrame:
     return frame
 
 
-def dynamics_claim(frame: pd.DataFrame) -> report.Verdict:
-    """C10 (DLS Fig. 3): over training, train and test accuracy stay close while adv-train and adv-test diverge,
-    and MI accuracy rises with that gap. Holds when, at the end, the robust gap exceeds the clean gap and the best
-    MI accuracy (max of IB, IA) has a Spearman correlation above 0.5 with the robust gap across snapshots; does
-    not hold when the correlation is at or below 0 or the robust gap does not exceed the clean gap."""
-
+def dynamics_rho(frame: pd.DataFrame) -> float:
+    """Spearman correlation, across one run's snapshots, of the best MI accuracy (max of IB, IA) with the robust gap
+    (adv-train − adv-test); NaN where a series is constant or there are fewer than 3 snapshots."""
     mi = frame[["ib", "ia"]].max(axis=1)
     gap = frame["adv-train − adv-test"]
     defined = len(frame) > 2 and mi.nunique() > 1 and gap.nunique() > 1  # a constant series has no rank correlation
-    rho = float(stats.spearmanr(mi, gap).statistic) if defined else float("nan")
-    last = frame.iloc[-1]
-    wider = last["adv-train − adv-test"] > last["train − test"]
-    outcome = "holds" if wider and rho > 0.5 else "does not hold" if (not wider or not rho > 0) else "inconclusive"
-    detail = (
-        f"at the end, adv-train − adv-test {100 * last['adv-train − adv-test']:.2f} pp vs train − test "
-        f"{100 * last['train − test']:.2f} pp; Spearman correlation of the MI accuracy with the robust gap over "
-        f"{len(frame)} snapshots: {rho:.2f}"
+    return float(stats.spearmanr(mi, gap).statistic) if defined else float("nan")
+
+
+def dynamics_summary(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """One row per seed (one :func:`dynamics_frame` each, seeds 0, 1, …): the gaps at the end of training and the Spearman
+    correlation of :func:`dynamics_rho`."""
+    return pd.DataFrame(
+        {
+            "seed": range(len(frames)),
+            "train − test (end)": [f["train − test"].iloc[-1] for f in frames],
+            "adv-train − adv-test (end)": [f["adv-train − adv-test"].iloc[-1] for f in frames],
+            "Spearman ρ (MI accuracy, robust gap)": [dynamics_rho(f) for f in frames],
+        }
     )
-    return report.on_runs(
-        "Robust gap widens while the clean gap stays small, and MI accuracy follows it (C10)",
-        outcome,
-        runs=1,
-        detail=detail,
-        left=(rho,),
-        right=(0.5,),
+
+
+def dynamics_claim(frames: Sequence[pd.DataFrame]) -> report.Verdict:
+    """C10 (DLS Fig. 3): over training, train and test accuracy stay close while adv-train and adv-test diverge,
+    and MI accuracy rises with that gap; one :func:`dynamics_frame` per seed (seeds 0, 1, …). Both parts are judged by the statistics
+    rule over the seeds (:func:`mi_lib.report.verdict`): at the end the robust gap exceeds the clean gap, and the
+    Spearman correlation of :func:`dynamics_rho` exceeds 0.5. Holds when both hold; does not hold when the robust
+    gap does not exceed the clean gap or the correlation is not above 0; inconclusive otherwise (a correlation
+    between 0 and 0.5, bounds that straddle, fewer than 3 seeds)."""
+    summary = dynamics_summary(frames)
+    claim = "Robust gap widens while the clean gap stays small, and MI accuracy follows it (C10)"
+    missing = summary.loc[summary["Spearman ρ (MI accuracy, robust gap)"].isna(), "seed"].tolist()
+    if missing:
+        return report.Verdict(
+            claim=claim,
+            verdict="inconclusive",
+            left=(),
+            right=(),
+            detail=f"no rank correlation for seed {', '.join(map(str, missing))}: fewer than 3 snapshots or a constant series",
+        )
+    gaps = report.verdict(
+        "robust gap > clean gap at the end",
+        summary["adv-train − adv-test (end)"],
+        summary["train − test (end)"],
+        left_name="adv-train − adv-test",
+        right_name="train − test",
+    )
+    rho = summary["Spearman ρ (MI accuracy, robust gap)"].to_numpy()
+    strong = report.verdict(
+        "ρ > 0.5", rho, np.full(rho.shape, 0.5), left_name="Spearman ρ", right_name="0.5", as_percent=False
+    )
+    positive = report.verdict(
+        "ρ > 0", rho, np.zeros(rho.shape), left_name="Spearman ρ", right_name="0", as_percent=False
+    )
+    if gaps.verdict == "holds" and strong.verdict == "holds":
+        outcome = "holds"
+    elif "does not hold" in (gaps.verdict, positive.verdict):
+        outcome = "does not hold"
+    else:
+        outcome = "inconclusive"
+    return report.Verdict(
+        claim=claim,
+        verdict=outcome,
+        left=tuple(rho),
+        right=(0.5,) * len(rho),
+        detail=f"at the end of training, {gaps.detail}; over {len(frames[0])} snapshots per run, {strong.detail}",
     )
 
 

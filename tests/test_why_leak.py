@@ -85,10 +85,20 @@ def test_dynamics_claim():
         "ib": np.linspace(0.5, 0.6, 5),
         "ia": np.linspace(0.5, 0.7, 5),
     }
-    claim = why_leak.dynamics_claim(why_leak.dynamics_frame(rising))  # one model: its rule's outcome, inconclusive
-    assert claim.verdict == "inconclusive" and "the numbers point to 'holds'" in claim.detail
-    flat = {**rising, "adv_train_acc": np.linspace(0.2, 0.3, 5), "adv_test_acc": np.linspace(0.2, 0.3, 5)}
-    assert "the numbers point to 'does not hold'" in why_leak.dynamics_claim(why_leak.dynamics_frame(flat)).detail
+    one = why_leak.dynamics_claim([why_leak.dynamics_frame(rising)])  # one model: a sign, not evidence
+    assert one.verdict == "inconclusive" and "one run" in one.detail
+
+    def seeds(data: dict, jitter=(0.0, 0.01, 0.02)) -> list[pd.DataFrame]:  # three seeds, slightly different
+        return [why_leak.dynamics_frame({**data, "adv_test_acc": data["adv_test_acc"] + j}) for j in jitter]
+
+    assert why_leak.dynamics_claim(seeds(rising)).verdict == "holds"
+    flat = {**rising, "adv_train_acc": np.linspace(0.2, 0.3, 5), "adv_test_acc": np.linspace(0.2, 0.32, 5)}
+    assert why_leak.dynamics_claim(seeds(flat)).verdict == "does not hold"  # the robust gap never opens
+    falling = {**rising, "ia": np.linspace(0.7, 0.5, 5), "ib": np.linspace(0.6, 0.5, 5)}
+    assert why_leak.dynamics_claim(seeds(falling)).verdict == "does not hold"  # MI accuracy falls as the gap widens
+    short = {k: v[:2] for k, v in rising.items()}
+    claim = why_leak.dynamics_claim(seeds(short))
+    assert claim.verdict == "inconclusive" and "no rank correlation for seed 0, 1, 2" in claim.detail
 
 
 def test_trend_claim_on_a_factor_frame():
