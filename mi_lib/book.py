@@ -92,7 +92,7 @@ CHAPTERS = [
     _defence_page("cifar10_jpeg_natural_vs_pgd", "cifar10-jpeg", "pgd"),
     Chapter("claims_scoreboard", "claims_scoreboard", summary=True),
     # Why robust models leak (CCS §5.2).
-    Chapter("yale_perturbation_budget", "perturbation_budget", {"dataset": "yale"}),
+    Chapter("yale_perturbation_budget", "perturbation_budget", {"dataset": "yale", "seeds": 3}),
     Chapter("yale_mixed_training", "mixed_training", {"dataset": "yale", "seeds": 3}),
     Chapter("yale_training_dynamics", "training_dynamics", {"dataset": "yale"}),
     Chapter("yale_sensitivity", "sensitivity", {"dataset": "yale"}),
