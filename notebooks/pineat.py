@@ -91,8 +91,10 @@ tables.tidy(regime)
 #
 # Rows "paper" come from the paper's Table 1 (the data file `mi_lib/reference/paper_tables.json`), rows
 # "reproduced" from the runs above (mean over seeds). The paper trains on the full datasets with the
-# CCS recipes on GPUs; the tier notes above say what this tier shrinks. Time is relative to Original:
-# the runs here were timed on this 2-core machine one training run at a time, but not on an idle machine
+# CCS recipes on GPUs; the tier notes above say what this tier shrinks. Time is relative to Original
+# of the same seed, on the seeds whose two runs were trained on one kind of CPU (`timed seeds`: sessions
+# ran on AVX512 and on AVX2-only machines, and the same run takes about 3× longer on the latter). The runs
+# were timed on a 2-core machine one training run at a time, but not on an idle machine
 # (other work of the session — tests, notebook executions — shared the cores for part of some runs), so a
 # ratio carries that noise, up to tens of percent; `./run bench-pineat` (`benchmarks/pineat_runtime.py`)
 # times the rounds of every method back to back, free of it.

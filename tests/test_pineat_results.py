@@ -108,3 +108,17 @@ def test_clustering_is_judged_against_other_points_perturbations():
     )  # both points pushed the same way: no point-specific cluster
     assert shared.verdict != "holds"
     assert (table["mean cosine, uniform random"].abs() < table["mean cosine, adversarial"]).all()
+
+
+def test_time_ratios_pair_only_runs_timed_on_one_machine_kind():
+    frame = table().assign(machine="AVX512")
+    slower = (frame["method"] == "PINEAT-1/1") & (frame["seed"] > 0)  # seeds 1-2 of PINEAT on a slower machine
+    frame.loc[slower, ["machine", "time_s"]] = ["AVX2", 160.0]
+    c13 = verdicts(frame)["C13"]
+    assert c13.verdict == "inconclusive" and "0.55 over 1 seed" in c13.detail  # seed 0 alone, not (55 + 2 × 160) / 300
+    assert "seeds 1, 2 left out: Original trained on AVX512 and PINEAT-1/1 on AVX2 CPUs" in c13.detail
+    assert (
+        pineat_results.table1(frame, dataset="fmnist").loc[("pgd", "PINEAT-1/1", "reproduced"), "time / Original"]
+        == 0.55
+    )
+    assert verdicts(frame.assign(machine="AVX2"))["C13"].detail.endswith("0.54–0.64)")  # all matched: nothing left out
