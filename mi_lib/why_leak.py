@@ -126,6 +126,8 @@ def dynamics_claim(frames: Sequence[pd.DataFrame]) -> report.Verdict:
     Spearman correlation of :func:`dynamics_rho` exceeds 0.5. Holds when both hold; does not hold when the robust
     gap does not exceed the clean gap or the correlation is not above 0; inconclusive otherwise (a correlation
     between 0 and 0.5, bounds that straddle, fewer than 3 seeds)."""
+    if not frames:
+        raise ValueError("seeds: C10 needs at least one run's snapshots, got none")
     summary = dynamics_summary(frames)
     claim = "Robust gap widens while the clean gap stays small, and MI accuracy follows it (C10)"
     missing = summary.loc[summary["Spearman ρ (MI accuracy, robust gap)"].isna(), "seed"].tolist()
@@ -141,8 +143,8 @@ def dynamics_claim(frames: Sequence[pd.DataFrame]) -> report.Verdict:
         "robust gap > clean gap at the end",
         summary["adv-train − adv-test (end)"],
         summary["train − test (end)"],
-        left_name="adv-train − adv-test",
-        right_name="train − test",
+        left_name="robust gap",
+        right_name="clean gap",
     )
     rho = summary["Spearman ρ (MI accuracy, robust gap)"].to_numpy()
     strong = report.verdict(
@@ -151,10 +153,13 @@ def dynamics_claim(frames: Sequence[pd.DataFrame]) -> report.Verdict:
     positive = report.verdict(
         "ρ > 0", rho, np.zeros(rho.shape), left_name="Spearman ρ", right_name="0", as_percent=False
     )
+    correlation = strong.detail
     if gaps.verdict == "holds" and strong.verdict == "holds":
         outcome = "holds"
     elif "does not hold" in (gaps.verdict, positive.verdict):
         outcome = "does not hold"
+        if positive.verdict == "does not hold":
+            correlation = positive.detail  # the bound against 0 decided it
     else:
         outcome = "inconclusive"
     return report.Verdict(
@@ -162,7 +167,8 @@ def dynamics_claim(frames: Sequence[pd.DataFrame]) -> report.Verdict:
         verdict=outcome,
         left=tuple(rho),
         right=(0.5,) * len(rho),
-        detail=f"at the end of training, {gaps.detail}; over {len(frames[0])} snapshots per run, {strong.detail}",
+        detail=f"at the end of training (robust gap: adv-train − adv-test; clean gap: train − test), {gaps.detail}; "
+        f"over {len(frames[0])} snapshots per run, {correlation}",
     )
 
 

@@ -5,7 +5,7 @@ import pytest
 from mi_lib import pineat_results, report
 
 
-def row(method, seed, *, p_max, r_test=0.5, a_test=0.8, time_s=100.0, n=1, m=1, base="pgd"):
+def row(method, seed, *, p_max, r_test=0.5, a_test=0.8, time_s=100.0, n=1, m=1, base="pgd", machine="AVX512"):
     return {
         "base": base,
         "method": method,
@@ -20,6 +20,7 @@ def row(method, seed, *, p_max, r_test=0.5, a_test=0.8, time_s=100.0, n=1, m=1, 
         "P_Eadv": p_max,
         "P_MAX": p_max,
         "time_s": time_s,
+        "machine": machine,
     }
 
 
@@ -111,14 +112,26 @@ def test_clustering_is_judged_against_other_points_perturbations():
 
 
 def test_time_ratios_pair_only_runs_timed_on_one_machine_kind():
-    frame = table().assign(machine="AVX512")
+    frame = table()
     slower = (frame["method"] == "PINEAT-1/1") & (frame["seed"] > 0)  # seeds 1-2 of PINEAT on a slower machine
     frame.loc[slower, ["machine", "time_s"]] = ["AVX2", 160.0]
     c13 = verdicts(frame)["C13"]
     assert c13.verdict == "inconclusive" and "0.55 over 1 seed" in c13.detail  # seed 0 alone, not (55 + 2 × 160) / 300
-    assert "seeds 1, 2 left out: Original trained on AVX512 and PINEAT-1/1 on AVX2 CPUs" in c13.detail
+    assert "seed 2 left out: Original trained on AVX512 and PINEAT-1/1 on AVX2 CPUs" in c13.detail
+    ours = pineat_results.table1(frame, dataset="fmnist").loc[("pgd", "PINEAT-1/1", "reproduced")]
+    assert ours["time / Original"] == 0.55 and ours["timed seeds"] == 1 and ours["seeds"] == 3
+    assert "left out" not in verdicts(frame.assign(machine="AVX2"))["C13"].detail  # one kind throughout
+
+
+def test_a_time_ratio_without_a_recorded_machine_kind_is_shown_but_is_no_evidence():
+    old = table().drop(columns="machine")  # runs from before the machine kind was recorded
+    c13 = verdicts(old)["C13"]
+    assert c13.verdict == "inconclusive" and "no seed whose PINEAT-1/1 and Original runs were timed" in c13.detail
+    assert "seeds 0, 1, 2: ratio 0.55, unverified" in c13.detail
     assert (
-        pineat_results.table1(frame, dataset="fmnist").loc[("pgd", "PINEAT-1/1", "reproduced"), "time / Original"]
-        == 0.55
+        pineat_results.table1(old, dataset="fmnist").loc[("pgd", "PINEAT-1/1", "reproduced"), "time / Original"] == 0.55
     )
-    assert verdicts(frame.assign(machine="AVX2"))["C13"].detail.endswith("0.54–0.64)")  # all matched: nothing left out
+    doubled = pd.concat([table(), table()[table()["method"] == "Original"]], ignore_index=True)
+    assert pineat_results.time_ratios(doubled)[doubled["method"] == "PINEAT-1/1"].tolist() == [0.55] * 3  # no error
+    no_original = table()[~((table()["seed"] == 2) & (table()["method"] == "Original"))]
+    assert "seed 2 left out: no Original run of that seed" in verdicts(no_original)["C13"].detail

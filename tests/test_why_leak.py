@@ -96,6 +96,20 @@ def test_dynamics_claim():
     assert why_leak.dynamics_claim(seeds(flat)).verdict == "does not hold"  # the robust gap never opens
     falling = {**rising, "ia": np.linspace(0.7, 0.5, 5), "ib": np.linspace(0.6, 0.5, 5)}
     assert why_leak.dynamics_claim(seeds(falling)).verdict == "does not hold"  # MI accuracy falls as the gap widens
+    narrow = {**rising, "test_acc": np.linspace(0.5, 0.4, 5)}  # MI follows the robust gap, the clean gap is wider
+    claim = why_leak.dynamics_claim(seeds(narrow))
+    assert claim.verdict == "does not hold" and "robust gap" in claim.detail and "vs 0.5" in claim.detail
+    weak = [  # the correlation varies by seed, between 0 and 0.5: inconclusive
+        {**rising, "ia": np.array(order, dtype=float) / 10, "ib": np.zeros(5)}
+        for order in ([3, 1, 4, 2, 5], [2, 4, 1, 5, 3], [4, 1, 3, 2, 5])  # ρ = 0.5, 0.3, 0.3
+    ]
+    rhos = why_leak.dynamics_summary([why_leak.dynamics_frame(d) for d in weak])["Spearman ρ (MI accuracy, robust gap)"]
+    assert rhos.nunique() > 1 and 0 < rhos.mean() < 0.5
+    claim = why_leak.dynamics_claim([why_leak.dynamics_frame(d) for d in weak])
+    assert claim.verdict == "inconclusive" and "straddle" in claim.detail
+    assert "vs 0 0.00" in why_leak.dynamics_claim(seeds(falling)).detail  # decided by the bound against 0
+    with pytest.raises(ValueError, match="seeds"):
+        why_leak.dynamics_claim([])
     short = {k: v[:2] for k, v in rising.items()}
     claim = why_leak.dynamics_claim(seeds(short))
     assert claim.verdict == "inconclusive" and "no rank correlation for seed 0, 1, 2" in claim.detail
