@@ -108,12 +108,12 @@ def _machines(table: pd.DataFrame) -> pd.Series:
     return table["machine"].fillna(NOT_RECORDED).astype(str)
 
 
-def time_ratios(table: pd.DataFrame, *, recorded_only: bool = False) -> pd.Series:
+def time_ratios(table: pd.DataFrame) -> pd.Series:
     """Per run, its training time over that of Original of the same base and seed (the mean where a seed has several
     Original runs), where both were trained on one machine kind (column ``machine``); NaN where they were not (a
     ratio across machine kinds measures the machines: the same Fashion-MNIST PGD run took ~400 s on AVX512 and
-    ~1,170 s on AVX2 CPUs) or there is no such Original. ``recorded_only``: pairs whose machine kind was not
-    recorded (:data:`NOT_RECORDED`) are NaN too."""
+    ~1,170 s on AVX2 CPUs) or there is no such Original. Pairs whose machine kind was not recorded
+    (:data:`NOT_RECORDED`) keep their ratio: the caller decides whether they count."""
     runs = pd.DataFrame(
         {"base": table["base"].to_numpy(), "seed": table["seed"].to_numpy(), "machine": _machines(table).to_numpy()}
     )
@@ -126,8 +126,6 @@ def time_ratios(table: pd.DataFrame, *, recorded_only: bool = False) -> pd.Serie
     )
     matched = runs.merge(reference, on=["base", "seed", "machine"], how="left")["original_time"].to_numpy()
     ratios = table["time_s"].to_numpy(dtype=float) / matched
-    if recorded_only:
-        ratios[runs["machine"].to_numpy() == NOT_RECORDED] = np.nan
     return pd.Series(ratios, index=table.index, dtype=float)
 
 
@@ -275,8 +273,8 @@ def _time_claim(table: pd.DataFrame, base: str) -> report.Verdict:
     )
     runs = table[(table["base"] == base) & (table["method"] == "PINEAT-1/1")]
     machine = _machines(table).loc[runs.index]
-    verified = time_ratios(table, recorded_only=True).loc[runs.index]
     any_pair = time_ratios(table).loc[runs.index]
+    verified = any_pair.where(machine != NOT_RECORDED)
     notes = []
     unverified = any_pair[verified.isna() & any_pair.notna()]
     if len(unverified):
@@ -299,11 +297,10 @@ def _time_claim(table: pd.DataFrame, base: str) -> report.Verdict:
     extra = ("; " + "; ".join(notes)) if notes else ""
     pairs = int(verified.notna().sum())
     if pairs == 0:
-        return report.Verdict(
-            claim=claim,
-            verdict="inconclusive",
-            left=(),
-            right=(),
+        return report.on_runs(
+            claim,
+            "inconclusive",
+            runs=0,
             detail=f"no seed whose PINEAT-1/1 and Original runs were timed on one recorded machine kind ({band}){extra}",
         )
     ratio = float(verified.mean())

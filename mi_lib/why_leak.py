@@ -132,11 +132,10 @@ def dynamics_claim(frames: Sequence[pd.DataFrame]) -> report.Verdict:
     claim = "Robust gap widens while the clean gap stays small, and MI accuracy follows it (C10)"
     missing = summary.loc[summary["Spearman ρ (MI accuracy, robust gap)"].isna(), "seed"].tolist()
     if missing:
-        return report.Verdict(
-            claim=claim,
-            verdict="inconclusive",
-            left=(),
-            right=(),
+        return report.on_runs(
+            claim,
+            "inconclusive",
+            runs=len(frames),
             detail=f"no rank correlation for seed {', '.join(map(str, missing))}: fewer than 3 snapshots or a constant series",
         )
     gaps = report.verdict(
