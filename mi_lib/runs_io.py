@@ -89,9 +89,10 @@ def load_checkpoint(path: Path) -> dict[str, Any] | None:
         return None
 
 
-def save_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:
+def save_arrays(path: Path, arrays: dict[str, np.ndarray], *, compressed: bool = True) -> None:
+    """``compressed=False`` for arrays that barely compress (decoded images), where zlib only costs time."""
     buffer = io.BytesIO()
-    np.savez_compressed(buffer, **arrays)
+    (np.savez_compressed if compressed else np.savez)(buffer, **arrays)
     atomic_write(path, buffer.getvalue())
 
 

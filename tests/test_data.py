@@ -105,6 +105,56 @@ def test_cifar10_jpeg_stand_in_decodes_with_its_own_name(data_dir):
     assert abs(d.x_train[:, 0].mean() / 255 - 0.4913) < 1e-3  # decoded R mean (shared/data README)
 
 
+def test_cifar10_jpeg_decoded_once_and_a_corrupt_copy_is_decoded_again(tmp_path, isolated_cache, monkeypatch):
+    """A tiny stand-in (3 JPEGs): the decoded images are cached in the user cache, shared read-only within a process,
+    and a cached copy that fails its checksum is decoded again, never used."""
+    import hashlib
+    import io
+    import warnings
+
+    from PIL import Image
+
+    from mi_lib.runs_io import CorruptArtifact
+
+    rng = np.random.default_rng(0)
+    blobs = []
+    for _ in range(3):
+        buffer = io.BytesIO()
+        Image.fromarray(rng.integers(0, 256, (32, 32, 3), dtype=np.uint8)).save(buffer, format="JPEG", quality=75)
+        blobs.append(np.frombuffer(buffer.getvalue(), dtype=np.uint8))
+    blob = np.concatenate(blobs)
+    offsets = np.cumsum([0] + [len(b) for b in blobs]).astype(np.int64)
+    folder = tmp_path / "data" / "cifar10-jpeg"
+    folder.mkdir(parents=True)
+    np.savez(
+        folder / "cifar10-jpeg.npz",
+        train_jpeg=blob,
+        train_offsets=offsets,
+        y_train=np.array([0, 1, 2]),
+        test_jpeg=blob,
+        test_offsets=offsets,
+        y_test=np.array([0, 1, 2]),
+    )
+    digest = hashlib.sha256(blob.tobytes()).hexdigest()
+    monkeypatch.setattr(data, "CIFAR_JPEG_SHA256", {"train_jpeg": digest, "test_jpeg": digest})
+    monkeypatch.setattr(data, "_DECODED", {})
+
+    first = load_dataset("cifar10-jpeg", data_dir=tmp_path / "data")
+    assert first.x_train.shape == (3, 3, 32, 32) and not first.x_train.flags.writeable
+    assert load_dataset("cifar10-jpeg", data_dir=tmp_path / "data").x_train is first.x_train  # once per process
+    (cached,) = (isolated_cache / "cache" / "data" / "decoded").glob("*.npz")
+
+    monkeypatch.setattr(data, "_DECODED", {})  # a new process
+    cached.write_bytes(cached.read_bytes()[:-10] + b"0123456789")
+    with pytest.warns(CorruptArtifact, match="checksum mismatch"):
+        again = load_dataset("cifar10-jpeg", data_dir=tmp_path / "data")
+    np.testing.assert_array_equal(again.x_train, first.x_train)
+    monkeypatch.setattr(data, "_DECODED", {})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # decoded again and re-saved: the copy is whole now
+        np.testing.assert_array_equal(load_dataset("cifar10-jpeg", data_dir=tmp_path / "data").x_test, first.x_train)
+
+
 def test_no_yale_faces_or_weights_are_tracked():
     """Extended Yale B is for research use and not ours to redistribute: the repository may hold what our models output
     on the faces (confidences, labels, metrics), never the faces, models trained on them, or traced training images."""
