@@ -4,7 +4,9 @@ timing separate training runs). A strategy makes n + m updates per round and 1/(
 same number of updates it generates n/(n + m) of the adversarial examples. Prints seconds per base-method epoch
 of updates and the ratio to Original.
 
-Run: ./run bench-pineat [--dataset fmnist] [--bases pgd,dist,diff] [--rounds 12]
+Run: ./run bench-pineat [--dataset fmnist] [--bases pgd,dist,diff] [--methods Original,PINEAT-1/1] [--rounds 12]
+[--repeats 3] [--save]. With --save, on an idle machine, the timings go where the PINEAT chapter judges C13 from
+them (mi_lib.pineat_runtime).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import time
 
 import torch
 
+from mi_lib import pineat_runtime
 from mi_lib.config import ExperimentConfig
 from mi_lib.models import build_model
 from mi_lib.objectives import LOSSES as METHOD_LOSSES
@@ -50,15 +53,43 @@ def seconds_per_update(config: ExperimentConfig, batches: list, in_shape, classe
     return (time.perf_counter() - start) / (len(batches) * config.updates_per_round)
 
 
+def label(strategy: str, n: int, m: int) -> str:
+    if strategy == "original":
+        return "Original"
+    return f"{ {'pineat': 'PINEAT', 'advnat': 'AdvNat', 'advran': 'AdvRan'}[strategy] }-{n}/{m}"
+
+
 def main() -> None:
+    labels = [label(*s) for s in STRATEGIES]
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", default="fmnist", choices=sorted(SHAPES))
     parser.add_argument("--bases", default="pgd,dist,diff")
+    parser.add_argument("--methods", default=",".join(labels), help=f"comma-separated, of: {', '.join(labels)}")
     parser.add_argument("--rounds", type=int, default=12, help="minibatch rounds timed per strategy")
+    parser.add_argument("--repeats", type=int, default=1, help="times each strategy is timed, strategies interleaved")
+    parser.add_argument(
+        "--save", action="store_true", help="write the timings where the PINEAT chapter judges C13 from them"
+    )
     args = parser.parse_args()
+    methods = args.methods.split(",")
+    unknown = [m for m in methods if m not in labels]
+    if unknown:
+        parser.error(f"--methods: unknown {', '.join(unknown)}; accepted values: {', '.join(labels)}")
+    if args.save and "Original" not in methods:
+        parser.error("--methods: --save needs Original, the reference of every ratio")
+    bases = args.bases.split(",")
+    if not set(bases) <= {"pgd", "dist", "diff"}:
+        parser.error(f"--bases: unknown {args.bases!r}; accepted values: pgd, dist, diff")
+    if args.rounds < 1 or args.repeats < 1:
+        parser.error("--rounds and --repeats: must be positive")
     in_shape, classes = SHAPES[args.dataset]
-    print(f"{args.dataset}, cpu-tier model, {torch.get_num_threads()} threads; time per update, ratio to Original")
-    for base in args.bases.split(","):
+    machine = torch.backends.cpu.get_cpu_capability()
+    print(
+        f"{args.dataset}, cpu-tier model, {torch.get_num_threads()} threads, {machine}; time per update, "
+        "ratio to Original of the same repeat"
+    )
+    rows = []
+    for base in bases:
         config = preset(args.dataset, "cpu", method=base)
         g = torch.Generator().manual_seed(1)
         batches = [
@@ -69,20 +100,38 @@ def main() -> None:
             for _ in range(args.rounds)
         ]
         seconds_per_update(config, batches[:2], in_shape, classes)  # warm-up
-        original = None
-        for strategy, n, m in STRATEGIES:
-            per_update = seconds_per_update(
-                config.replace(strategy=strategy, pineat_n=n, pineat_m=m), batches, in_shape, classes
-            )
-            original = original or per_update
-            label = (
-                "Original"
-                if strategy == "original"
-                else f"{ {'pineat': 'PINEAT', 'advnat': 'AdvNat', 'advran': 'AdvRan'}[strategy] }-{n}/{m}"
-            )
-            print(
-                f"  {base:5s} {label:12s} {1000 * per_update:8.2f} ms/update   {per_update / original:5.2f}x Original"
-            )
+        for repeat in range(args.repeats):
+            original = None
+            for strategy, n, m in STRATEGIES:
+                if label(strategy, n, m) not in methods:
+                    continue
+                per_update = seconds_per_update(
+                    config.replace(strategy=strategy, pineat_n=n, pineat_m=m), batches, in_shape, classes
+                )
+                original = original or per_update
+                rows.append(
+                    {
+                        "base": base,
+                        "method": label(strategy, n, m),
+                        "repeat": repeat,
+                        "ms_per_update": 1000 * per_update,
+                    }
+                )
+                print(
+                    f"  {base:5s} {label(strategy, n, m):12s} repeat {repeat}  {1000 * per_update:8.2f} ms/update"
+                    f"   {per_update / original:5.2f}x Original"
+                )
+    if args.save:
+        where = pineat_runtime.save(
+            args.dataset,
+            tier="cpu",
+            machine=machine,
+            threads=torch.get_num_threads(),
+            rounds=args.rounds,
+            torch_version=torch.__version__,
+            rows=rows,
+        )
+        print(f"saved {where}")
 
 
 if __name__ == "__main__":

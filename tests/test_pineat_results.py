@@ -135,3 +135,68 @@ def test_a_time_ratio_without_a_recorded_machine_kind_is_shown_but_is_no_evidenc
     assert pineat_results.time_ratios(doubled)[doubled["method"] == "PINEAT-1/1"].tolist() == [0.55] * 3  # no error
     no_original = table()[~((table()["seed"] == 2) & (table()["method"] == "Original"))]
     assert "seed 2 left out: no Original run of that seed" in verdicts(no_original)["C13"].detail
+
+
+def _timings(ratio_by_repeat, *, base="pgd", machine="AVX2"):
+    rows = []
+    for repeat, ratio in enumerate(ratio_by_repeat):
+        rows += [
+            {"base": base, "method": "Original", "repeat": repeat, "ms_per_update": 100.0},
+            {"base": base, "method": "PINEAT-1/1", "repeat": repeat, "ms_per_update": 100.0 * ratio},
+        ]
+    return pd.DataFrame(rows).assign(machine=machine, threads=2, rounds=12)
+
+
+def test_c13_is_judged_from_back_to_back_timings_where_they_time_the_base():
+    old = table().drop(columns="machine")  # training-run pairs that are no evidence
+    timed = lambda runtime: verdicts(old, runtime=runtime)["C13"]  # noqa: E731
+    c13 = timed(_timings([0.58, 0.60, 0.59]))
+    assert c13.verdict == "holds" and "0.59 (per repeat 0.58–0.60)" in c13.detail and "3 on AVX2 repeats" in c13.detail
+    assert "seeds 0, 1, 2: ratio 0.55, unverified" in c13.detail  # the training runs still named
+    assert timed(_timings([0.85, 0.9, 0.8])).verdict == "does not hold"
+    assert timed(_timings([0.58, 0.60])).verdict == "inconclusive"  # two repeats are not evidence
+    assert timed(_timings([0.5, 0.5, 0.5], base="dist")).verdict == "inconclusive"  # another base's timings: runs rule
+
+
+def test_runtime_timings_round_trip_and_refuse_a_damaged_file(isolated_cache):
+    from mi_lib import pineat_runtime
+    from mi_lib.runs_io import CorruptArtifact
+
+    rows = _timings([0.5, 0.6])[["base", "method", "repeat", "ms_per_update"]].to_dict("records")
+    path = pineat_runtime.save("fmnist", tier="cpu", machine="AVX2", threads=2, rounds=12, torch_version="x", rows=rows)
+    frame = pineat_runtime.timings("fmnist")
+    assert len(frame) == 4 and set(frame["machine"]) == {"AVX2"}
+    assert pineat_runtime.ratios(frame)["ratio"].round(2).tolist() == [0.5, 0.6]
+    assert pineat_runtime.table(frame).loc[("AVX2", "pgd", "PINEAT-1/1"), "time / Original"] == 0.55
+    assert pineat_runtime.timings("yale").empty
+    with pytest.raises(ValueError, match="rows: a timing lacks base, method, repeat, ms_per_update"):
+        pineat_runtime.save("fmnist", tier="cpu", machine="AVX2", threads=2, rounds=1, torch_version="x", rows=[{}])
+    path.write_text(path.read_text().replace("AVX2", "AVX512"))
+    with pytest.warns(CorruptArtifact):
+        assert pineat_runtime.timings("fmnist").empty
+
+
+def test_runtime_file_without_a_field_names_it(isolated_cache):
+    from mi_lib import pineat_runtime
+    from mi_lib.runs_io import save_json
+
+    save_json(pineat_runtime.path("fmnist", "AVX2"), {"machine": "AVX2", "threads": 2, "timings": [{"base": "pgd"}]})
+    with pytest.raises(ValueError, match=r"pineat-runtime-fmnist-AVX2.json: lacks the field\(s\) rounds, method"):
+        pineat_runtime.timings("fmnist")
+
+
+def test_bench_pineat_refuses_an_unknown_method_in_one_line():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "pineat_runtime.py"
+    done = subprocess.run([sys.executable, str(script), "--methods", "Foo"], capture_output=True, text=True)
+    assert done.returncode == 2
+    assert (
+        done.stderr.strip()
+        .splitlines()[-1]
+        .endswith(
+            "--methods: unknown Foo; accepted values: Original, PINEAT-1/1, AdvNat-1/1, AdvRan-1/1, PINEAT-2/1, PINEAT-1/2, PINEAT-1/3"
+        )
+    )
