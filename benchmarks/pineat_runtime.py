@@ -12,6 +12,7 @@ them (mi_lib.pineat_runtime).
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 import torch
@@ -20,10 +21,18 @@ from mi_lib import pineat_runtime
 from mi_lib.config import ExperimentConfig
 from mi_lib.models import build_model
 from mi_lib.objectives import LOSSES as METHOD_LOSSES
+from mi_lib.objectives import training_precision
 from mi_lib.pineat import round_update
 from mi_lib.tiers import preset
+from mi_lib.training import _optimizer
 
-SHAPES = {"fmnist": ((1, 28, 28), 10), "yale": ((1, 48, 42), 38), "cifar10": ((3, 32, 32), 10)}
+SHAPES = {
+    "fmnist": ((1, 28, 28), 10),
+    "yale": ((1, 48, 42), 38),
+    "cifar10": ((3, 32, 32), 10),
+    "cifar10-jpeg": ((3, 32, 32), 10),
+}
+BASES = ("pgd", "dist", "diff")
 STRATEGIES = [
     ("original", 1, 1),
     ("pineat", 1, 1),
@@ -36,17 +45,22 @@ STRATEGIES = [
 
 
 def seconds_per_update(config: ExperimentConfig, batches: list, in_shape, classes: int) -> float:
-    """Wall time of the rounds over ``batches``, divided by the parameter updates they make."""
+    """Wall time of the rounds over ``batches``, divided by the parameter updates they make: the training loop's
+    step of ``config`` (its optimiser, precision and gradient clipping), without the data handling around it."""
     model = build_model(config, in_shape=in_shape, n_classes=classes)
-    optimizer = torch.optim.Adam(model.parameters(), 1e-4)
+    optimizer = _optimizer(config, model)
     generator = torch.Generator().manual_seed(0)
+    device = torch.device("cpu")
     model.train()
     start = time.perf_counter()
     for x, y in batches:
         if config.strategy == "original":
-            loss = METHOD_LOSSES[config.method](model, x, y, eps=config.eps, config=config, generator=generator)
+            with training_precision(config, device):
+                loss = METHOD_LOSSES[config.method](model, x, y, eps=config.eps, config=config, generator=generator)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
+            if config.grad_clip:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
             optimizer.step()
         else:
             round_update(model, optimizer, x, y, eps=config.eps, config=config, generator=generator)
@@ -63,7 +77,7 @@ def main() -> None:
     labels = [label(*s) for s in STRATEGIES]
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", default="fmnist", choices=sorted(SHAPES))
-    parser.add_argument("--bases", default="pgd,dist,diff")
+    parser.add_argument("--bases", default=",".join(BASES))
     parser.add_argument("--methods", default=",".join(labels), help=f"comma-separated, of: {', '.join(labels)}")
     parser.add_argument("--rounds", type=int, default=12, help="minibatch rounds timed per strategy")
     parser.add_argument("--repeats", type=int, default=1, help="times each strategy is timed, strategies interleaved")
@@ -75,22 +89,26 @@ def main() -> None:
     unknown = [m for m in methods if m not in labels]
     if unknown:
         parser.error(f"--methods: unknown {', '.join(unknown)}; accepted values: {', '.join(labels)}")
-    if args.save and "Original" not in methods:
-        parser.error("--methods: --save needs Original, the reference of every ratio")
+    if args.save and not {"Original", "PINEAT-1/1"} <= set(methods):
+        parser.error("--methods: --save needs Original and PINEAT-1/1, the two sides of C13's ratio")
     bases = args.bases.split(",")
-    if not set(bases) <= {"pgd", "dist", "diff"}:
-        parser.error(f"--bases: unknown {args.bases!r}; accepted values: pgd, dist, diff")
+    unknown = [b for b in bases if b not in BASES]
+    if unknown:
+        parser.error(f"--bases: unknown {', '.join(unknown)}; accepted values: {', '.join(BASES)}")
     if args.rounds < 1 or args.repeats < 1:
         parser.error("--rounds and --repeats: must be positive")
     in_shape, classes = SHAPES[args.dataset]
     machine = torch.backends.cpu.get_cpu_capability()
+    load_before = os.getloadavg()[0]
     print(
-        f"{args.dataset}, cpu-tier model, {torch.get_num_threads()} threads, {machine}; time per update, "
-        "ratio to Original of the same repeat"
+        f"{args.dataset}, cpu-tier model, {torch.get_num_threads()} threads, {machine}, load average {load_before:.2f} "
+        "before; time per update, ratio to Original of the same repeat"
     )
-    rows = []
+    chosen = [s for s in STRATEGIES if label(*s) in methods]
+    rows, configs = [], {}
     for base in bases:
         config = preset(args.dataset, "cpu", method=base)
+        configs[base] = config.train_id()
         g = torch.Generator().manual_seed(1)
         batches = [
             (
@@ -99,28 +117,16 @@ def main() -> None:
             )
             for _ in range(args.rounds)
         ]
-        seconds_per_update(config, batches[:2], in_shape, classes)  # warm-up
+        variants = {label(*s): config.replace(strategy=s[0], pineat_n=s[1], pineat_m=s[2]) for s in chosen}
+        for variant in variants.values():  # warm-up, every strategy
+            seconds_per_update(variant, batches[:1], in_shape, classes)
         for repeat in range(args.repeats):
-            original = None
-            for strategy, n, m in STRATEGIES:
-                if label(strategy, n, m) not in methods:
-                    continue
-                per_update = seconds_per_update(
-                    config.replace(strategy=strategy, pineat_n=n, pineat_m=m), batches, in_shape, classes
-                )
-                original = original or per_update
-                rows.append(
-                    {
-                        "base": base,
-                        "method": label(strategy, n, m),
-                        "repeat": repeat,
-                        "ms_per_update": 1000 * per_update,
-                    }
-                )
-                print(
-                    f"  {base:5s} {label(strategy, n, m):12s} repeat {repeat}  {1000 * per_update:8.2f} ms/update"
-                    f"   {per_update / original:5.2f}x Original"
-                )
+            order = list(variants) if repeat % 2 == 0 else list(reversed(variants))  # alternate who goes first
+            timed = {name: seconds_per_update(variants[name], batches, in_shape, classes) for name in order}
+            for name in variants:
+                rows.append({"base": base, "method": name, "repeat": repeat, "ms_per_update": 1000 * timed[name]})
+                versus = f"   {timed[name] / timed['Original']:5.2f}x Original" if "Original" in timed else ""
+                print(f"  {base:5s} {name:12s} repeat {repeat}  {1000 * timed[name]:8.2f} ms/update{versus}")
     if args.save:
         where = pineat_runtime.save(
             args.dataset,
@@ -129,6 +135,8 @@ def main() -> None:
             threads=torch.get_num_threads(),
             rounds=args.rounds,
             torch_version=torch.__version__,
+            load_before=load_before,
+            configs=configs,
             rows=rows,
         )
         print(f"saved {where}")

@@ -357,14 +357,18 @@ _DECODED: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 def _decoded_cifar10_jpeg(arrays: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """The verified stand-in's train and test images as uint8 (N, 3, 32, 32), read-only: decoded once per process
     and kept in the user cache (``decoded/``, checksummed like every artifact: a corrupt copy is decoded again). The
-    key names the source's checksum, the offsets and the Pillow version that decodes it."""
+    key names the source's checksums, its offsets and the Pillow version that decodes it."""
     import PIL
     from PIL import Image
 
     from .runs_io import load_arrays, save_arrays
 
-    offsets = hashlib.sha256(arrays["train_offsets"].tobytes() + arrays["test_offsets"].tobytes()).hexdigest()
-    key = f"cifar10-jpeg-{CIFAR_JPEG_SHA256['train_jpeg'][:12]}-{offsets[:12]}-pillow{PIL.__version__}"
+    source = hashlib.sha256(
+        "".join(CIFAR_JPEG_SHA256[k] for k in sorted(CIFAR_JPEG_SHA256)).encode()
+        + arrays["train_offsets"].tobytes()
+        + arrays["test_offsets"].tobytes()
+    ).hexdigest()
+    key = f"cifar10-jpeg-{source[:16]}-pillow{PIL.__version__}"
     if key not in _DECODED:
         file = cache_dir() / "decoded" / f"{key}.npz"
         cached = load_arrays(file)

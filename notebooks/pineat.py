@@ -122,11 +122,13 @@ pineat_results.cross_entropy_thresholding(found)
 # runtime claim C13 does not depend on it.
 
 # %% [markdown]
-# C13's evidence: `./run bench-pineat --save` times one update of Original and of PINEAT-1/1 on each base,
-# back to back in one process on the same minibatches of this tier's model, repeated (each repeat times
-# both), on an otherwise idle machine; a run of either makes the same number of updates, so the ratio
-# of the time per update is the ratio of the training times. Without such timings for a base, C13 falls
-# back to the training runs' ratios above (one recorded machine kind per pair).
+# C13's evidence: `./run bench-pineat --save` times one update of Original and of PINEAT-1/1 on each base
+# (the training loop's step: attack and update, the data handling around it left out), back to back in one
+# process on the same minibatches of this tier's model, repeated (each repeat times both, in alternating
+# order); the machine's load average just before says whether anything else ran. A run of either makes the
+# same number of updates, so the ratio of the time per update is the ratio of the training compute. Without
+# such timings for a base, C13 falls back to the training runs' ratios above (one recorded machine kind per
+# pair); where both exist and fall on opposite sides of the band, C13 is inconclusive.
 
 # %%
 runtime = pineat_runtime.timings(dataset, tier=tier)

@@ -144,15 +144,24 @@ def test_cifar10_jpeg_decoded_once_and_a_corrupt_copy_is_decoded_again(tmp_path,
     assert load_dataset("cifar10-jpeg", data_dir=tmp_path / "data").x_train is first.x_train  # once per process
     (cached,) = (isolated_cache / "cache" / "data" / "decoded").glob("*.npz")
 
-    monkeypatch.setattr(data, "_DECODED", {})  # a new process
+    monkeypatch.setattr(data, "_DECODED", {})  # a new process: reads the cached copy, decodes nothing
+    with monkeypatch.context() as m:
+        m.setattr(Image, "open", lambda *_: pytest.fail("decoded although a cached copy was there"))
+        np.testing.assert_array_equal(load_dataset("cifar10-jpeg", data_dir=tmp_path / "data").x_test, first.x_train)
+
+    monkeypatch.setattr(data, "_DECODED", {})
     cached.write_bytes(cached.read_bytes()[:-10] + b"0123456789")
     with pytest.warns(CorruptArtifact, match="checksum mismatch"):
         again = load_dataset("cifar10-jpeg", data_dir=tmp_path / "data")
     np.testing.assert_array_equal(again.x_train, first.x_train)
+
+    from mi_lib.runs_io import save_arrays
+
+    save_arrays(cached, {"x_train": first.x_train[:2], "x_test": first.x_test})  # intact, but not these images
     monkeypatch.setattr(data, "_DECODED", {})
     with warnings.catch_warnings():
-        warnings.simplefilter("error")  # decoded again and re-saved: the copy is whole now
-        np.testing.assert_array_equal(load_dataset("cifar10-jpeg", data_dir=tmp_path / "data").x_test, first.x_train)
+        warnings.simplefilter("error")
+        assert load_dataset("cifar10-jpeg", data_dir=tmp_path / "data").x_train.shape == (3, 3, 32, 32)
 
 
 def test_no_yale_faces_or_weights_are_tracked():

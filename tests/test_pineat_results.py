@@ -144,59 +144,114 @@ def _timings(ratio_by_repeat, *, base="pgd", machine="AVX2"):
             {"base": base, "method": "Original", "repeat": repeat, "ms_per_update": 100.0},
             {"base": base, "method": "PINEAT-1/1", "repeat": repeat, "ms_per_update": 100.0 * ratio},
         ]
-    return pd.DataFrame(rows).assign(machine=machine, threads=2, rounds=12)
+    return pd.DataFrame(rows).assign(machine=machine, threads=2, rounds=12, load_before=0.0)
 
 
 def test_c13_is_judged_from_back_to_back_timings_where_they_time_the_base():
     old = table().drop(columns="machine")  # training-run pairs that are no evidence
-    timed = lambda runtime: verdicts(old, runtime=runtime)["C13"]  # noqa: E731
+    timed = lambda runtime, frame=old: verdicts(frame, runtime=runtime)["C13"]  # noqa: E731
     c13 = timed(_timings([0.58, 0.60, 0.59]))
-    assert c13.verdict == "holds" and "0.59 (per repeat 0.58–0.60)" in c13.detail and "3 on AVX2 repeats" in c13.detail
+    assert c13.verdict == "holds" and "0.59 (per repeat 0.58–0.60)" in c13.detail and "3 repeats on AVX2" in c13.detail
     assert "seeds 0, 1, 2: ratio 0.55, unverified" in c13.detail  # the training runs still named
     assert timed(_timings([0.85, 0.9, 0.8])).verdict == "does not hold"
     assert timed(_timings([0.58, 0.60])).verdict == "inconclusive"  # two repeats are not evidence
     assert timed(_timings([0.5, 0.5, 0.5], base="dist")).verdict == "inconclusive"  # another base's timings: runs rule
+    two_kinds = pd.concat([_timings([0.58]), _timings([0.6, 0.62], machine="AVX512")], ignore_index=True)
+    assert "1 repeats on AVX2, 2 repeats on AVX512" in timed(two_kinds).detail and timed(two_kinds).verdict == "holds"
+    no_original = _timings([0.58, 0.6, 0.59, 0.61]).drop(index=0)  # repeat 0 lost its Original: left out
+    assert "3 repeats on AVX2" in timed(no_original).detail
 
 
-def test_runtime_timings_round_trip_and_refuse_a_damaged_file(isolated_cache):
+def test_c13_timings_that_disagree_with_runs_on_one_machine_are_inconclusive():
+    slow = table(pineat_time=90.0)  # three pairs on one recorded machine kind, ratio 0.9: outside the band
+    assert verdicts(slow)["C13"].verdict == "does not hold"
+    c13 = verdicts(slow, runtime=_timings([0.55, 0.56, 0.57]))["C13"]
+    assert c13.verdict == "inconclusive" and c13.detail.endswith("the two disagree")
+    assert verdicts(table(), runtime=_timings([0.55, 0.56, 0.57]))["C13"].verdict == "holds"  # they agree
+
+
+def _save(rows, *, dataset="fmnist", machine="AVX2", configs=None):
+    from mi_lib import pineat_runtime, tiers
+
+    bases = sorted({r.get("base", "pgd") for r in rows}) or ["pgd"]
+    return pineat_runtime.save(
+        dataset,
+        tier="cpu",
+        machine=machine,
+        threads=2,
+        rounds=12,
+        torch_version="x",
+        load_before=0.1,
+        configs=configs or {b: tiers.preset(dataset, "cpu", method=b).train_id() for b in bases},
+        rows=rows,
+    )
+
+
+def _rows(ratios, base="pgd"):
+    return _timings(ratios, base=base)[["base", "method", "repeat", "ms_per_update"]].to_dict("records")
+
+
+def test_runtime_timings_round_trip_merge_and_refuse_a_damaged_file(isolated_cache):
     from mi_lib import pineat_runtime
     from mi_lib.runs_io import CorruptArtifact
 
-    rows = _timings([0.5, 0.6])[["base", "method", "repeat", "ms_per_update"]].to_dict("records")
-    path = pineat_runtime.save("fmnist", tier="cpu", machine="AVX2", threads=2, rounds=12, torch_version="x", rows=rows)
+    path = _save(_rows([0.5, 0.6]))
     frame = pineat_runtime.timings("fmnist")
-    assert len(frame) == 4 and set(frame["machine"]) == {"AVX2"}
+    assert len(frame) == 4 and set(frame["machine"]) == {"AVX2"} and set(frame["load_before"]) == {0.1}
     assert pineat_runtime.ratios(frame)["ratio"].round(2).tolist() == [0.5, 0.6]
     assert pineat_runtime.table(frame).loc[("AVX2", "pgd", "PINEAT-1/1"), "time / Original"] == 0.55
-    assert pineat_runtime.timings("yale").empty
+    assert pineat_runtime.timings("yale").empty and pineat_runtime.timings("fmnist", tier="smoke").empty
+    _save(_rows([0.7], base="dist"))  # another base joins the file
+    _save(_rows([0.4, 0.4, 0.4]))  # pgd timed again: replaces its earlier rows
+    merged = pineat_runtime.ratios(pineat_runtime.timings("fmnist"))
+    assert merged.assign(ratio=merged["ratio"].round(2)).groupby("base")["ratio"].apply(list).to_dict() == {
+        "dist": [0.7],
+        "pgd": [0.4] * 3,
+    }
+    _save(_rows([0.9]), dataset="cifar10", machine="AVX2")  # a file of another dataset is not read
+    assert len(pineat_runtime.timings("fmnist")) == 8
     with pytest.raises(ValueError, match="rows: a timing lacks base, method, repeat, ms_per_update"):
-        pineat_runtime.save("fmnist", tier="cpu", machine="AVX2", threads=2, rounds=1, torch_version="x", rows=[{}])
+        _save([{}])
     path.write_text(path.read_text().replace("AVX2", "AVX512"))
     with pytest.warns(CorruptArtifact):
         assert pineat_runtime.timings("fmnist").empty
+
+
+def test_runtime_timings_of_a_changed_preset_are_not_used(isolated_cache):
+    from mi_lib import pineat_runtime
+
+    _save(_rows([0.5, 0.6]) + _rows([0.7], base="dist"), configs={"pgd": "an-older-model", "dist": None})
+    with pytest.warns(pineat_runtime.StaleTiming, match="timings are of a model the cpu tier no longer trains") as got:
+        frame = pineat_runtime.timings("fmnist")
+    assert frame.empty and sorted(str(w.message).split(": the ")[1].split()[0] for w in got) == ["dist", "pgd"]
 
 
 def test_runtime_file_without_a_field_names_it(isolated_cache):
     from mi_lib import pineat_runtime
     from mi_lib.runs_io import save_json
 
-    save_json(pineat_runtime.path("fmnist", "AVX2"), {"machine": "AVX2", "threads": 2, "timings": [{"base": "pgd"}]})
-    with pytest.raises(ValueError, match=r"pineat-runtime-fmnist-AVX2.json: lacks the field\(s\) rounds, method"):
+    save_json(
+        pineat_runtime.path("fmnist", "AVX2"),
+        {"dataset": "fmnist", "tier": "cpu", "machine": "AVX2", "threads": 2, "timings": [{"base": "pgd"}]},
+    )
+    with pytest.raises(ValueError, match=r"pineat-runtime-fmnist-AVX2.json: lacks the field\(s\) rounds, load_before"):
         pineat_runtime.timings("fmnist")
 
 
-def test_bench_pineat_refuses_an_unknown_method_in_one_line():
+def test_bench_pineat_refuses_bad_arguments_in_one_line():
     import subprocess
     import sys
     from pathlib import Path
 
     script = Path(__file__).resolve().parents[1] / "benchmarks" / "pineat_runtime.py"
-    done = subprocess.run([sys.executable, str(script), "--methods", "Foo"], capture_output=True, text=True)
-    assert done.returncode == 2
-    assert (
-        done.stderr.strip()
-        .splitlines()[-1]
-        .endswith(
-            "--methods: unknown Foo; accepted values: Original, PINEAT-1/1, AdvNat-1/1, AdvRan-1/1, PINEAT-2/1, PINEAT-1/2, PINEAT-1/3"
-        )
-    )
+    for arguments, message in [
+        (
+            ["--methods", "Foo"],
+            "--methods: unknown Foo; accepted values: Original, PINEAT-1/1, AdvNat-1/1, AdvRan-1/1, PINEAT-2/1, "
+            "PINEAT-1/2, PINEAT-1/3",
+        ),
+        (["--bases", "pgd,trades"], "--bases: unknown trades; accepted values: pgd, dist, diff"),
+        (["--methods", "Original", "--save"], "--methods: --save needs Original and PINEAT-1/1"),
+    ]:
+        done = subprocess.run([sys.executable, str(script), *arguments], capture_output=True, text=True)
+        assert done.returncode == 2 and message in done.stderr.strip().splitlines()[-1], arguments
