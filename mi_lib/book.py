@@ -206,13 +206,17 @@ def source_hash(chapter: Chapter, parameters: dict[str, Any] | None = None) -> s
     the ``mi_lib`` modules it imports, transitively, and the reference data), so a change to one of them marks the
     executed copy stale until it is re-executed (from cached runs: seconds), and a change to a module the chapter
     does not import leaves it current. The summary pages also hash the list of chapters in the book and the verdict
-    records they read. A rerun's ``parameters`` enter the hash too."""
+    records they read; the PINEAT pages, the committed timings they judge C13 from. A rerun's ``parameters`` enter the hash too."""
     h = hashlib.sha256(chapter.path.read_bytes())
     h.update(json.dumps([chapter.parameters, chapter.labels], sort_keys=True).encode())
     if parameters:  # a rerun's own parameters: its copy is never current as the book's page
         h.update(json.dumps(parameters, sort_keys=True, default=str).encode())
-    for path in library_dependencies(chapter.path):
+    dependencies = library_dependencies(chapter.path)
+    for path in dependencies:
         h.update(path.relative_to(LIBRARY).as_posix().encode() + b"\0" + path.read_bytes())
+    if LIBRARY / "pineat_runtime.py" in dependencies:  # the committed timings C13 is judged from
+        for path in sorted((REPO_ROOT / "results" / "cpu" / "timing").glob("*.json")):
+            h.update(path.name.encode() + b"\0" + path.read_bytes())
     if chapter.summary:  # the committed verdict records of the cpu tier (see mi_lib.scoreboard.record)
         # the chapters in the book with their parameters (the scoreboard reads the seeds each page uses)
         h.update(json.dumps([[c.name, c.parameters] for c in CHAPTERS if c.in_book], sort_keys=True).encode())

@@ -56,3 +56,13 @@ def test_a_chapter_goes_stale_only_when_a_module_it_imports_changes(tmp_path, mo
     assert book.source_hash(yale) == before  # the Yale page does not import RMIA
     (library / "signals.py").write_text((library / "signals.py").read_text() + "\n# a comment\n")
     assert book.source_hash(yale) != before
+
+
+def test_a_new_timing_makes_only_the_pages_that_judge_from_it_stale(tmp_path, monkeypatch):
+    monkeypatch.setattr(book, "REPO_ROOT", tmp_path)
+    pineat = next(c for c in book.CHAPTERS if c.name == "fmnist_pineat")
+    yale = next(c for c in book.CHAPTERS if c.name == "yale_natural_vs_pgd")
+    before = book.source_hash(pineat), book.source_hash(yale)
+    (tmp_path / "results" / "cpu" / "timing").mkdir(parents=True)
+    (tmp_path / "results" / "cpu" / "timing" / "pineat-runtime-fmnist-AVX2.json").write_text("{}")
+    assert book.source_hash(pineat) != before[0] and book.source_hash(yale) == before[1]
