@@ -34,6 +34,7 @@ import numpy as np
 import torch
 
 from .config import DATASETS, ExperimentConfig
+from .runs_io import load_arrays, save_arrays
 
 # Upstream MD5s of the Fashion-MNIST files (zalandoresearch/fashion-mnist README; torchvision uses the same).
 FMNIST_MD5 = {
@@ -360,8 +361,6 @@ def _decoded_cifar10_jpeg(arrays: dict[str, np.ndarray]) -> tuple[np.ndarray, np
     key names the source's checksums, its offsets and the Pillow version that decodes it."""
     import PIL
     from PIL import Image
-
-    from .runs_io import load_arrays, save_arrays
 
     source = hashlib.sha256(
         "".join(CIFAR_JPEG_SHA256[k] for k in sorted(CIFAR_JPEG_SHA256)).encode()
