@@ -24,7 +24,7 @@ from mi_lib.objectives import LOSSES as METHOD_LOSSES
 from mi_lib.objectives import training_precision
 from mi_lib.pineat import round_update
 from mi_lib.tiers import preset
-from mi_lib.training import _optimizer
+from mi_lib.training import optimizer_for
 
 SHAPES = {
     "fmnist": ((1, 28, 28), 10),
@@ -48,7 +48,7 @@ def seconds_per_update(config: ExperimentConfig, batches: list, in_shape, classe
     """Wall time of the rounds over ``batches``, divided by the parameter updates they make: the training loop's
     step of ``config`` (its optimiser, precision and gradient clipping), without the data handling around it."""
     model = build_model(config, in_shape=in_shape, n_classes=classes)
-    optimizer = _optimizer(config, model)
+    optimizer = optimizer_for(config, model)
     generator = torch.Generator().manual_seed(0)
     device = torch.device("cpu")
     model.train()

@@ -186,9 +186,13 @@ def _base_scope(dataset: str, base: str) -> str:
     return f"{dataset}, {base.upper() if base == 'pgd' else base.capitalize()}-based"
 
 
+def _in_band(value: float, low: float, high: float) -> bool:
+    return low <= value <= high
+
+
 def _bounded(claim: str, value: float, low: float, high: float, *, runs: int, detail: str) -> report.Verdict:
     """Whether ``value`` (a mean over ``runs`` seeds) lies in [low, high]; fewer than 3 runs are inconclusive."""
-    outcome = "holds" if low <= value <= high else "does not hold"
+    outcome = "holds" if _in_band(value, low, high) else "does not hold"
     return report.on_runs(claim, outcome, runs=runs, detail=detail, left=(value,))
 
 
@@ -299,8 +303,9 @@ def _time_claim(table: pd.DataFrame, base: str, runtime: pd.DataFrame | None = N
             )
         )
     pairs = int(verified.notna().sum())
+    trained_ratio = float(verified.mean()) if pairs else float("nan")
     trained = (
-        f"time ratio PINEAT-1/1 / Original {verified.mean():.2f} over {pairs} seed{'s' * (pairs != 1)}"
+        f"time ratio PINEAT-1/1 / Original {trained_ratio:.2f} over {pairs} seed{'s' * (pairs != 1)}"
         if pairs
         else "no seed whose PINEAT-1/1 and Original runs were timed on one recorded machine kind"
     )
@@ -317,16 +322,15 @@ def _time_claim(table: pd.DataFrame, base: str, runtime: pd.DataFrame | None = N
             f"out) ({band}); the training runs: {trained}"
         )
         verdict = _bounded(claim, ratio, *HALF_TIME, runs=len(timed), detail=detail)
-        in_band = lambda r: HALF_TIME[0] <= r <= HALF_TIME[1]  # noqa: E731
-        if pairs and verdict.verdict in ("holds", "does not hold") and in_band(verified.mean()) != in_band(ratio):
+        disagree = _in_band(trained_ratio, *HALF_TIME) != _in_band(ratio, *HALF_TIME)
+        if pairs and verdict.verdict in ("holds", "does not hold") and disagree:
             return report.on_runs(
                 claim, "inconclusive", runs=len(timed), detail=f"{detail}; the two disagree", left=(ratio,)
             )
         return verdict
     if pairs == 0:
         return report.on_runs(claim, "inconclusive", runs=0, detail=f"{trained} ({band})")
-    ratio = float(verified.mean())
-    return _bounded(claim, ratio, *HALF_TIME, runs=pairs, detail=f"{trained} ({band})")
+    return _bounded(claim, trained_ratio, *HALF_TIME, runs=pairs, detail=f"{trained} ({band})")
 
 
 def _accuracy_order(table: pd.DataFrame, base: str) -> report.Verdict:

@@ -38,7 +38,8 @@ def lr_at(config: ExperimentConfig, epoch: int) -> float:
     return config.lr * factor
 
 
-def _optimizer(config: ExperimentConfig, model: nn.Module) -> torch.optim.Optimizer:
+def optimizer_for(config: ExperimentConfig, model: nn.Module) -> torch.optim.Optimizer:
+    """The optimiser ``config`` trains ``model`` with (also what ``./run bench-pineat`` times)."""
     if (
         config.optimizer == "adam"
     ):  # coupled L2 as the authors' TF code (docs/settings.md#optimiser-and-weight-decay), not AdamW
@@ -110,7 +111,7 @@ def train(
             stacklevel=2,
         )
     model.to(device)
-    optimizer = _optimizer(config, model)
+    optimizer = optimizer_for(config, model)
     state = TrainingState()
     saved = load_checkpoint(checkpoint)
     if saved is not None:
