@@ -94,7 +94,7 @@ CHAPTERS = [
     # Why robust models leak (CCS §5.2).
     Chapter("yale_perturbation_budget", "perturbation_budget", {"dataset": "yale", "seeds": 3}),
     Chapter("yale_mixed_training", "mixed_training", {"dataset": "yale", "seeds": 3}),
-    Chapter("yale_training_dynamics", "training_dynamics", {"dataset": "yale"}),
+    Chapter("yale_training_dynamics", "training_dynamics", {"dataset": "yale", "seeds": 3}),
     Chapter("yale_sensitivity", "sensitivity", {"dataset": "yale"}),
     Chapter("yale_model_capacity", "model_capacity", {"dataset": "yale"}),
     Chapter("yale_targeted_attack", "targeted_attack", {"dataset": "yale"}),
