@@ -97,7 +97,7 @@ CHAPTERS = [
     Chapter("yale_training_dynamics", "training_dynamics", {"dataset": "yale", "seeds": 3}),
     Chapter("yale_sensitivity", "sensitivity", {"dataset": "yale"}),
     Chapter("yale_model_capacity", "model_capacity", {"dataset": "yale"}),
-    Chapter("yale_targeted_attack", "targeted_attack", {"dataset": "yale"}),
+    Chapter("yale_targeted_attack", "targeted_attack", {"dataset": "yale", "seeds": 3}),
     Chapter("yale_attack_eps", "attack_eps", {"dataset": "yale"}),
     # Verifiable defences (CCS §6) and the PixelDP noise layer (App. E).
     Chapter(
