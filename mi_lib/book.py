@@ -96,9 +96,9 @@ CHAPTERS = [
     Chapter("yale_mixed_training", "mixed_training", {"dataset": "yale", "seeds": 3}),
     Chapter("yale_training_dynamics", "training_dynamics", {"dataset": "yale", "seeds": 3}),
     Chapter("yale_sensitivity", "sensitivity", {"dataset": "yale"}),
-    Chapter("yale_model_capacity", "model_capacity", {"dataset": "yale"}),
+    Chapter("yale_model_capacity", "model_capacity", {"dataset": "yale", "seeds": 3}),
     Chapter("yale_targeted_attack", "targeted_attack", {"dataset": "yale", "seeds": 3}),
-    Chapter("yale_attack_eps", "attack_eps", {"dataset": "yale"}),
+    Chapter("yale_attack_eps", "attack_eps", {"dataset": "yale", "seeds": 3}),
     # Verifiable defences (CCS §6) and the PixelDP noise layer (App. E).
     Chapter(
         "yale_verifiable",
@@ -123,7 +123,7 @@ CHAPTERS = [
     Chapter(
         "fmnist_pineat",
         "pineat",
-        {"dataset": "fmnist", "pineat_seeds": 3},
+        {"dataset": "fmnist", "seeds": 3, "pineat_seeds": 3},
         {"dataset": "Fashion-MNIST", "bases": "PGD-based training and its n/m variants", "figure": ", Fig. 1"},
     ),
     Chapter(
