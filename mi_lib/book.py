@@ -109,7 +109,7 @@ CHAPTERS = [
     Chapter(
         "fmnist_verifiable",
         "verifiable_defences",
-        {"dataset": "fmnist"},
+        {"dataset": "fmnist", "seeds": 3},
         {"title": "Verifiable defences on Fashion-MNIST (CCS §6, Table 9 layout)"},
     ),
     Chapter(
