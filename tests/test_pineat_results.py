@@ -255,3 +255,18 @@ def test_bench_pineat_refuses_bad_arguments_in_one_line():
     ]:
         done = subprocess.run([sys.executable, str(script), *arguments], capture_output=True, text=True)
         assert done.returncode == 2 and message in done.stderr.strip().splitlines()[-1], arguments
+
+
+def test_the_variant_trends_are_judged_over_the_seeds_of_every_variant():
+    rows = [row("Original", s, p_max=0.66) for s in range(3)]
+    for n, m, p_max in ((1, 1, 0.62), (1, 2, 0.60), (1, 3, 0.58)):
+        rows += [row(f"PINEAT-{n}/{m}", s, p_max=p_max + 0.002 * s, n=n, m=m) for s in range(3)]
+    [c15] = [
+        v for cid, _, v in pineat_results.variant_claims(pd.DataFrame(rows), dataset="D", base="pgd") if cid == "C15"
+    ]
+    assert c15.verdict == "holds" and len(c15.left) == 3 and "3 seeds" in c15.detail
+    rows[-1] = row("PINEAT-1/3", 2, p_max=0.70, m=3)  # one seed breaks the ends' order: the bound straddles 0
+    [c15] = [
+        v for cid, _, v in pineat_results.variant_claims(pd.DataFrame(rows), dataset="D", base="pgd") if cid == "C15"
+    ]
+    assert c15.verdict != "holds"
