@@ -154,6 +154,18 @@ def cross_entropy_loss(probs: np.ndarray, labels: np.ndarray, *, floor: float = 
     return -np.log(np.maximum(true_label_confidence(probs, labels).astype(np.float64), floor))
 
 
+def unsaturated_loss(probs: np.ndarray, labels: np.ndarray, *, floor: float = 1e-45) -> np.ndarray:
+    """−log F_y(x) per example as log(1 + Σ_{k≠y} F_k / F_y), in float64: where float32 rounded F_y to 1 (a loss of
+    0 to :func:`cross_entropy_loss`), the other classes' probabilities still carry the loss (≈ Σ_{k≠y} F_k). Zero
+    only where every other probability underflowed. (N,)."""
+    p = np.asarray(probs, dtype=np.float64)
+    rows, labels = np.arange(len(p)), np.asarray(labels).astype(np.int64)
+    p_y = np.maximum(p[rows, labels], floor)
+    others = p.copy()
+    others[rows, labels] = 0.0  # summed without F_y: 1 − F_y by subtraction would cancel to 0
+    return np.log1p(others.sum(axis=1) / p_y)
+
+
 def loss_kl_divergence(
     member_losses: Any, nonmember_losses: Any, *, bins: int = 100, smoothing: float = 1e-10
 ) -> dict[str, float]:

@@ -203,9 +203,12 @@ def sensitivity_plot(curves: Mapping[str, Mapping[str, np.ndarray]], *, title: s
 
 
 def loss_groups_histogram(losses: Mapping[str, np.ndarray], *, bins: int = 50, title: str = "") -> plt.Figure:
-    """CCS Fig. 7: histograms (fractions, log-spaced bins) of the cross-entropy loss of several groups of points."""
+    """CCS Fig. 7: histograms (fractions, log-spaced bins) of the cross-entropy loss of several groups of points
+    (:func:`mi_lib.metrics.unsaturated_loss`: losses below float32's rounding of the softmax keep their values); the
+    first bin holds every loss at or below its edge, 1e-4 of the smallest median or 1e-12 if that is higher."""
     fig, ax = plt.subplots(figsize=(6.5, 4))
-    floor = 1e-8
+    medians = [float(np.median(v)) for v in losses.values() if v.size]
+    floor = max(1e-4 * min(medians, default=1.0), 1e-12)
     top = max(float(max((v.max() for v in losses.values() if v.size), default=1.0)), 10 * floor)
     edges = np.logspace(np.log10(floor), np.log10(top), bins + 1)
     for name, values in losses.items():

@@ -14,7 +14,7 @@ from scipy import stats
 from . import report
 from .analyses import DYNAMICS_COLUMNS
 from .config import format_eps
-from .metrics import cross_entropy_loss, inference_results, resolved_tpr_at_fpr, threshold_attack
+from .metrics import inference_results, resolved_tpr_at_fpr, threshold_attack, unsaturated_loss
 from .nonoracle import signal_log_odds
 
 
@@ -240,16 +240,19 @@ def secure_split(signals: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     *secure* (still correctly classified under the evaluation PGD, docs/settings.md#secure-and-insecure-points) and *insecure*."""
 
     secure = signals["output_test_adversarial"].argmax(1) == signals["test_label"]
-    test_loss = cross_entropy_loss(signals["output_test_benign"], signals["test_label"])
+    test_loss = unsaturated_loss(signals["output_test_benign"], signals["test_label"])
     return {
-        "train": cross_entropy_loss(signals["output_train_benign"], signals["train_label"]),
+        "train": unsaturated_loss(signals["output_train_benign"], signals["train_label"]),
         "secure test": test_loss[secure],
         "insecure test": test_loss[~secure],
     }
 
 
+LOSS_FLOOR = 1e-45  # float32's smallest probability: a median loss at or below it carries no order
+
+
 def _c11_holds(losses: dict[str, np.ndarray]) -> bool:
-    log_median = {k: float(np.log10(max(np.median(v), 1e-12))) for k, v in losses.items()}
+    log_median = {k: float(np.log10(max(np.median(v), LOSS_FLOOR))) for k, v in losses.items()}
     larger = log_median["insecure test"] > log_median["secure test"]
     return larger and abs(log_median["secure test"] - log_median["train"]) < abs(
         log_median["insecure test"] - log_median["train"]
@@ -263,13 +266,24 @@ def secure_claim(losses: dict[str, np.ndarray], *, n_boot: int = 1000, seed: int
     spread is a bootstrap over points (each group resampled): **holds** when the condition holds in at least 95% of
     ``n_boot`` resamples, **does not hold** in at most 5%, **inconclusive** otherwise."""
     claim = "Insecure test points have large loss; secure ones look like training points (C11)"
-    log_median = {k: float(np.log10(max(np.median(v), 1e-12))) if v.size else float("nan") for k, v in losses.items()}
-    described = "median loss (log10): " + ", ".join(
-        f"{k} {v:.2f} ({losses[k].size} points)" for k, v in log_median.items()
+    log_median = {
+        k: float(np.log10(max(np.median(v), LOSS_FLOOR))) if v.size else float("nan") for k, v in losses.items()
+    }
+    described = (
+        "median loss (log10, from the other classes' probabilities where the softmax rounded to 1): "
+        + ", ".join(f"{k} {v:.2f} ({losses[k].size} points)" for k, v in log_median.items())
     )
     if any(v.size == 0 for v in losses.values()):
         return report.Verdict(
             claim=claim, verdict="inconclusive", left=(), right=(), detail=described + "; a group is empty"
+        )
+    if any(np.median(v) <= LOSS_FLOOR for v in losses.values()):
+        return report.Verdict(
+            claim=claim,
+            verdict="inconclusive",
+            left=(),
+            right=(),
+            detail=described + "; a group's median loss underflows float32, so the medians cannot be compared",
         )
     rng = np.random.default_rng(seed)
     share = np.mean([_c11_holds({k: rng.choice(v, v.size) for k, v in losses.items()}) for _ in range(n_boot)])

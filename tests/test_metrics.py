@@ -105,3 +105,12 @@ def test_tpr_at_low_fpr_is_not_resolvable_where_nonmembers_tie_at_the_top():
     assert resolved_tpr_at_fpr(members, resolved, 0.01) == 1.0
     low = np.array([0.2] * 100)
     assert resolved_tpr_at_fpr(low, np.linspace(0.1, 0.95, 100), 0.01) == 0.0  # a genuine zero stays zero
+
+
+def test_the_unsaturated_loss_is_the_cross_entropy_and_survives_float32_rounding():
+    cross_entropy_loss, unsaturated_loss = metrics.cross_entropy_loss, metrics.unsaturated_loss
+    probs = np.array([[0.7, 0.2, 0.1], [0.05, 0.9, 0.05]], dtype=np.float32)
+    assert unsaturated_loss(probs, [0, 1]) == pytest.approx(cross_entropy_loss(probs, [0, 1]), rel=1e-6)
+    rounded = np.array([[1.0, 2e-9, 1e-9]], dtype=np.float32)  # F_y is 1 - 3e-9, rounded to 1 in float32
+    assert cross_entropy_loss(rounded, [0])[0] == 0.0
+    assert unsaturated_loss(rounded, [0])[0] == pytest.approx(3e-9, rel=1e-6)

@@ -159,3 +159,24 @@ def test_trend_claims_judge_ib_and_ia_apart_and_respect_the_regime():
     untestable = dict(why_leak.trend_claims(frame, factor="r", method="pgd", claim="grows", regime=regime))
     assert {v.verdict for v in untestable.values()} == {report.NOT_TESTABLE}
     assert "the model at r = 1.0 (seed 2) is outside the papers' regime" in untestable["IA"].detail
+
+
+def test_secure_points_are_compared_below_float32s_rounding_of_the_softmax():
+    # Float32 rounds F_y to 1 for every training and secure test point: the losses used to be 0 for both groups, which
+    # made "secure points look like training points" true by construction. The other class's probability keeps them
+    # apart, and the verdict compares the real medians.
+    s = {
+        "output_train_benign": np.array([[1.0, 1e-12]] * 4, dtype=np.float32),
+        "output_test_benign": np.array([[1.0, 1e-3]] * 3 + [[0.9, 0.1]] * 3, dtype=np.float32),
+        "output_test_adversarial": np.array([[0.9, 0.1]] * 3 + [[0.1, 0.9]] * 3, dtype=np.float32),
+        "train_label": np.zeros(4, int),
+        "test_label": np.zeros(6, int),
+    }
+    losses = why_leak.secure_split(s)
+    assert np.median(losses["train"]) == pytest.approx(1e-12, rel=1e-6)
+    assert np.median(losses["secure test"]) == pytest.approx(1e-3, rel=1e-3)
+    claim = why_leak.secure_claim(losses)
+    assert claim.verdict == "holds" and "train -12.00" in claim.detail and "secure test -3.00" in claim.detail
+    underflow = {**s, "output_train_benign": np.array([[1.0, 0.0]] * 4, dtype=np.float32)}
+    claim = why_leak.secure_claim(why_leak.secure_split(underflow))
+    assert claim.verdict == "inconclusive" and "underflows" in claim.detail
