@@ -129,7 +129,14 @@ CHAPTERS = [
     Chapter(
         "fmnist_pineat_other_bases",
         "pineat",
-        {"dataset": "fmnist", "bases": ["dist", "diff"], "variants": [], "trace_figure": False, "pineat_seeds": 3},
+        {
+            "dataset": "fmnist",
+            "bases": ["dist", "diff"],
+            "variants": [],
+            "trace_figure": False,
+            "seeds": 3,
+            "pineat_seeds": 3,
+        },
         {"dataset": "Fashion-MNIST", "bases": "Dist- and Diff-based training", "figure": ""},
     ),
     Chapter(
