@@ -270,3 +270,18 @@ def test_the_variant_trends_are_judged_over_the_seeds_of_every_variant():
         v for cid, _, v in pineat_results.variant_claims(pd.DataFrame(rows), dataset="D", base="pgd") if cid == "C15"
     ]
     assert c15.verdict != "holds"
+
+
+def test_c14_judges_the_r_test_drop_by_its_bound_not_its_mean():
+    def with_drops(drops_pp):
+        frame = table()
+        pineat = frame["method"] == "PINEAT-1/1"
+        frame.loc[pineat, "R_test"] = [0.5 - d / 100 for d in drops_pp]
+        return verdicts(frame)["C14"]
+
+    tolerance = 100 * pineat_results.r_test_tolerance()
+    assert with_drops([1.0, 1.5, 2.0]).verdict == "holds"
+    # the mean drop (4.5 pp) is inside the paper's largest, but the seeds spread too widely to say so
+    noisy = with_drops([0.5, 4.0, 9.0])
+    assert tolerance > 4.5 and noisy.verdict == "inconclusive" and "straddle" in noisy.detail
+    assert with_drops([tolerance + 3, tolerance + 4, tolerance + 5]).verdict == "does not hold"
