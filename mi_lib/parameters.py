@@ -142,7 +142,17 @@ CHECKS: dict[str, Callable[[str, Any], None]] = {
     "variants": _list_of(_variant, allow_empty=True),
     **{
         name: _count
-        for name in ("seeds", "other_seeds", "pineat_seeds", "shadows", "target_models", "rounds", "every", "n_boot")
+        for name in (
+            "seeds",
+            "other_seeds",
+            "pineat_seeds",
+            "weight_decay_seeds",
+            "shadows",
+            "target_models",
+            "rounds",
+            "every",
+            "n_boot",
+        )
     },
     "n_members": _optional_whole(0),  # 0: the whole official training split
     "epochs": _optional_whole(1),

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from .chapters import chapter_methods, seeds_of
-from .config import ExperimentConfig, parse_eps, parse_fraction
+from .config import ConfigError, ExperimentConfig, parse_eps, parse_fraction
 from .experiments import cached_values, grid_configs, run_configs
 from .parameters import check_target_models
 from .runs import RunResult
@@ -87,11 +87,19 @@ def model_capacity(*, dataset, tier, widths, seeds, **_) -> Plan:
     }
 
 
-def modern_evaluation(*, dataset, tier, seeds, weight_decays, **_) -> Plan:
-    """The natural and PGD targets (seeds 0..``seeds``−1), then seed 0 retrained with each weight decay."""
+def modern_evaluation(*, dataset, tier, seeds, weight_decays, weight_decay_seeds=1, **_) -> Plan:
+    """The natural and PGD targets (seeds 0..``seeds``−1), then seeds 0..``weight_decay_seeds``−1 retrained with each
+    weight decay (the targets are their weight decay 0, so there are at most ``seeds`` of them)."""
+    if not 1 <= weight_decay_seeds <= seeds:
+        raise ConfigError(
+            f"weight_decay_seeds: accepted values are 1 to seeds ({seeds}; the targets are their weight decay 0), "
+            f"got {weight_decay_seeds}"
+        )
     plan: Plan = {"targets": grid_configs(dataset, tier, methods=("natural", "pgd"), seeds=range(seeds))}
     for wd in weight_decays:
-        plan[("weight decay", wd)] = grid_configs(dataset, tier, methods=("natural", "pgd"), weight_decay=wd)
+        plan[("weight decay", wd)] = grid_configs(
+            dataset, tier, methods=("natural", "pgd"), seeds=range(weight_decay_seeds), weight_decay=wd
+        )
     return plan
 
 

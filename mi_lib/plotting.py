@@ -301,9 +301,11 @@ def roc_loglog(curves: Mapping[str, tuple[np.ndarray, np.ndarray]], *, title: st
 
 
 def regularisation_plot(frame: pd.DataFrame, *, title: str = "") -> plt.Figure:
-    """L2 weight decay (symmetric-log axis, so 0 shows) against leakage (left) and clean / PGD test accuracy (right)."""
+    """L2 weight decay (symmetric-log axis, so 0 shows) against leakage (left) and clean / PGD test accuracy (right),
+    per method (mean over seeds)."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.6))
-    for i, (method, sub) in enumerate(frame.groupby("method", sort=False)):
+    means = frame.groupby(["method", "weight decay"], sort=False).mean(numeric_only=True).reset_index()
+    for i, (method, sub) in enumerate(means.groupby("method", sort=False)):
         wd = sub["weight decay"]
         left.plot(
             wd, 100 * sub["best oracle advantage"], "-o", color=f"C{i}", label=f"{method}: oracle (best of IB, IA)"

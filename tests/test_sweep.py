@@ -171,3 +171,13 @@ def test_the_readme_commands_parse_and_run(tmp_path, monkeypatch, capsys):
     if not sweep._has_slurm():  # every flag parsed, then refused in one line (on a SLURM machine it would submit)
         assert sweep.main(["sweep", SMOKE_PAGE, "--tier", "paper", *slurm]) == 2
         assert "executor: slurm, but this machine has no SLURM" in capsys.readouterr().err
+
+
+def test_the_weight_decay_section_trains_the_requested_seeds():
+    plan = plans.modern_evaluation(dataset="fmnist", tier="smoke", seeds=3, weight_decays=[1e-3], weight_decay_seeds=3)
+    decayed = plan[("weight decay", 1e-3)]
+    assert sorted({c.seed for c in decayed}) == [0, 1, 2] and {c.weight_decay for c in decayed} == {1e-3}
+    default = plans.modern_evaluation(dataset="fmnist", tier="smoke", seeds=3, weight_decays=[1e-3])
+    assert {c.seed for c in default[("weight decay", 1e-3)]} == {0}  # the committed book's single seed
+    with pytest.raises(ConfigError, match=r"^weight_decay_seeds: accepted values are 1 to seeds \(3"):
+        plans.modern_evaluation(dataset="fmnist", tier="smoke", seeds=3, weight_decays=[1e-3], weight_decay_seeds=4)
