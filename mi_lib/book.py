@@ -149,7 +149,7 @@ CHAPTERS = [
     Chapter(
         "yale_modern_evaluation",
         "modern_evaluation",
-        {"dataset": "yale", "early_stopping": True, "weight_decays": [1e-4, 1e-3]},
+        {"dataset": "yale", "early_stopping": True, "weight_decays": [1e-4, 1e-3], "weight_decay_seeds": 3},
         {"dataset": "Yale Face"},
     ),
     Chapter("fmnist_modern_evaluation", "modern_evaluation", {"dataset": "fmnist"}, {"dataset": "Fashion-MNIST"}),
