@@ -208,14 +208,15 @@ def library_dependencies(source: Path) -> list[Path]:
     return files
 
 
-def source_hash(chapter: Chapter, parameters: dict[str, Any] | None = None) -> str:
+def source_hash(chapter: Chapter, parameters: dict[str, Any] | None = None, *, tier: str) -> str:
     """SHA256 of the chapter (source, parameters, labels) and of what it computes with (:func:`library_dependencies`:
     the ``mi_lib`` modules it imports, transitively, and the reference data), so a change to one of them marks the
     executed copy stale until it is re-executed (from cached runs: seconds), and a change to a module the chapter
     does not import leaves it current. The summary pages also hash the list of chapters in the book and the verdict
-    records they read; the PINEAT pages, the committed timings they judge C13 from. A rerun's ``parameters`` enter the hash too."""
+    records they read; the PINEAT pages, the committed timings they judge C13 from. The chapter's parameters are those
+    of ``tier`` (:func:`tier_parameters`); a rerun's ``parameters`` enter the hash too."""
     h = hashlib.sha256(chapter.path.read_bytes())
-    h.update(json.dumps([chapter.parameters, chapter.labels], sort_keys=True).encode())
+    h.update(json.dumps([tier_parameters(chapter, tier, parameters), chapter.labels], sort_keys=True).encode())
     if parameters:  # a rerun's own parameters: its copy is never current as the book's page
         h.update(json.dumps(parameters, sort_keys=True, default=str).encode())
     dependencies = library_dependencies(chapter.path)
@@ -226,7 +227,9 @@ def source_hash(chapter: Chapter, parameters: dict[str, Any] | None = None) -> s
             h.update(path.name.encode() + b"\0" + path.read_bytes())
     if chapter.summary:  # the committed verdict records of the cpu tier (see mi_lib.scoreboard.record)
         # the chapters in the book with their parameters (the scoreboard reads the seeds each page uses)
-        h.update(json.dumps([[c.name, c.parameters] for c in CHAPTERS if c.in_book], sort_keys=True).encode())
+        h.update(
+            json.dumps([[c.name, tier_parameters(c, tier)] for c in CHAPTERS if c.in_book], sort_keys=True).encode()
+        )
         for path in sorted((REPO_ROOT / "results" / "cpu" / "verdicts").glob("*.json")):
             h.update(path.name.encode() + b"\0" + path.read_bytes())
     return h.hexdigest()
@@ -241,12 +244,25 @@ def title(chapter: Chapter) -> str:
     return re.sub(r"\{\{(\w+)\}\}", lambda m: chapter.labels.get(m.group(1), m.group(0)), heading).strip()
 
 
-def tier_parameters(chapter: Chapter, tier: str) -> dict[str, Any]:
+# Seed counts at the smoke tier (CI's nbval copies) stop at two: two still exercise every multi-seed path of a page
+# (means, spreads, per-seed tables), and a smoke verdict is inconclusive at any count; a third seed only cost CI time.
+SMOKE_MAX_SEEDS = 2
+SEED_PARAMETERS = ("seeds", "other_seeds", "pineat_seeds", "weight_decay_seeds")
+
+
+def tier_parameters(chapter: Chapter, tier: str, rerun: dict[str, Any] | None = None) -> dict[str, Any]:
     """The chapter's own parameters at ``tier``: the paper tier trains the CIFAR-10 pages on the real CIFAR-10
-    (torchvision's download), never on the JPEG stand-in the other tiers use offline."""
+    (torchvision's download), never on the JPEG stand-in the other tiers use offline; the smoke tier runs at most
+    :data:`SMOKE_MAX_SEEDS` seeds, unless a ``rerun`` sets a seed count (then it runs the chapter's counts, so that
+    ``-p weight_decay_seeds 3`` still fits under ``seeds``). A rerun's own values are the caller's to merge."""
     parameters = dict(chapter.parameters)
     if tier == "paper" and parameters.get("dataset") == "cifar10-jpeg":
         parameters["dataset"] = "cifar10"
+    if tier == "smoke" and not any(name in (rerun or {}) for name in SEED_PARAMETERS):
+        defaults = declared(chapter.path)
+        for name in SEED_PARAMETERS:
+            if parameters.get(name, defaults.get(name, 0)) > SMOKE_MAX_SEEDS:
+                parameters[name] = SMOKE_MAX_SEEDS
     return parameters
 
 
@@ -263,7 +279,9 @@ def stale(tier: str) -> list[Chapter]:
         if tier == "cpu" and not chapter.in_book:
             continue
         target = target_for(chapter, tier)
-        if not target.exists() or nbformat.read(target, as_version=4).metadata.get(SOURCE_KEY) != source_hash(chapter):
+        if not target.exists() or nbformat.read(target, as_version=4).metadata.get(SOURCE_KEY) != source_hash(
+            chapter, tier=tier
+        ):
             out.append(chapter)
     return out
 
@@ -335,7 +353,7 @@ def execute(
             f"-o: {output} is one of the book's executed copies; write a rerun elsewhere (e.g. -o /tmp/{chapter.name}.ipynb)"
         )
     book_copy = own is not None and output.resolve() == own.resolve()
-    injected = {**tier_parameters(chapter, tier), "tier": tier, **parameters}
+    injected = {**tier_parameters(chapter, tier, parameters), "tier": tier, **parameters}
     if book_copy and "chapter" in declared(chapter.path):  # only the book's own page records its verdicts
         injected["chapter"] = chapter.name
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -359,7 +377,7 @@ def execute(
         nb = nbformat.read(src_nb, as_version=4)
     _strip_volatile(nb)
     _fill_labels(nb, chapter.labels)
-    nb.metadata[SOURCE_KEY] = source_hash(chapter, parameters)
+    nb.metadata[SOURCE_KEY] = source_hash(chapter, parameters, tier=tier)
     if parameters:
         nb.metadata[PARAMETERS_KEY] = parameters
     nbformat.write(nb, output)

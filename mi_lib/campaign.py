@@ -171,16 +171,26 @@ def progress_sentence(dataset: str) -> str:
         f"The long tier's pilot map looks for this regime on 2 cores: {finished} of {cells.size} models finished, "
         f"{running} in progress."
     )
-    frame = _frame(models)
-    if len(frame):
+    fp32 = _frame(_pilot_models(dataset, ("natural", "pgd"), seed=0, precision="fp32"))
+    if len(fp32):
+        text += f" Its float32 map (trained on a CPU without bf16 arithmetic) has {len(fp32)} more."
+        fp32["point"] = fp32["point"] + " (float32)"
+    frames = [f for f in (_frame(models), fp32) if len(f)]
+    if frames:
         targets = TARGETS_BY_DATASET[dataset]
-        table = report.pilot_targets(frame, targets, by=("point",))
+        table = report.pilot_targets(pd.concat(frames, ignore_index=True), targets, by=("point",))
         judged = table[[c for c in table if c.endswith(("%", "×"))]]
         met = judged.apply(lambda row: sum(bool(v) for v in row if pd.notna(v)), axis=1)
         best = int(met.idxmax())
-        text += f" Closest so far: {table.loc[best, 'point']}, which meets {met[best]} of {len(targets)} targets" + (
-            " (its robust model is still to come)." if judged.loc[best].isna().any() else "."
+        point = table.loc[best, "point"]
+        missing = (
+            ""
+            if not judged.loc[best].isna().any()
+            else " (its robust model is not in the float32 map)"
+            if point.endswith("(float32)")
+            else " (its robust model is still to come)"
         )
+        text += f" Closest so far: {point}, which meets {met[best]} of {len(targets)} targets{missing}."
     return text
 
 

@@ -9,16 +9,18 @@ import html
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from . import paper, report, scoreboard
+from .book import CHAPTERS
 from .chapters import SHORT_NAMES, paper_method_ratio
 from .data import DISPLAY_NAMES
-from .experiments import cached_runs
 
-DATASETS = ("yale", "fmnist", "cifar10-jpeg")
-SHORT_DATASET_NAMES = {"yale": "Yale Face", "fmnist": "Fashion-MNIST", "cifar10-jpeg": "CIFAR-10 (JPEG stand-in)"}
-ROBUST = ("pgd", "dist", "diff")
+SHORT_DATASET_NAMES = {
+    "yale": "Yale Face",
+    "fmnist": "Fashion-MNIST",
+    "cifar10-jpeg": "CIFAR-10 (JPEG stand-in)",
+    "cifar10": "CIFAR-10",
+}
 VERDICT_COLOURS = {
     "holds": "#1a7f37",
     "does not hold": "#cf222e",
@@ -28,36 +30,38 @@ VERDICT_COLOURS = {
 
 
 def c1_frame(found: pd.DataFrame, *, tier: str) -> pd.DataFrame:
-    """One row per (dataset, robust method) with runs at ``tier``: the paper's ratio, ours per seed, their mean and
-    two-sided 95% t-interval (none below two seeds), and C1's verdict in that scope (from the scoreboard's ``found``)."""
+    """One row per natural-vs-robust page (a dataset and a robust method, the scopes C1 is judged in) with runs at
+    ``tier``: the paper's ratio, ours per seed (the seeds the page uses), their mean and two-sided 95% t-interval (none
+    below two seeds), and C1's verdict in that scope (from the scoreboard's ``found``)."""
     verdicts = found[(found["claim_id"] == "C1") & (found["models"] == f"ours ({tier} tier)")]
     rows = []
-    for dataset in DATASETS:
-        for method in ROBUST:
-            runs = cached_runs(dataset, tier, methods=("natural", method))
-            frame = report.runs_frame(runs) if runs else None
-            if frame is None or not (frame["method"] == method).any() or not (frame["method"] == "natural").any():
-                continue
-            ratios = np.asarray(report.advantage_ratio(frame, robust=method), dtype=float)
-            scope = f"{DISPLAY_NAMES[dataset]}, {SHORT_NAMES[method]}"
-            verdict = verdicts.loc[verdicts["scope"] == scope, "verdict"]
-            low = high = np.nan
-            if ratios.size >= 2:
-                half = stats.t.ppf(0.975, ratios.size - 1) * ratios.std(ddof=1) / np.sqrt(ratios.size)
-                low, high = ratios.mean() - half, ratios.mean() + half
-            rows.append(
-                {
-                    "dataset": SHORT_DATASET_NAMES[dataset],
-                    "method": SHORT_NAMES[method],
-                    "paper": paper_method_ratio(dataset, method),
-                    "ours": float(ratios.mean()),
-                    "low": low,
-                    "high": high,
-                    "per_seed": ratios,
-                    "seeds": int(ratios.size),
-                    "verdict": verdict.iloc[0] if len(verdict) else report.NOT_TESTABLE,
-                }
-            )
+    for chapter in CHAPTERS:
+        if chapter.source != "empirical_defences":
+            continue
+        method = chapter.parameters["methods"][-1]
+        dataset, runs = scoreboard.page_runs(chapter, tier, methods=("natural", method))
+        frame = report.runs_frame(runs) if runs else None
+        if frame is None or not (frame["method"] == method).any() or not (frame["method"] == "natural").any():
+            continue
+        ratios = np.asarray(report.advantage_ratio(frame, robust=method), dtype=float)
+        scope = f"{DISPLAY_NAMES[dataset]}, {SHORT_NAMES[method]}"
+        verdict = verdicts.loc[verdicts["scope"] == scope, "verdict"]
+        low = high = np.nan
+        if ratios.size >= 2:
+            low, high = report.mean_bounds(ratios, two_sided=True)
+        rows.append(
+            {
+                "dataset": SHORT_DATASET_NAMES[dataset],
+                "method": SHORT_NAMES[method],
+                "paper": paper_method_ratio(dataset, method),
+                "ours": float(ratios.mean()),
+                "low": low,
+                "high": high,
+                "per_seed": ratios,
+                "seeds": int(ratios.size),
+                "verdict": verdict.iloc[0] if len(verdict) else report.NOT_TESTABLE,
+            }
+        )
     return pd.DataFrame(rows)
 
 

@@ -7,7 +7,6 @@ import itertools
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from . import paper, pineat_runtime, report
 from .metrics import cross_entropy_loss, threshold_attack
@@ -202,8 +201,7 @@ def _bounded(claim: str, values, low: float, high: float, *, detail: str, unit: 
     if n < report.MIN_RUNS:
         outcome = "holds" if _in_band(mean, low, high) else "does not hold"
         return report.on_runs(claim, outcome, runs=n, detail=detail, left=tuple(values))
-    half = float(stats.t.ppf(0.95, n - 1) * values.std(ddof=1) / np.sqrt(n))
-    lo, hi = mean - half, mean + half
+    lo, hi = report.mean_bounds(values)
     if low <= lo and hi <= high:
         outcome = "holds"
     elif hi < low or lo > high:

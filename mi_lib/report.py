@@ -161,6 +161,16 @@ class Verdict:
 MIN_RUNS = 3  # the fewest paired runs (seeds) on which a verdict may say holds / does not hold
 
 
+def mean_bounds(values: Sequence[float], *, two_sided: bool = False) -> tuple[float, float]:
+    """Student-t bounds of the mean of ``values`` (at least two): each the one-sided 95% bound on its side (the
+    verdicts' rule), or with ``two_sided`` the two-sided 95% interval (the figures' error bars)."""
+    values = np.asarray(values, dtype=float)
+    if values.size < 2:
+        raise ValueError("mean_bounds needs at least two values")
+    half = float(stats.t.ppf(0.975 if two_sided else 0.95, values.size - 1) * values.std(ddof=1) / np.sqrt(values.size))
+    return float(values.mean()) - half, float(values.mean()) + half
+
+
 def verdict(
     claim: str,
     left: Sequence[float],
@@ -193,8 +203,7 @@ def verdict(
             "difference is not evidence either way"
         )
     else:
-        half_width = stats.t.ppf(0.95, n - 1) * diff.std(ddof=1) / np.sqrt(n)
-        low, high = diff.mean() - half_width, diff.mean() + half_width
+        low, high = mean_bounds(diff)
         outcome = "holds" if low > 0 else "does not hold" if high <= 0 else "inconclusive"
         spread = f"{n} {paired_over}, 95% one-sided bounds of the mean difference [{scale * low:+.2f}, {scale * high:+.2f}]{unit and ' pp'}"
         if outcome == "inconclusive":

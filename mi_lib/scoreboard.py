@@ -14,11 +14,12 @@ three seeds for holds / does not hold), never from typed text.
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable
 
 import pandas as pd
 
 from . import chapters, paper, report
-from .book import CHAPTERS, title
+from .book import CHAPTERS, Chapter, tier_parameters, title
 from .data import RELEASED_YALE_MODELS, DataError, load_released_yale_outputs
 from .experiments import cached_runs
 from .parameters import declared
@@ -26,26 +27,32 @@ from .runs import results_root
 from .runs_io import load_json, save_json
 
 
+def page_runs(chapter: Chapter, tier: str, methods: Iterable[str] | None = None) -> tuple[str, list]:
+    """The dataset of a natural-vs-robust page and its cached runs at ``tier`` (of ``methods``, default the page's):
+    the seeds the page itself uses at that tier, no more, so that runs of a rerun with more seeds never enter the
+    book's summaries."""
+    parameters = {**declared(chapter.path), **tier_parameters(chapter, tier)}
+    wanted = chapters.chapter_methods(parameters["methods"]) if methods is None else methods
+    runs = [
+        run
+        for m in wanted
+        for run in cached_runs(
+            parameters["dataset"],
+            tier,
+            methods=(m,),
+            max_seeds=chapters.seeds_of(m, parameters["seeds"], parameters["other_seeds"]),
+        )
+    ]
+    return parameters["dataset"], runs
+
+
 def _checks_from_empirical_chapters(tier: str) -> list[dict]:
     rows, seen = [], set()
     for chapter in CHAPTERS:
         if chapter.source != "empirical_defences":
             continue
-        parameters = {**declared(chapter.path), **chapter.parameters}  # the seeds the page itself uses, no more
-        dataset = parameters["dataset"]
-        methods = chapters.chapter_methods(parameters["methods"])
-        frame = report.runs_frame(
-            [
-                run
-                for m in methods
-                for run in cached_runs(
-                    dataset,
-                    tier,
-                    methods=(m,),
-                    max_seeds=chapters.seeds_of(m, parameters["seeds"], parameters["other_seeds"]),
-                )
-            ]
-        )
+        dataset, runs = page_runs(chapter, tier)
+        frame = report.runs_frame(runs)
         if frame.empty or "natural" not in set(frame["method"]) or not chapters.robust_methods(frame):
             continue
         for cid, scope, v in chapters.claim_checks(frame, dataset=dataset):

@@ -266,9 +266,8 @@ def secure_claim(losses: dict[str, np.ndarray], *, n_boot: int = 1000, seed: int
     spread is a bootstrap over points (each group resampled): **holds** when the condition holds in at least 95% of
     ``n_boot`` resamples, **does not hold** in at most 5%, **inconclusive** otherwise."""
     claim = "Insecure test points have large loss; secure ones look like training points (C11)"
-    log_median = {
-        k: float(np.log10(max(np.median(v), LOSS_FLOOR))) if v.size else float("nan") for k, v in losses.items()
-    }
+    median = {k: float(np.median(v)) if v.size else float("nan") for k, v in losses.items()}
+    log_median = {k: float(np.log10(max(m, LOSS_FLOOR))) if not np.isnan(m) else m for k, m in median.items()}
     described = (
         "median loss (log10, from the other classes' probabilities where the softmax rounded to 1): "
         + ", ".join(f"{k} {v:.2f} ({losses[k].size} points)" for k, v in log_median.items())
@@ -277,7 +276,7 @@ def secure_claim(losses: dict[str, np.ndarray], *, n_boot: int = 1000, seed: int
         return report.Verdict(
             claim=claim, verdict="inconclusive", left=(), right=(), detail=described + "; a group is empty"
         )
-    if any(np.median(v) <= LOSS_FLOOR for v in losses.values()):
+    if any(m <= LOSS_FLOOR for m in median.values()):
         return report.Verdict(
             claim=claim,
             verdict="inconclusive",

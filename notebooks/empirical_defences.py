@@ -145,7 +145,8 @@ report.comparison_table(frame, chapters.PAPER_TABLES[dataset])
 # same seed: it *holds* when the one-sided 95% confidence bound of the mean difference is above zero,
 # *does not hold* when the opposite bound is at or below zero, and is *inconclusive* when the effect
 # lies within the seed spread (`mi_lib.report.verdict`). Fewer than three seeds are *inconclusive*
-# whatever the sign of the difference (one run is not evidence), and the verdict says so. A claim about a model outside the paper's regime
+# whatever the sign of the difference (one run is not evidence), and the verdict says so. A claim about a
+# model outside the paper's regime
 # (the table above) is *not testable*: its numbers are shown, and the scoreboard names it but does not
 # count it.
 

@@ -99,7 +99,8 @@ modern_evaluation.summary_table(attacks)
 #
 # AUC and TPR at 1% and 0.1% FPR, with 95% bootstrap intervals, of the log-odds score (fixed in advance:
 # the confidence itself saturates at 1 in float32 and cannot rank the most confident points) on the input
-# — clean or PGD — that the held-out attack picks on its fitting half. The rates are measured on the scored points themselves, but no threshold
+# — clean or PGD — that the held-out attack picks on its fitting half. The rates are measured on the scored
+# points themselves, but no threshold
 # is chosen: a ROC point is a property of the score. With k non-members the smallest FPR that can be
 # shown is 1/k; a rate below it is reported as 0 when no threshold reaches it.
 

@@ -33,7 +33,8 @@
 # PINEAT names the metrics differently: A_train / A_test (clean accuracy), R_train / R_test (accuracy on
 # PGD examples), P_Enat / P_Eadv (membership inference by thresholding the cross-entropy on natural /
 # adversarial inputs — rank-equivalent to thresholding the confidence, so these equal IB and IA;
-# shown below Table 1, and `tests/test_pineat.py` checks it) and P_MAX, the larger of the two. Time is the training wall time,
+# shown below Table 1, and `tests/test_pineat.py` checks it) and P_MAX, the larger of the two. Time is the
+# training wall time,
 # reported as a ratio to Original of the same base. The Natural and Original models are those of the
 # natural-vs-robust chapters of the same dataset and tier (the same cached runs).
 
@@ -118,7 +119,8 @@ pineat_results.cross_entropy_thresholding(found)
 # seeds give *inconclusive*), trains in about half the time (C13), keeps R_test within the paper's
 # largest drop (C14), and ranks between AdvNat-1/1 and the others in A_test (Observation 1, O1 on the
 # scoreboard). C13 and C14 accept a band, and hold only when both one-sided 95% bounds of the mean (over seeds,
-# or over timing repeats) lie inside it. Where the Original model sits outside the papers' regime (the table above), it does not
+# or over timing repeats) lie inside it. Where the Original model sits outside the papers' regime (the
+# table above), it does not
 # leak as the paper's does: C12, C14 and O1 are then marked *not testable*, their numbers still shown; the
 # runtime claim C13 does not depend on it.
 

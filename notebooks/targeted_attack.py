@@ -20,7 +20,8 @@
 # IA thresholds the confidence on an *untargeted* PGD example. The CCS paper {cite}`song2019privacy`
 # reports that targeted adversarial examples — one per wrong label, each pushing toward that label —
 # raise the inference advantage further. How it combines the K − 1 targeted examples of a point was not
-# available to this reproduction, so the aggregation is this project's choice: for each point, the true-label confidence on each of the K − 1
+# available to this reproduction, so the aggregation is this project's choice: for each point, the
+# true-label confidence on each of the K − 1
 # targeted examples, reduced to its minimum or its mean, then thresholded like IB and IA.
 # TPR at 1% FPR ranks IB and IA by the log-odds computed from the model's logits; the targeted examples
 # keep only their confidences, and where more than 1% of the non-members tie at the top (a softmax that

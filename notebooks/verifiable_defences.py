@@ -21,7 +21,8 @@
 # ε-ball, not on an attack's example: interval bound propagation (IBP, Gowal et al. {cite}`gowal2018ibp`),
 # abstract interpretation with the Box domain (DiffAI, Mirman et al. {cite}`mirman2018diffai`) and the
 # duality-based convex relaxation of Wong & Kolter {cite}`wong2018provable` (trained on the dual network's
-# bound estimated with random Cauchy projections, certified with the exact bound; `mi_lib.dual_network`). The CCS paper {cite}`song2019privacy` finds that on Yale Face these models leak too, and adds a
+# bound estimated with random Cauchy projections, certified with the exact bound; `mi_lib.dual_network`).
+# The CCS paper {cite}`song2019privacy` finds that on Yale Face these models leak too, and adds a
 # third attack, **IV**: threshold the *verified worst-case* confidence of the true label, computed from the
 # certified lower bounds of the logit margins. This chapter trains the page's verifiable models
 # (the `methods` parameter) and a natural one at the tier's settings, reports clean, PGD and verified accuracies
@@ -84,7 +85,8 @@ chapters.verifiable_table(frame, dataset=dataset)
 # C8 (CCS): verifiable defences raise leakage — strongly on Yale, where the abstract's advantage ratio
 # (below, beside ours) exceeds every IB and IA of the released models, so it must come from IV; judged per
 # method against the natural model, on Yale only: on Fashion-MNIST the paper finds the opposite (its
-# verifiable models barely leak: their IB and IA in the table above sit near 50%). C9 (DLS): provable (duality-based) training does not raise leakage on CIFAR-10/SVHN-like data,
+# verifiable models barely leak: their IB and IA in the table above sit near 50%). C9 (DLS): provable
+# (duality-based) training does not raise leakage on CIFAR-10/SVHN-like data,
 # at a large cost in clean accuracy; judged on the duality model off Yale, where this page has one. A
 # model that collapsed (test accuracy near chance) is no evidence either way: its rows are *not
 # testable*. These rows go to the scoreboard.

@@ -149,3 +149,24 @@ def test_the_campaign_can_widen_one_chosen_point_only():
         campaign.plan("fmnist", point="n_members=60000")
     with pytest.raises(ConfigError, match="point: cannot read 'members=1'; accepted points: n_members=10000"):
         campaign.plan("fmnist", point="members=1")
+
+
+def test_the_sentence_counts_and_judges_the_float32_map_and_says_it_has_no_robust_model(monkeypatch):
+    from types import SimpleNamespace
+
+    from mi_lib.tiers import LONG_PILOTS
+
+    first = LONG_PILOTS["cifar10-jpeg"][0]
+    fp32_natural = campaign.long_config("cifar10-jpeg", first, "natural", precision="fp32")
+    attack = {"accuracy": 0.6, "advantage": 0.2, "auc": 0.6}
+    summary = dict(train_acc=0.99, test_acc=0.80, adv_train_acc=0.0, adv_test_acc=0.0, ib=attack, ia=attack)
+    summary |= dict(n_members=10000, train_time_s=1.0, run_id=fp32_natural.run_id())
+    fake = SimpleNamespace(config=fp32_natural, summary=summary)  # only this float32 natural model has finished
+    monkeypatch.setattr(campaign, "load_run", lambda c: fake if c.run_id() == fp32_natural.run_id() else None)
+    monkeypatch.setattr(campaign, "load_checkpoint", lambda path: None)
+    sentence = campaign.progress_sentence("cifar10-jpeg")
+    assert "0 of 8 models finished, 0 in progress. Its float32 map" in sentence and "has 1 more." in sentence
+    assert sentence.endswith(
+        "Closest so far: 10,000 members, WRN-16-2, 60 epochs (float32), which meets 2 of 3 targets "
+        "(its robust model is not in the float32 map)."
+    )

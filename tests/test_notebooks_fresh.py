@@ -30,15 +30,18 @@ def test_listing_a_chapter_in_the_book_makes_only_the_summary_pages_stale(monkey
 
     chapter = next(c for c in book.CHAPTERS if not c.summary)
     summary = next(c for c in book.CHAPTERS if c.summary)
-    before = book.source_hash(chapter), book.source_hash(summary)
+    before = book.source_hash(chapter, tier="cpu"), book.source_hash(summary, tier="cpu")
     flipped = [
         dataclasses.replace(c, in_book=not c.in_book) if c.name != chapter.name and not c.summary else c
         for c in book.CHAPTERS
     ]
     monkeypatch.setattr(book, "CHAPTERS", flipped)
-    assert book.source_hash(chapter) == before[0]
-    assert book.source_hash(summary) != before[1]
-    assert book.source_hash(dataclasses.replace(chapter, parameters={**chapter.parameters, "seeds": 99})) != before[0]
+    assert book.source_hash(chapter, tier="cpu") == before[0]
+    assert book.source_hash(summary, tier="cpu") != before[1]
+    assert (
+        book.source_hash(dataclasses.replace(chapter, parameters={**chapter.parameters, "seeds": 99}), tier="cpu")
+        != before[0]
+    )
 
 
 def test_a_chapter_goes_stale_only_when_a_module_it_imports_changes(tmp_path, monkeypatch):
@@ -51,18 +54,42 @@ def test_a_chapter_goes_stale_only_when_a_module_it_imports_changes(tmp_path, mo
     deps = {p.name for p in book.library_dependencies(yale.path)}
     assert {"training.py", "signals.py", "report.py", "paper_tables.json"} <= deps
     assert not deps & {"rmia.py", "sweep.py", "assignments.py", "book.py"}
-    before = book.source_hash(yale)
+    before = book.source_hash(yale, tier="cpu")
     (library / "rmia.py").write_text((library / "rmia.py").read_text() + "\n# a comment\n")
-    assert book.source_hash(yale) == before  # the Yale page does not import RMIA
+    assert book.source_hash(yale, tier="cpu") == before  # the Yale page does not import RMIA
     (library / "signals.py").write_text((library / "signals.py").read_text() + "\n# a comment\n")
-    assert book.source_hash(yale) != before
+    assert book.source_hash(yale, tier="cpu") != before
 
 
 def test_a_new_timing_makes_only_the_pages_that_judge_from_it_stale(tmp_path, monkeypatch):
     monkeypatch.setattr(book, "REPO_ROOT", tmp_path)
     pineat = next(c for c in book.CHAPTERS if c.name == "fmnist_pineat")
     yale = next(c for c in book.CHAPTERS if c.name == "yale_natural_vs_pgd")
-    before = book.source_hash(pineat), book.source_hash(yale)
+    before = book.source_hash(pineat, tier="cpu"), book.source_hash(yale, tier="cpu")
     (tmp_path / "results" / "cpu" / "timing").mkdir(parents=True)
     (tmp_path / "results" / "cpu" / "timing" / "pineat-runtime-fmnist-AVX2.json").write_text("{}")
-    assert book.source_hash(pineat) != before[0] and book.source_hash(yale) == before[1]
+    assert book.source_hash(pineat, tier="cpu") != before[0] and book.source_hash(yale, tier="cpu") == before[1]
+
+
+def test_the_smoke_tier_caps_seed_counts_and_its_copies_track_the_cap(monkeypatch):
+    by_name = {c.name: c for c in book.CHAPTERS}
+    capacity, natural_vs_pgd = by_name["yale_model_capacity"], by_name["yale_natural_vs_pgd"]
+    assert capacity.parameters["seeds"] == 3 and book.tier_parameters(capacity, "cpu")["seeds"] == 3
+    assert book.tier_parameters(capacity, "smoke")["seeds"] == book.SMOKE_MAX_SEEDS
+    # a notebook's own default (empirical_defences: seeds = 3) is capped too; counts under the cap stay as they are
+    assert book.tier_parameters(natural_vs_pgd, "smoke") == {**natural_vs_pgd.parameters, "seeds": book.SMOKE_MAX_SEEDS}
+    assert "other_seeds" not in book.tier_parameters(natural_vs_pgd, "smoke")
+    # the cap enters the smoke copy's stamp, so changing it marks the smoke copies stale and not the book's
+    cpu, smoke = book.source_hash(capacity, tier="cpu"), book.source_hash(capacity, tier="smoke")
+    monkeypatch.setattr(book, "SMOKE_MAX_SEEDS", 1)
+    assert book.source_hash(capacity, tier="cpu") == cpu and book.source_hash(capacity, tier="smoke") != smoke
+
+
+def test_a_rerun_that_sets_a_seed_count_runs_the_chapters_own_counts_at_the_smoke_tier():
+    from mi_lib import plans, sweep
+
+    chapter = next(c for c in book.CHAPTERS if c.name == "yale_modern_evaluation")
+    assert book.tier_parameters(chapter, "smoke", {"methods": ["pgd"]})["weight_decay_seeds"] == book.SMOKE_MAX_SEEDS
+    assert book.tier_parameters(chapter, "smoke", {"weight_decay_seeds": 3}) == chapter.parameters
+    plan = sweep.chapter_plan(chapter, tier="smoke", parameters={"weight_decay_seeds": 3})  # under seeds = 3
+    assert {c.seed for c in plans.configs(plan)} == {0, 1, 2}

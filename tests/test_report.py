@@ -20,6 +20,15 @@ def test_verdict_rule():
     )
 
 
+def test_mean_bounds_are_student_t_bounds_of_the_mean():
+    # mean 2, SD 1, n 3: half-widths t(0.95, 2) / sqrt(3) = 1.6859 and t(0.975, 2) / sqrt(3) = 2.4841
+    assert report.mean_bounds([1, 2, 3]) == pytest.approx((2 - 1.68585, 2 + 1.68585), abs=1e-4)
+    assert report.mean_bounds([1, 2, 3], two_sided=True) == pytest.approx((2 - 2.48414, 2 + 2.48414), abs=1e-4)
+    assert report.mean_bounds([0.5, 0.5]) == (0.5, 0.5)
+    with pytest.raises(ValueError, match="at least two"):
+        report.mean_bounds([1.0])
+
+
 def test_a_rule_of_its_own_needs_three_runs_too():
     assert report.on_runs("c", "holds", runs=1, detail="d").verdict == "inconclusive"
     assert "the numbers point to 'does not hold'" in report.on_runs("c", "does not hold", runs=2, detail="d").detail

@@ -71,12 +71,14 @@ def test_a_rerun_injects_no_chapter_and_is_stamped_with_its_parameters(monkeypat
     import nbformat
 
     stamp = nbformat.read(rerun, as_version=4).metadata
-    assert stamp[book.SOURCE_KEY] != book.source_hash(chapter) and stamp[book.PARAMETERS_KEY] == {"methods": ["pgd"]}
+    assert stamp[book.SOURCE_KEY] != book.source_hash(chapter, tier="smoke") and stamp[book.PARAMETERS_KEY] == {
+        "methods": ["pgd"]
+    }
     # the book's own copy (written to a temporary folder standing in for tests/notebooks/) gets `chapter`
     monkeypatch.setitem(book.TARGETS, "smoke", tmp_path / "copies")
     own = book.execute(chapter, tier="smoke")
     assert seen[-1]["chapter"] == "yale_attack_eps"
-    assert nbformat.read(own, as_version=4).metadata[book.SOURCE_KEY] == book.source_hash(chapter)
+    assert nbformat.read(own, as_version=4).metadata[book.SOURCE_KEY] == book.source_hash(chapter, tier="smoke")
     # chapters without a `chapter` parameter never get one (no spurious papermill warning)
     plain = next(c for c in book.CHAPTERS if c.name == "yale_natural_vs_pgd")
     book.execute(plain, tier="smoke")
