@@ -160,6 +160,43 @@ def status_frame(
     return _status(_pilot_models(dataset, methods, seed, precision))
 
 
+def _change(base: dict, point: dict) -> str:
+    """What ``point`` changes against the map's first point ``base``, in words: "epochs 40 → 80"."""
+    names = {"n_members": "members", "augment": "augmentation"}
+
+    def shown(key: str, value: Any) -> str:
+        if key == "augment":
+            return "on" if value else "off"
+        return f"{value:,}" if key == "n_members" else f"{value:g}"
+
+    return ", ".join(
+        f"{names.get(key, key)} {shown(key, base[key])} → {shown(key, value)}"
+        for key, value in point.items()
+        if value != base.get(key)
+    )
+
+
+def direction_frame(dataset: str, *, seed: int = 0, precision: str | None = None) -> pd.DataFrame:
+    """How far each direction of ``dataset``'s long pilot moved the numbers its targets judge: one row per point after
+    the map's first (its base), with the one thing it changes and, per target of
+    :data:`mi_lib.tiers.TARGETS_BY_DATASET`, the point's number minus the base point's (NaN where a model of either
+    point has not finished). Points with no finished model are left out; never trains."""
+    models = _pilot_models(dataset, ("natural", "pgd"), seed, precision)
+    frame = _frame(models)
+    targets = list(TARGETS_BY_DATASET[dataset])
+    if frame.empty:
+        return pd.DataFrame(columns=["change", *targets])
+    values = report.pilot_targets(frame, TARGETS_BY_DATASET[dataset], by=("point",)).set_index("point")[targets]
+    base_point = models[0][0]
+    base = values.reindex([describe_point(base_point)]).iloc[0]
+    rows = [
+        {"change": _change(base_point, point), **(values.loc[describe_point(point)] - base).to_dict()}
+        for point, _ in models[1:]
+        if describe_point(point) in values.index
+    ]
+    return pd.DataFrame(rows, columns=["change", *targets])
+
+
 def progress_sentence(dataset: str) -> str:
     """One sentence on how far ``dataset``'s long pilot got: models finished and in progress, and the point that meets
     the most of its targets (:data:`mi_lib.tiers.TARGETS_BY_DATASET`) with how many it meets."""

@@ -39,7 +39,7 @@ def c1_frame(found: pd.DataFrame, *, tier: str) -> pd.DataFrame:
         if chapter.source != "empirical_defences":
             continue
         method = chapter.parameters["methods"][-1]
-        dataset, runs = scoreboard.page_runs(chapter, tier, methods=("natural", method))
+        dataset, runs = scoreboard.page_runs(chapter, tier)
         frame = report.runs_frame(runs) if runs else None
         if frame is None or not (frame["method"] == method).any() or not (frame["method"] == "natural").any():
             continue

@@ -167,8 +167,9 @@ def mean_bounds(values: Sequence[float], *, two_sided: bool = False) -> tuple[fl
     values = np.asarray(values, dtype=float)
     if values.size < 2:
         raise ValueError("mean_bounds needs at least two values")
+    mean = float(values.mean())
     half = float(stats.t.ppf(0.975 if two_sided else 0.95, values.size - 1) * values.std(ddof=1) / np.sqrt(values.size))
-    return float(values.mean()) - half, float(values.mean()) + half
+    return mean - half, mean + half
 
 
 def verdict(

@@ -14,7 +14,6 @@ three seeds for holds / does not hold), never from typed text.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable
 
 import pandas as pd
 
@@ -27,15 +26,14 @@ from .runs import results_root
 from .runs_io import load_json, save_json
 
 
-def page_runs(chapter: Chapter, tier: str, methods: Iterable[str] | None = None) -> tuple[str, list]:
-    """The dataset of a natural-vs-robust page and its cached runs at ``tier`` (of ``methods``, default the page's):
-    the seeds the page itself uses at that tier, no more, so that runs of a rerun with more seeds never enter the
-    book's summaries."""
+def page_runs(chapter: Chapter, tier: str) -> tuple[str, list]:
+    """The dataset of a natural-vs-robust page and its cached runs at ``tier`` (of the page's methods): the seeds the
+    page itself uses at that tier, no more, so that runs of a rerun with more seeds never enter the book's
+    summaries."""
     parameters = {**declared(chapter.path), **tier_parameters(chapter, tier)}
-    wanted = chapters.chapter_methods(parameters["methods"]) if methods is None else methods
     runs = [
         run
-        for m in wanted
+        for m in chapters.chapter_methods(parameters["methods"])
         for run in cached_runs(
             parameters["dataset"],
             tier,

@@ -92,18 +92,24 @@ HEADERS = {
 
 
 def tidy(
-    frame: pd.DataFrame, *, percent: Iterable[str] | None = None, decimals: int = 2, index: str | None = None
+    frame: pd.DataFrame,
+    *,
+    percent: Iterable[str] | None = None,
+    points: Iterable[str] = (),
+    decimals: int = 2,
+    index: str | None = None,
 ) -> pd.DataFrame:
     """``frame`` formatted for reading. ``percent``: the columns shown in % (default: the known fraction columns,
-    :data:`FRACTIONS`); ``index``: a column to label the rows with (default: none, the row numbers are dropped).
-    Method names become their table labels; a meaningful index (not 0, 1, 2 …) is kept."""
+    :data:`FRACTIONS`); ``points``: columns of differences between fractions, shown signed in percentage points;
+    ``index``: a column to label the rows with (default: none, the row numbers are dropped). Method names become
+    their table labels; a meaningful index (not 0, 1, 2 …) is kept."""
     out = frame.copy()
     if isinstance(out.index, pd.RangeIndex) or (len(out) and all(label == "" for label in out.index)):
         out = out.reset_index(drop=True)  # row numbers, or the blank labels of a frame tidied before
     else:  # a meaningful index becomes columns; an unnamed level gets a blank header
         out.index = out.index.set_names([" " * i if name is None else name for i, name in enumerate(out.index.names)])
         out = out.reset_index()
-    shown_in_percent = set(FRACTIONS if percent is None else percent)
+    shown_in_percent, shown_in_points = set(FRACTIONS if percent is None else percent), set(points)
     names = {}
     for column in out.columns:
         values = out[column]
@@ -114,6 +120,9 @@ def tidy(
             out[column] = values.replace(labels())  # method names to the tables' labels; others unchanged
         elif pd.api.types.is_bool_dtype(values):
             out[column] = values.map({True: "yes", False: "no"})
+        elif pd.api.types.is_numeric_dtype(values) and key in shown_in_points:
+            out[column] = values.map(lambda v: "—" if pd.isna(v) else f"{100 * v:+.{decimals}f}")
+            header += " (pp)"
         elif pd.api.types.is_numeric_dtype(values) and key in shown_in_percent:
             out[column] = values.map(lambda v: "—" if pd.isna(v) else f"{100 * v:.{decimals}f}")
             header += " (%)"

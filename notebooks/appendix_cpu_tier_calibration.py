@@ -154,6 +154,8 @@ regime
 # members, so the robust model's extra leakage hardly shows. The `long` tier spends more compute per
 # model on the same 2 cores (a background campaign over several sessions, `./run campaign fmnist`) on
 # more members and a wider network, and looks for the first point where all four targets below hold.
+# Each point after the first changes one thing, so the map also says how far each direction moved
+# the targets' numbers.
 # It trains in bfloat16 (float32 weights, optimiser and evaluation; the A/B check at the end of this
 # page), several times faster than float32 on a CPU that computes bf16 (`./run bench` measures it on
 # the machine at hand). Its first points were trained in float32 on a machine that does not; they
@@ -164,6 +166,7 @@ regime
 from mi_lib import campaign
 
 columns = ["method", "width", "epochs", "n_members", "train_acc", "test_acc", "adv_train_acc", "adv_test_acc"]
+
 for precision, heading in ((None, "bfloat16 training (the tier's)"), ("fp32", "float32 training (the first points)")):
     long_frame = campaign.pilot_frame("fmnist", precision=precision)
     display(Markdown(f"**{heading}**"))
@@ -175,6 +178,10 @@ for precision, heading in ((None, "bfloat16 training (the tier's)"), ("fp32", "f
             )
         )
         display(tables.tidy(long_frame[[*columns, "ib", "ia", "train_time_s"]]))
+        directions = campaign.direction_frame("fmnist", precision=precision)
+        if len(directions):
+            display(Markdown("How far each direction moved the targets' numbers (that point minus the first):"))
+            display(tables.tidy(directions, percent=[], points=[c for c in directions if "ratio" not in c]))
     else:
         display(Markdown("No run of this map has finished yet."))
 display(Markdown("Where each model of the campaign stands, in its order:"))
@@ -208,6 +215,10 @@ for precision, heading, methods in (
             )
         )
         display(tables.tidy(cifar_frame[["point", *columns[:1], *columns[4:], "ib", "ia", "train_time_s"]]))
+        directions = campaign.direction_frame("cifar10-jpeg", precision=precision)
+        if len(directions):
+            display(Markdown("How far each direction moved the targets' numbers (that point minus the first):"))
+            display(tables.tidy(directions, percent=[], points=[c for c in directions if "ratio" not in c]))
     else:
         display(Markdown("No run of this map has finished yet."))
     display(tables.tidy(campaign.status_frame("cifar10-jpeg", methods=methods, precision=precision)))

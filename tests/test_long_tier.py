@@ -2,6 +2,7 @@
 
 import warnings
 
+import pandas as pd
 import pytest
 import torch
 from tiny import tiny_config, tiny_split
@@ -170,3 +171,25 @@ def test_the_sentence_counts_and_judges_the_float32_map_and_says_it_has_no_robus
         "Closest so far: 10,000 members, WRN-16-2, 60 epochs (float32), which meets 2 of 3 targets "
         "(its robust model is not in the float32 map)."
     )
+
+
+def test_each_direction_of_the_map_reports_its_change_against_the_first_point(monkeypatch):
+    from types import SimpleNamespace
+
+    from mi_lib.tiers import LONG_PILOTS
+
+    base, no_augment = LONG_PILOTS["cifar10-jpeg"][0], LONG_PILOTS["cifar10-jpeg"][-1]
+    attack = {"accuracy": 0.6, "advantage": 0.2, "auc": 0.6}
+    finished = {}
+    for point, train, test in ((base, 0.90, 0.78), (no_augment, 1.0, 0.70)):
+        config = campaign.long_config("cifar10-jpeg", point, "natural", precision="fp32")
+        summary = dict(train_acc=train, test_acc=test, adv_train_acc=0.0, adv_test_acc=0.0, ib=attack, ia=attack)
+        summary |= dict(n_members=10000, train_time_s=1.0, run_id=config.run_id())
+        finished[config.run_id()] = SimpleNamespace(config=config, summary=summary)
+    monkeypatch.setattr(campaign, "load_run", lambda c: finished.get(c.run_id()))
+    directions = campaign.direction_frame("cifar10-jpeg", precision="fp32")
+    assert directions["change"].tolist() == ["augmentation on → off"]  # the points with no finished model are left out
+    row = directions.iloc[0]
+    assert row["natural train accuracy"] == pytest.approx(0.10) and row["natural test accuracy"] == pytest.approx(-0.08)
+    assert pd.isna(row["PGD adv-train − adv-test"])  # no PGD model in either point
+    assert campaign.direction_frame("cifar10-jpeg").columns[0] == "change"  # an empty map: the columns, no rows

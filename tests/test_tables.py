@@ -61,3 +61,10 @@ def test_tidy_flattens_a_pivots_column_pairs_and_keeps_their_unit():
 def test_training_times_are_whole_seconds():
     out = tables.tidy(pd.DataFrame({"train_time_s": [2171.6, 14407.23]}))
     assert out.iloc[:, 0].tolist() == ["2172", "14407"] and list(out.columns) == ["train time (s)"]
+
+
+def test_tidy_shows_differences_of_fractions_signed_in_percentage_points():
+    frame = pd.DataFrame({"change": ["epochs 40 → 80"], "natural test accuracy": [-0.002], "best advantage": [0.0233]})
+    out = tables.tidy(frame, percent=[], points=["natural test accuracy", "best advantage"])
+    assert list(out.columns) == ["change", "natural test accuracy (pp)", "best advantage (pp)"]
+    assert out.iloc[0].tolist() == ["epochs 40 → 80", "-0.20", "+2.33"]
