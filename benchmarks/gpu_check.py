@@ -7,17 +7,21 @@
    (``objectives.adversary`` then the update, under ``objectives.training_precision``), and the projected hours per PGD
    model (members x epochs / throughput) beside PINEAT Table 1's reported GPU-hours where it has the dataset.
 
-Run on a machine with CUDA: ``MI_DATA_DIR=... python benchmarks/gpu_check.py [--seconds 10] [--out FILE]``.
+Run on a machine with CUDA: ``MI_DATA_DIR=... python benchmarks/gpu_check.py [--seconds 10] [--out FILE]``; with
+``--out benchmarks/results/gpu-check-<gpu>.txt`` it also writes part 2 as ``gpu-check-<gpu>.json``, which the CIFAR-10
+page reads for the projected cost of the paper's regime.
 ``--device cpu`` runs the same code on the CPU (a dry run of the script, slow and meaningless for part 2).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 import torch
 from torch.nn import functional as F
@@ -84,8 +88,10 @@ def throughput(dataset: str, precision: str, device: str, seconds: float, *, tie
     return n / (time.perf_counter() - start), config.batch_size
 
 
-def projections(device: str, seconds: float, emit) -> None:
-    """Part 2: paper-tier PGD-10 training throughput in fp32 and bf16, and the projected hours per model."""
+def projections(device: str, seconds: float, emit) -> list[dict]:
+    """Part 2: paper-tier PGD-10 training throughput in fp32 and bf16, and the projected hours per model; returns
+    one record per (preset, precision), which ``--out`` also writes as JSON for the book's CIFAR-10 page
+    (``campaign.paper_regime_cost``)."""
     reported = {
         row["dataset"]: row["time_h"]
         for _, row in paper.table("pineat_table1").iterrows()
@@ -93,6 +99,7 @@ def projections(device: str, seconds: float, emit) -> None:
     }
     emit(f"\n== 2. paper-tier PGD-10 training on {device} ==")
     emit(f"{'preset':36s} {'precision':9s} {'img/s':>8s} {'hours/model':>11s} {'PINEAT Table 1 (h)':>18s}")
+    records = []
     for dataset in ("fmnist", "yale", "cifar10"):
         config = preset(dataset, "paper", method="pgd")
         net = f"WRN-{config.depth}-{config.width:g}" if config.model == "wrn" else f"{config.model} x{config.width:g}"
@@ -103,6 +110,12 @@ def projections(device: str, seconds: float, emit) -> None:
                 f"{dataset + ' ' + net + f' (batch {batch})':36s} {precision:9s} {rate:8.1f} {hours:11.2f} "
                 f"{reported.get(dataset, float('nan')):18.2f}"
             )
+            records.append(
+                dict(
+                    dataset=dataset, net=net, precision=precision, batch=batch, images_per_s=rate, hours_per_model=hours
+                )
+            )
+    return records
 
 
 def main() -> int:
@@ -129,11 +142,13 @@ def main() -> int:
     start = time.perf_counter()
     if not args.skip_agreement:
         agreement(args.device, emit)
-    projections(args.device, args.seconds, emit)
+    records = projections(args.device, args.seconds, emit)
     emit(f"\ntotal {time.perf_counter() - start:.0f} s")
     if args.out:
         with open(args.out, "w") as f:
             f.write("\n".join(lines) + "\n")
+        summary = dict(device=name, torch=torch.__version__, projections=records)
+        Path(args.out).with_suffix(".json").write_text(json.dumps(summary, indent=1) + "\n")
     return 0
 
 

@@ -14,17 +14,19 @@ Each finished run writes ``results/long/<run_id>/``; the unfinished one keeps it
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
+import warnings
 from typing import Any
 
 import pandas as pd
 
-from . import report
+from . import paper, report
 from .config import PRECISIONS, ConfigError, ExperimentConfig
 from .experiments import run_configs
 from .objectives import bf16_native
-from .runs import checkpoint_path, load_run, resolve_device
+from .runs import REPO_ROOT, checkpoint_path, load_run, resolve_device
 from .runs_io import load_checkpoint
 from .tiers import LONG_PILOTS, TARGETS_BY_DATASET, describe_point, meets, natural_target_values, preset
 
@@ -197,6 +199,51 @@ def direction_frame(dataset: str, *, seed: int = 0, precision: str | None = None
     return pd.DataFrame(rows, columns=["change", *targets])
 
 
+# Where benchmarks/gpu_check.py's JSON records land once it has run on a GPU (--out benchmarks/results/gpu-check-*.txt).
+GPU_CHECKS = REPO_ROOT / "benchmarks" / "results"
+
+
+def gpu_projections(dataset: str) -> list[dict]:
+    """``benchmarks/gpu_check.py``'s projected hours per paper-tier PGD model of ``dataset`` (its committed JSON
+    records, one per GPU and precision); a record that does not read is warned about and left out."""
+    found = []
+    for path in sorted(GPU_CHECKS.glob("gpu-check*.json")):
+        try:
+            summary = json.loads(path.read_text())
+            found += [
+                dict(device=str(summary["device"]), precision=str(r["precision"]), hours=float(r["hours_per_model"]))
+                for r in summary["projections"]
+                if r["dataset"] == dataset
+            ]
+        except (ValueError, KeyError, TypeError) as err:
+            warnings.warn(f"{path}: not a gpu_check record ({err!r}); left out", RuntimeWarning, stacklevel=2)
+    return found
+
+
+def paper_regime_cost(dataset: str) -> str:
+    """One sentence on what a PGD model in the paper's regime costs: the hours PINEAT's Table 1 reports (the authors'
+    server with three V100 GPUs) and this project's own projection on a GPU (:func:`gpu_projections`), or that the
+    projection has not run; "" where PINEAT does not time ``dataset``."""
+    base = "cifar10" if dataset.startswith("cifar10") else dataset
+    table = paper.table("pineat_table1")
+    row = table[(table["dataset"] == base) & (table["base"] == "pgd") & (table["method"] == "original")]
+    if row.empty:
+        return ""
+    text = (
+        f"In the paper's regime one PGD model took {row['time_h'].iloc[0]:g} hours on the authors' server with three "
+        "V100 GPUs (PINEAT Table 1)"
+    )
+    projected = [p for p in gpu_projections(base) if p["precision"] == "bf16"]
+    if not projected:
+        return text + "; this project's own GPU projection (benchmarks/gpu_check.py) has not run on a GPU yet."
+    return (
+        text
+        + "; with this project's code, "
+        + ", ".join(f"{p['hours']:.1f} hours on one {p['device']} in bf16" for p in projected)
+        + " (benchmarks/gpu_check.py)."
+    )
+
+
 def progress_sentence(dataset: str) -> str:
     """One sentence on how far ``dataset``'s long pilot got: models finished and in progress, and the point that meets
     the most of its targets (:data:`mi_lib.tiers.TARGETS_BY_DATASET`) with how many it meets."""
@@ -228,6 +275,8 @@ def progress_sentence(dataset: str) -> str:
             else " (its robust model is still to come)"
         )
         text += f" Closest so far: {point}, which meets {met[best]} of {len(targets)} targets{missing}."
+    if dataset.startswith("cifar10") and (cost := paper_regime_cost(dataset)):
+        text += " " + cost
     return text
 
 

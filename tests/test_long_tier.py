@@ -167,10 +167,10 @@ def test_the_sentence_counts_and_judges_the_float32_map_and_says_it_has_no_robus
     monkeypatch.setattr(campaign, "load_checkpoint", lambda path: None)
     sentence = campaign.progress_sentence("cifar10-jpeg")
     assert "0 of 8 models finished, 0 in progress. Its float32 map" in sentence and "has 1 more." in sentence
-    assert sentence.endswith(
+    assert (
         "Closest so far: 10,000 members, WRN-16-2, 60 epochs (float32), which meets 2 of 3 targets "
-        "(its robust model is not in the float32 map)."
-    )
+        "(its robust model is not in the float32 map). In the paper's regime one PGD model took 80.75 hours"
+    ) in sentence
 
 
 def test_each_direction_of_the_map_reports_its_change_against_the_first_point(monkeypatch):
@@ -193,3 +193,23 @@ def test_each_direction_of_the_map_reports_its_change_against_the_first_point(mo
     assert row["natural train accuracy"] == pytest.approx(0.10) and row["natural test accuracy"] == pytest.approx(-0.08)
     assert pd.isna(row["PGD adv-train − adv-test"])  # no PGD model in either point
     assert campaign.direction_frame("cifar10-jpeg").columns[0] == "change"  # an empty map: the columns, no rows
+
+
+def test_the_paper_regimes_cost_quotes_pineat_and_reads_the_gpu_check_records(tmp_path, monkeypatch):
+    import json
+
+    monkeypatch.setattr(campaign, "GPU_CHECKS", tmp_path)
+    assert campaign.paper_regime_cost("cifar10-jpeg").endswith(
+        "80.75 hours on the authors' server with three V100 GPUs (PINEAT Table 1); this project's own GPU "
+        "projection (benchmarks/gpu_check.py) has not run on a GPU yet."
+    )
+    assert campaign.paper_regime_cost("yale") == ""  # PINEAT does not time Yale
+    records = [
+        dict(dataset=d, precision=p, hours_per_model=h)
+        for d, p, h in [("cifar10", "fp32", 30.0), ("cifar10", "bf16", 12.34)]
+    ]
+    (tmp_path / "gpu-check-h200.json").write_text(json.dumps(dict(device="NVIDIA H200", projections=records)))
+    (tmp_path / "gpu-check-broken.json").write_text("{not json")
+    with pytest.warns(RuntimeWarning, match="gpu-check-broken.json: not a gpu_check record"):
+        cost = campaign.paper_regime_cost("cifar10")
+    assert cost.endswith("with this project's code, 12.3 hours on one NVIDIA H200 in bf16 (benchmarks/gpu_check.py).")
