@@ -118,6 +118,12 @@ def projections(device: str, seconds: float, emit) -> list[dict]:
     return records
 
 
+def record(device: str, name: str, projections: list[dict]) -> dict:
+    """Part 2 as the JSON that ``--out`` writes beside its text and ``mi_lib.campaign.gpu_projections`` reads (which
+    uses only records with ``device_type`` "cuda": a ``--device cpu`` dry run is no GPU projection)."""
+    return dict(device=name, device_type=torch.device(device).type, torch=torch.__version__, projections=projections)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--device", default="cuda")
@@ -125,6 +131,9 @@ def main() -> int:
     parser.add_argument("--out", help="also write the report to this file")
     parser.add_argument("--skip-agreement", action="store_true")
     args = parser.parse_args()
+    if args.out and Path(args.out).suffix == ".json":
+        print("error: --out: the text report's path, not .json (the JSON record is written beside it)", file=sys.stderr)
+        return 2
     if args.device.startswith("cuda") and not torch.cuda.is_available():
         print(
             "error: --device cuda: no CUDA device here; run on a GPU machine or pass --device cpu for a dry run",
@@ -147,8 +156,7 @@ def main() -> int:
     if args.out:
         with open(args.out, "w") as f:
             f.write("\n".join(lines) + "\n")
-        summary = dict(device=name, torch=torch.__version__, projections=records)
-        Path(args.out).with_suffix(".json").write_text(json.dumps(summary, indent=1) + "\n")
+        Path(args.out).with_suffix(".json").write_text(json.dumps(record(args.device, name, records), indent=1) + "\n")
     return 0
 
 

@@ -213,7 +213,8 @@ def source_hash(chapter: Chapter, parameters: dict[str, Any] | None = None, *, t
     the ``mi_lib`` modules it imports, transitively, and the reference data), so a change to one of them marks the
     executed copy stale until it is re-executed (from cached runs: seconds), and a change to a module the chapter
     does not import leaves it current. The summary pages also hash the list of chapters in the book and the verdict
-    records they read; the PINEAT pages, the committed timings they judge C13 from. The chapter's parameters are those
+    records they read; the PINEAT pages, the committed timings they judge C13 from; the pages whose summary box reads
+    the campaign, the committed GPU projections of ``benchmarks/gpu_check.py``. The chapter's parameters are those
     of ``tier`` (:func:`tier_parameters`); a rerun's ``parameters`` enter the hash too."""
     h = hashlib.sha256(chapter.path.read_bytes())
     h.update(json.dumps([tier_parameters(chapter, tier, parameters), chapter.labels], sort_keys=True).encode())
@@ -224,6 +225,9 @@ def source_hash(chapter: Chapter, parameters: dict[str, Any] | None = None, *, t
         h.update(path.relative_to(LIBRARY).as_posix().encode() + b"\0" + path.read_bytes())
     if LIBRARY / "pineat_runtime.py" in dependencies:  # the committed timings C13 is judged from
         for path in sorted((REPO_ROOT / "results" / "cpu" / "timing").glob("*.json")):
+            h.update(path.name.encode() + b"\0" + path.read_bytes())
+    if LIBRARY / "campaign.py" in dependencies:  # the GPU projections the CIFAR-10 summary box reads
+        for path in sorted((REPO_ROOT / "benchmarks" / "results").glob("gpu-check*.json")):
             h.update(path.name.encode() + b"\0" + path.read_bytes())
     if chapter.summary:  # the committed verdict records of the cpu tier (see mi_lib.scoreboard.record)
         # the chapters in the book with their parameters (the scoreboard reads the seeds each page uses)

@@ -24,6 +24,7 @@ import pandas as pd
 
 from . import paper, report
 from .config import PRECISIONS, ConfigError, ExperimentConfig
+from .data import DISPLAY_NAMES
 from .experiments import run_configs
 from .objectives import bf16_native
 from .runs import REPO_ROOT, checkpoint_path, load_run, resolve_device
@@ -204,44 +205,46 @@ GPU_CHECKS = REPO_ROOT / "benchmarks" / "results"
 
 
 def gpu_projections(dataset: str) -> list[dict]:
-    """``benchmarks/gpu_check.py``'s projected hours per paper-tier PGD model of ``dataset`` (its committed JSON
-    records, one per GPU and precision); a record that does not read is warned about and left out."""
-    found = []
+    """``benchmarks/gpu_check.py``'s projected hours per paper-tier PGD model of ``dataset``, one per GPU and precision,
+    from its committed JSON records (GPU runs only; the last record of a GPU and precision wins). A record that does not
+    read is warned about and left out."""
+    found: dict[tuple[str, str], float] = {}
     for path in sorted(GPU_CHECKS.glob("gpu-check*.json")):
         try:
             summary = json.loads(path.read_text())
-            found += [
-                dict(device=str(summary["device"]), precision=str(r["precision"]), hours=float(r["hours_per_model"]))
-                for r in summary["projections"]
-                if r["dataset"] == dataset
-            ]
+            if summary["device_type"] != "cuda":
+                raise ValueError(f"device_type {summary['device_type']!r}, not a GPU")
+            for r in summary["projections"]:
+                if r["dataset"] == dataset:
+                    found[(str(summary["device"]), str(r["precision"]))] = float(r["hours_per_model"])
         except (ValueError, KeyError, TypeError) as err:
-            warnings.warn(f"{path}: not a gpu_check record ({err!r}); left out", RuntimeWarning, stacklevel=2)
-    return found
+            warnings.warn(f"{path}: not a GPU record of gpu_check ({err}); left out", RuntimeWarning, stacklevel=2)
+    return [dict(device=d, precision=p, hours=h) for (d, p), h in found.items()]
 
 
 def paper_regime_cost(dataset: str) -> str:
-    """One sentence on what a PGD model in the paper's regime costs: the hours PINEAT's Table 1 reports (the authors'
-    server with three V100 GPUs) and this project's own projection on a GPU (:func:`gpu_projections`), or that the
-    projection has not run; "" where PINEAT does not time ``dataset``."""
+    """One sentence on what a PGD model in the paper's regime costs: the training time PINEAT's Table 1 reports (on
+    its authors' server with three V100 GPUs) and this project's projection on a GPU (:func:`gpu_projections`: bf16
+    where measured, else fp32), or that it is not measured yet; "" where PINEAT does not time ``dataset``."""
     base = "cifar10" if dataset.startswith("cifar10") else dataset
     table = paper.table("pineat_table1")
     row = table[(table["dataset"] == base) & (table["base"] == "pgd") & (table["method"] == "original")]
     if row.empty:
         return ""
     text = (
-        f"In the paper's regime one PGD model took {row['time_h'].iloc[0]:g} hours on the authors' server with three "
-        "V100 GPUs (PINEAT Table 1)"
+        f"In the paper's regime, PINEAT's authors report {row['time_h'].iloc[0]:g} hours of training for one "
+        f"{DISPLAY_NAMES[base]} PGD model on a server with three V100 GPUs (PINEAT Table 1)"
     )
-    projected = [p for p in gpu_projections(base) if p["precision"] == "bf16"]
-    if not projected:
-        return text + "; this project's own GPU projection (benchmarks/gpu_check.py) has not run on a GPU yet."
-    return (
-        text
-        + "; with this project's code, "
-        + ", ".join(f"{p['hours']:.1f} hours on one {p['device']} in bf16" for p in projected)
-        + " (benchmarks/gpu_check.py)."
-    )
+    projections = gpu_projections(base)
+    devices = sorted({p["device"] for p in projections})
+    if not devices:
+        return text + "; this project's own projection on a GPU is not measured yet."
+    shown = []
+    for device in devices:
+        mine = {p["precision"]: p["hours"] for p in projections if p["device"] == device}
+        precision = "bf16" if "bf16" in mine else min(mine)
+        shown.append(f"{mine[precision]:.1f} hours on one {device} ({precision})")
+    return text + "; this project's code projects " + ", ".join(shown) + "."
 
 
 def progress_sentence(dataset: str) -> str:
@@ -275,8 +278,6 @@ def progress_sentence(dataset: str) -> str:
             else " (its robust model is still to come)"
         )
         text += f" Closest so far: {point}, which meets {met[best]} of {len(targets)} targets{missing}."
-    if dataset.startswith("cifar10") and (cost := paper_regime_cost(dataset)):
-        text += " " + cost
     return text
 
 

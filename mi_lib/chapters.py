@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from . import paper, report
-from .campaign import progress_sentence
+from .campaign import paper_regime_cost, progress_sentence
 from .config import ExperimentConfig, format_eps
 from .data import DISPLAY_NAMES, N_CLASSES
 from .methods import EMPIRICAL_METHODS, REGISTRY, VERIFIABLE_METHODS, by_label, labels
@@ -202,8 +202,9 @@ def summary_box(frame: pd.DataFrame, *, dataset: str, tier: str = "cpu") -> str:
     """HTML of the box a natural-vs-robust page opens with: the advantage ratio robust / natural, ours (mean over the
     seeds both have) beside the paper's with the difference, then C1 and C2 per model with their verdicts; where a
     model misses the papers' regime, one line saying which and why; and on every page of a dataset with a long-tier
-    pilot (at the smoke and cpu tiers), one line on how far that pilot got. Everything from ``frame``, the reference
-    data and the committed runs."""
+    pilot (at the smoke and cpu tiers), one line on how far that pilot got, and for CIFAR-10 one on what a model in the
+    paper's regime costs (:func:`mi_lib.campaign.paper_regime_cost`). Everything from ``frame``, the reference data,
+    the committed runs and the committed GPU projections."""
 
     ratios = advantage_ratios(frame, dataset=dataset)
     best = ratios["ours (mean)"].idxmax()
@@ -231,6 +232,8 @@ def summary_box(frame: pd.DataFrame, *, dataset: str, tier: str = "cpu") -> str:
             f"<p>{html.escape(progress_sentence(dataset))} "
             '<a href="appendix_cpu_tier_calibration.html">The map and its numbers are in the appendix.</a></p>'
         )
+        if dataset.startswith("cifar10") and (cost := paper_regime_cost(dataset)):
+            lines.append(f"<p>{html.escape(cost)}</p>")
     return report.admonition("In short", "".join(lines))
 
 

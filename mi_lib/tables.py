@@ -141,6 +141,17 @@ def tidy(
     return out
 
 
+def tidy_differences(frame: pd.DataFrame) -> pd.DataFrame:
+    """A frame of differences between pilot points (:func:`mi_lib.campaign.direction_frame`) for reading: a ratio's
+    difference signed with ×, every other number's (a difference of fractions) signed in percentage points."""
+    ratios = [c for c in frame if "ratio" in str(c)]
+    numbers = [c for c in frame if c not in ratios and pd.api.types.is_numeric_dtype(frame[c])]
+    out = tidy(frame.drop(columns=ratios), percent=[], points=numbers)
+    for column in ratios:
+        out[column] = [("—" if pd.isna(v) else f"{v:+.2f}×") for v in frame[column]]
+    return out
+
+
 def _whole(values: pd.Series) -> bool:
     finite = values.dropna()
     return len(finite) > 0 and bool(np.all(np.isclose(finite, np.round(finite), rtol=0, atol=1e-9)))

@@ -181,7 +181,7 @@ for precision, heading in ((None, "bfloat16 training (the tier's)"), ("fp32", "f
         directions = campaign.direction_frame("fmnist", precision=precision)
         if len(directions):
             display(Markdown("How far each direction moved the targets' numbers (that point minus the first):"))
-            display(tables.tidy(directions, percent=[], points=[c for c in directions if "ratio" not in c]))
+            display(tables.tidy_differences(directions))
     else:
         display(Markdown("No run of this map has finished yet."))
 display(Markdown("Where each model of the campaign stands, in its order:"))
@@ -218,7 +218,7 @@ for precision, heading, methods in (
         directions = campaign.direction_frame("cifar10-jpeg", precision=precision)
         if len(directions):
             display(Markdown("How far each direction moved the targets' numbers (that point minus the first):"))
-            display(tables.tidy(directions, percent=[], points=[c for c in directions if "ratio" not in c]))
+            display(tables.tidy_differences(directions))
     else:
         display(Markdown("No run of this map has finished yet."))
     display(tables.tidy(campaign.status_frame("cifar10-jpeg", methods=methods, precision=precision)))

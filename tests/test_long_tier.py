@@ -167,10 +167,10 @@ def test_the_sentence_counts_and_judges_the_float32_map_and_says_it_has_no_robus
     monkeypatch.setattr(campaign, "load_checkpoint", lambda path: None)
     sentence = campaign.progress_sentence("cifar10-jpeg")
     assert "0 of 8 models finished, 0 in progress. Its float32 map" in sentence and "has 1 more." in sentence
-    assert (
+    assert sentence.endswith(
         "Closest so far: 10,000 members, WRN-16-2, 60 epochs (float32), which meets 2 of 3 targets "
-        "(its robust model is not in the float32 map). In the paper's regime one PGD model took 80.75 hours"
-    ) in sentence
+        "(its robust model is not in the float32 map)."
+    )
 
 
 def test_each_direction_of_the_map_reports_its_change_against_the_first_point(monkeypatch):
@@ -192,24 +192,43 @@ def test_each_direction_of_the_map_reports_its_change_against_the_first_point(mo
     row = directions.iloc[0]
     assert row["natural train accuracy"] == pytest.approx(0.10) and row["natural test accuracy"] == pytest.approx(-0.08)
     assert pd.isna(row["PGD adv-train − adv-test"])  # no PGD model in either point
-    assert campaign.direction_frame("cifar10-jpeg").columns[0] == "change"  # an empty map: the columns, no rows
+    empty = campaign.direction_frame("cifar10-jpeg")  # the bf16 map has no finished model: the columns, no rows
+    assert empty.empty and empty.columns.tolist() == ["change", *campaign.TARGETS_BY_DATASET["cifar10-jpeg"]]
+    del finished[campaign.long_config("cifar10-jpeg", base, "natural", precision="fp32").run_id()]
+    no_base = campaign.direction_frame(
+        "cifar10-jpeg", precision="fp32"
+    )  # the first point unfinished: nothing to subtract
+    assert no_base["change"].tolist() == ["augmentation on → off"] and no_base.drop(columns="change").isna().all(
+        axis=None
+    )
 
 
-def test_the_paper_regimes_cost_quotes_pineat_and_reads_the_gpu_check_records(tmp_path, monkeypatch):
+def test_the_paper_regimes_cost_quotes_pineat_and_reads_the_gpu_checks_records(tmp_path, monkeypatch):
     import json
+    import sys
 
+    sys.path.insert(0, str(campaign.REPO_ROOT / "benchmarks"))
+    try:
+        import gpu_check
+    finally:
+        sys.path.pop(0)
     monkeypatch.setattr(campaign, "GPU_CHECKS", tmp_path)
     assert campaign.paper_regime_cost("cifar10-jpeg").endswith(
-        "80.75 hours on the authors' server with three V100 GPUs (PINEAT Table 1); this project's own GPU "
-        "projection (benchmarks/gpu_check.py) has not run on a GPU yet."
+        "80.75 hours of training for one CIFAR-10 PGD model on a server with three V100 GPUs (PINEAT Table 1); "
+        "this project's own projection on a GPU is not measured yet."
     )
     assert campaign.paper_regime_cost("yale") == ""  # PINEAT does not time Yale
-    records = [
-        dict(dataset=d, precision=p, hours_per_model=h)
-        for d, p, h in [("cifar10", "fp32", 30.0), ("cifar10", "bf16", 12.34)]
-    ]
-    (tmp_path / "gpu-check-h200.json").write_text(json.dumps(dict(device="NVIDIA H200", projections=records)))
-    (tmp_path / "gpu-check-broken.json").write_text("{not json")
-    with pytest.warns(RuntimeWarning, match="gpu-check-broken.json: not a gpu_check record"):
-        cost = campaign.paper_regime_cost("cifar10")
-    assert cost.endswith("with this project's code, 12.3 hours on one NVIDIA H200 in bf16 (benchmarks/gpu_check.py).")
+    monkeypatch.setattr(gpu_check, "throughput", lambda dataset, precision, device, seconds: (100.0, 128))
+    records = gpu_check.projections("cuda", 0.0, emit=lambda line: None)  # what a GPU run writes, end to end
+    for name, device in (("h200", "cuda"), ("dry-run", "cpu")):
+        record = gpu_check.record(device, "NVIDIA H200" if device == "cuda" else "CPU", records)
+        (tmp_path / f"gpu-check-{name}.json").write_text(json.dumps(record))
+    with pytest.warns(RuntimeWarning, match="gpu-check-dry-run.json: not a GPU record of gpu_check"):
+        cost = campaign.paper_regime_cost("cifar10")  # the CPU dry run is left out
+    hours = 50000 * preset("cifar10", "paper", method="pgd").epochs / 100.0 / 3600
+    assert cost.endswith(f"; this project's code projects {hours:.1f} hours on one NVIDIA H200 (bf16).")
+    fp32_only = dict(device="A100", device_type="cuda", projections=[dict(r, precision="fp32") for r in records])
+    (tmp_path / "gpu-check-h200.json").write_text(json.dumps(fp32_only))
+    (tmp_path / "gpu-check-dry-run.json").write_text("{not json")
+    with pytest.warns(RuntimeWarning, match="gpu-check-dry-run.json"):
+        assert campaign.paper_regime_cost("cifar10").endswith(f"projects {hours:.1f} hours on one A100 (fp32).")

@@ -68,3 +68,13 @@ def test_tidy_shows_differences_of_fractions_signed_in_percentage_points():
     out = tables.tidy(frame, percent=[], points=["natural test accuracy", "best advantage"])
     assert list(out.columns) == ["change", "natural test accuracy (pp)", "best advantage (pp)"]
     assert out.iloc[0].tolist() == ["epochs 40 → 80", "-0.20", "+2.33"]
+
+
+def test_tidy_differences_signs_fractions_in_points_and_ratios_with_times():
+    frame = pd.DataFrame(
+        {"change": ["width 0.25 → 0.5"], "natural test accuracy": [0.011], "PGD / natural advantage ratio": [0.254]}
+    )
+    out = tables.tidy_differences(frame)
+    assert list(out.columns) == ["change", "natural test accuracy (pp)", "PGD / natural advantage ratio"]
+    assert out.iloc[0].tolist() == ["width 0.25 → 0.5", "+1.10", "+0.25×"]
+    assert tables.tidy_differences(frame.assign(**{"PGD / natural advantage ratio": [np.nan]})).iloc[0, -1] == "—"
