@@ -7,7 +7,7 @@ from typing import Any
 
 from .config import ExperimentConfig
 from .data import load_dataset, membership_split
-from .runs import RunResult, load_run, results_root, run_experiment
+from .runs import RunResult, load_run, load_summary, results_root, run_experiment
 from .runs_io import load_json
 from .tiers import preset
 
@@ -96,14 +96,22 @@ def pilot_sweep(
 
 
 def cached_runs(
-    dataset: str, tier: str, *, methods: Iterable[str], max_seeds: int = 10, **overrides: Any
+    dataset: str,
+    tier: str,
+    *,
+    methods: Iterable[str],
+    max_seeds: int = 10,
+    numbers_only: bool = False,
+    **overrides: Any,
 ) -> list[RunResult]:
     """Every run of the tier's preset (with ``overrides``) already computed for ``methods``, seeds 0..max_seeds−1;
-    never trains (the scoreboard reads what the chapters computed)."""
+    never trains (the scoreboard reads what the chapters computed). With ``numbers_only`` (for pages that read only a
+    run's numbers), a Yale run whose folder is not on this machine is its committed summary (:func:`load_summary`)."""
+    load = load_summary if numbers_only else load_run
     found = []
     for method in methods:
         for seed in range(max_seeds):
-            run = load_run(preset(dataset, tier, method=method, seed=seed, **overrides))
+            run = load(preset(dataset, tier, method=method, seed=seed, **overrides))
             if run is not None:
                 found.append(run)
     return found
@@ -111,10 +119,13 @@ def cached_runs(
 
 def cached_values(dataset: str, tier: str, *, method: str, field: str, seed: int = 0, **overrides: Any) -> list:
     """Every value of config ``field`` (e.g. ``"eps"``) for which a run of the tier's preset (with ``overrides``)
-    differing only in that field has a result: how a chapter picks up a value someone ran with papermill."""
+    differing only in that field has a result (a run folder, or a Yale run's committed summary): how a chapter picks
+    up a value someone ran with papermill."""
 
+    folder = results_root(tier) / tier
+    paths = [*folder.glob(f"{dataset}-{method}-*/result.json"), *folder.glob(f"summaries/{dataset}-{method}-*.json")]
     found = set()
-    for path in sorted((results_root(tier) / tier).glob(f"{dataset}-{method}-*/result.json")):
+    for path in sorted(paths):
         summary = load_json(path)
         if summary is None:
             continue

@@ -11,6 +11,11 @@ Layout, for a config ``c``:
   images and so is kept out of git for Yale, like the Yale weights (see ``.gitignore``).
   ``<results>`` is the repository's ``results/`` (committed for the cpu and paper tiers) or
   ``$MI_RESULTS_DIR``; smoke results go to ``<cache>/results``.
+* ``<results>/<tier>/summaries/<c.run_id()>.json`` — for a dataset in :data:`LOCAL_DATASETS` (Extended Yale B, whose
+  terms allow research use but no redistribution), whose run folders never leave the machine that trained them (see
+  ``.gitignore``): a copy of ``result.json`` (accuracies, attack metrics, per-epoch losses; no per-sample output, no
+  label), committed so that the summary pages (landing page, scoreboard, appendix) read those runs' numbers on any
+  clone (:func:`load_summary`). Re-executing a Yale chapter itself needs its run folders, and trains those it lacks.
 
 A finished run is read back instead of recomputed; an interrupted one resumes from its checkpoint;
 a file failing its checksum is ignored (with a warning) and recomputed.
@@ -39,6 +44,9 @@ from .signals import compute_signals, softmax_outputs, verified_outputs
 from .training import train
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+# Datasets whose run folders (per-sample outputs, subject labels, traces, weights) stay on the machine that trained
+# them: Extended Yale B is licensed for research use only, with no redistribution. Their summaries are committed.
+LOCAL_DATASETS = ("yale",)
 
 
 def cache_root() -> Path:
@@ -126,6 +134,31 @@ def load_run(config: ExperimentConfig) -> RunResult | None:
     return RunResult(config=config, summary=summary, directory=directory)
 
 
+def summary_path(config: ExperimentConfig) -> Path:
+    """Where the committed summary of a run of a :data:`LOCAL_DATASETS` dataset lives."""
+    return results_root(config.tier) / config.tier / "summaries" / f"{config.run_id()}.json"
+
+
+def save_summary(run: RunResult) -> None:
+    """Keep the summary of a run whose folder stays local (:data:`LOCAL_DATASETS`; others: nothing to do)."""
+    if run.config.dataset in LOCAL_DATASETS:
+        save_json(summary_path(run.config), run.summary)
+
+
+def load_summary(config: ExperimentConfig) -> RunResult | None:
+    """The finished run of ``config`` for the pages that read only its numbers (:func:`mi_lib.report.runs_frame`):
+    the run itself when its folder is here, else, for a :data:`LOCAL_DATASETS` dataset, its committed summary (a
+    result without signals: reading them raises). A summary that fails its checksum, or that is not the summary of
+    ``config``, is not used. Never a cache for :func:`run_experiment`, which needs the signals."""
+    run = load_run(config)
+    if run is not None or config.dataset not in LOCAL_DATASETS:
+        return run
+    summary = load_json(summary_path(config))
+    if summary is None or summary.get("run_id") != config.run_id():
+        return None
+    return RunResult(config=config, summary=summary, directory=run_dir(config))
+
+
 def summarize(signals: dict[str, np.ndarray]) -> dict[str, Any]:
     """Accuracies (Tables 2–4 columns) and the IB / IA attack results of one model's signals."""
     inference = metrics.inference_results(signals)
@@ -203,4 +236,6 @@ def run_experiment(
     }
     save_json(directory / "result.json", summary)
     shutil.rmtree(partial, ignore_errors=True)
-    return RunResult(config=config, summary=summary, directory=directory)
+    run = RunResult(config=config, summary=summary, directory=directory)
+    save_summary(run)
+    return run

@@ -29,7 +29,7 @@ from .runs_io import load_json, save_json
 def page_runs(chapter: Chapter, tier: str) -> tuple[str, list]:
     """The dataset of a natural-vs-robust page and its cached runs at ``tier`` (of the page's methods): the seeds the
     page itself uses at that tier, no more, so that runs of a rerun with more seeds never enter the book's
-    summaries."""
+    summaries. Only their numbers are read: a Yale run not on this machine is its committed summary."""
     parameters = {**declared(chapter.path), **tier_parameters(chapter, tier)}
     runs = [
         run
@@ -39,6 +39,7 @@ def page_runs(chapter: Chapter, tier: str) -> tuple[str, list]:
             tier,
             methods=(m,),
             max_seeds=chapters.seeds_of(m, parameters["seeds"], parameters["other_seeds"]),
+            numbers_only=True,
         )
     ]
     return parameters["dataset"], runs

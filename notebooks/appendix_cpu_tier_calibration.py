@@ -236,7 +236,10 @@ for precision, heading, methods in (
 # %% tags=["hide-input"]
 from mi_lib.experiments import cached_runs
 
-ab_runs = {p: cached_runs("yale", tier, methods=("natural", "pgd"), max_seeds=3, precision=p) for p in ("fp32", "bf16")}
+ab_runs = {
+    p: cached_runs("yale", tier, methods=("natural", "pgd"), max_seeds=3, precision=p, numbers_only=True)
+    for p in ("fp32", "bf16")
+}
 if ab_runs["bf16"]:
     ab = report.precision_ab(ab_runs["fp32"], ab_runs["bf16"])
     agree = int((ab["within the seed spread"] == "yes").sum())

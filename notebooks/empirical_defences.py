@@ -101,7 +101,9 @@ changes
 #
 # `plans.run` trains each (method, seed) model of the chapter's plan, evaluates it and caches the result under the
 # hash of its config; results of the `cpu` tier are committed in `results/cpu/`, so rebuilding the book retrains
-# nothing. A changed parameter (say a new ε) is a new config, hence new models.
+# nothing, except on Yale Face: models trained on its faces never leave the machine that trained them (the data is for
+# research use only), so a new clone retrains them, seeded, when it re-executes a Yale page. A changed parameter (say
+# a new ε) is a new config, hence new models.
 
 # %%
 display(

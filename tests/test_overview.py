@@ -13,7 +13,8 @@ def test_c1_overview_matches_the_chapters_and_the_scoreboard():
     found = scoreboard.checks("cpu")
     rows = overview.c1_frame(found, tier="cpu")
     yale = rows[(rows["dataset"] == "Yale Face") & (rows["method"] == "PGD")].iloc[0]
-    frame = report.runs_frame(cached_runs("yale", "cpu", methods=("natural", "pgd")))
+    # Yale's run folders stay local: on a clone the page and this check read the committed summaries
+    frame = report.runs_frame(cached_runs("yale", "cpu", methods=("natural", "pgd"), numbers_only=True))
     assert yale["ours"] == pytest.approx(report.advantage_ratio(frame, robust="pgd").mean())
     assert yale["seeds"] >= 3 and yale["low"] < yale["ours"] < yale["high"]
     c1 = found[(found["claim_id"] == "C1") & (found["models"] == "ours (cpu tier)")]

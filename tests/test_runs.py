@@ -80,6 +80,32 @@ def test_a_corrupt_artifact_is_detected_and_recomputed(isolated_cache):
     assert again["ib"] == first["ib"] and runs.load_run(config) is not None
 
 
+def test_a_local_dataset_run_leaves_a_summary_that_only_number_readers_use(isolated_cache, monkeypatch):
+    """A Yale run's folder stays on the machine that trained it; its summary (numbers only) is what a clone has."""
+    import shutil
+    from pathlib import Path
+
+    monkeypatch.setattr(runs, "LOCAL_DATASETS", ("fmnist",))  # the tiny config's dataset stands in for Yale
+    config = tiny_config()
+    first = runs.run_experiment(config, split=tiny_split(), progress=False)
+    assert runs.load_json(runs.summary_path(config)) == first.summary
+    shutil.rmtree(first.directory)  # a clone: the run folder is not there
+    assert runs.load_run(config) is None
+    summary = runs.load_summary(config)
+    assert summary.summary == first.summary
+    with pytest.raises(FileNotFoundError, match="signals.npz"):
+        _ = summary.signals
+    assert runs.load_summary(config.replace(seed=1)) is None
+    for suffix in ("", ".sha256"):  # an intact summary under another run's name
+        source, target = runs.summary_path(config), runs.summary_path(config.replace(seed=1))
+        Path(f"{source}{suffix}").rename(f"{target}{suffix}")
+    assert runs.load_summary(config.replace(seed=1)) is None
+    monkeypatch.setattr(runs, "LOCAL_DATASETS", ())
+    other = tiny_config(seed=2)
+    runs.run_experiment(other, split=tiny_split(), progress=False)
+    assert not runs.summary_path(other).exists()  # a committed run folder needs no summary
+
+
 def test_a_corrupt_checkpoint_is_not_resumed(isolated_cache):
     config = tiny_config(epochs=1)
     ckpt = isolated_cache / "c.pt"
@@ -162,6 +188,12 @@ def test_committed_results_keep_their_names():
     from mi_lib.runs import REPO_ROOT
 
     results = sorted((REPO_ROOT / "results").glob("*/*/result.json"))
+    summaries = sorted((REPO_ROOT / "results").glob("*/summaries/*.json"))  # Yale runs (their folders stay local)
+    assert summaries, "no committed summary of a Yale run"
+    for path in summaries:
+        summary = json.loads(path.read_text())
+        config = ExperimentConfig.from_dict(summary["config"])
+        assert config.run_id() == path.stem == summary["run_id"], path
     for path in results:
         summary = json.loads(path.read_text())
         config = ExperimentConfig.from_dict(summary["config"])
