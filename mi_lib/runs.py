@@ -7,15 +7,16 @@ Layout, for a config ``c``:
 * ``<results>/<tier>/<c.run_id()>/signals.npz`` — softmax outputs in the authors' schema, and the logits they come
   from (runs evaluated before logits were kept hold the softmax only);
   ``result.json`` — config, accuracies, IB / IA metrics, training wall time, per-epoch history;
-  ``trace.npz`` (strategy runs only) — the examples generated for two training points, which holds training
-  images and so is kept out of git for Yale, like the Yale weights (see ``.gitignore``).
+  ``trace.npz`` (strategy runs only) — the examples generated for two training points (training images). A Yale
+  run's whole folder stays out of git (see below and ``.gitignore``).
   ``<results>`` is the repository's ``results/`` (committed for the cpu and paper tiers) or
   ``$MI_RESULTS_DIR``; smoke results go to ``<cache>/results``.
 * ``<results>/<tier>/summaries/<c.run_id()>.json`` — for a dataset in :data:`LOCAL_DATASETS` (Extended Yale B, whose
   terms allow research use but no redistribution), whose run folders never leave the machine that trained them (see
   ``.gitignore``): a copy of ``result.json`` (accuracies, attack metrics, per-epoch losses; no per-sample output, no
   label), committed so that the summary pages (landing page, scoreboard, appendix) read those runs' numbers on any
-  clone (:func:`load_summary`). Re-executing a Yale chapter itself needs its run folders, and trains those it lacks.
+  clone (:func:`load_summary`). Re-executing a Yale chapter itself needs its run folders, and trains those it lacks,
+  rewriting their summaries (on another CPU or torch version the numbers may differ in their last digits).
 
 A finished run is read back instead of recomputed; an interrupted one resumes from its checkpoint;
 a file failing its checksum is ignored (with a warning) and recomputed.
@@ -178,6 +179,8 @@ def run_experiment(
     """
     cached = load_run(config)
     if cached is not None:
+        if config.dataset in LOCAL_DATASETS and load_json(summary_path(config)) is None:
+            save_summary(cached)  # a run trained before summaries existed, or whose summary was deleted
         return cached
     device = resolve_device(device)
     split = split or membership_split(config)

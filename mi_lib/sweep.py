@@ -36,7 +36,7 @@ from .chapters import FULL_SIZES
 from .config import TIER_NAMES, ConfigError, ExperimentConfig
 from .experiments import run_configs
 from .parameters import declared, validate
-from .runs import checkpoint_path, load_run, results_root, run_dir
+from .runs import checkpoint_path, load_run, results_root, run_dir, save_summary
 from .runs_io import atomic_write, load_json, sha256_bytes, verified_read
 
 EXECUTORS = ("local", "slurm", "ray")
@@ -99,7 +99,8 @@ class PlannedRun:
 
 def _recorded_times(tier: str) -> list[tuple[ExperimentConfig, float]]:
     found = []
-    for path in sorted((results_root(tier) / tier).glob("*/result.json")):
+    folder = results_root(tier) / tier
+    for path in sorted([*folder.glob("*/result.json"), *folder.glob("summaries/*.json")]):  # Yale: summaries
         summary = load_json(path)
         if summary and summary.get("train_time_s"):
             try:
@@ -242,8 +243,10 @@ def receive(payloads: list[dict]) -> list[str]:
             for name in RUN_FILES:
                 if name in files:
                     atomic_write(directory / name, files[name][0])
-            if load_run(config) is None:
+            run = load_run(config)
+            if run is None:
                 raise SweepError(f"{config.run_id()}: the files sent back do not make a readable run")
+            save_summary(run)  # a Yale run's folder stays here; its summary is what gets committed
         done.append(config.run_id())
     return done
 

@@ -9,6 +9,24 @@ from mi_lib import overview, paper, report, scoreboard
 from mi_lib.experiments import cached_runs
 
 
+def test_summary_pages_read_yale_numbers_without_its_run_folders(monkeypatch):
+    """On a clone, Yale's run folders are absent (the faces' terms): the scoreboard, the landing page and the
+    appendix's bf16 A/B read the committed summaries and find the same runs."""
+    from mi_lib import book, experiments, runs
+
+    yale_page = next(c for c in book.CHAPTERS if c.name == "yale_natural_vs_pgd")
+    here = len(scoreboard.page_runs(yale_page, "cpu")[1])
+    load_run = runs.load_run
+    for module in (runs, experiments):
+        monkeypatch.setattr(module, "load_run", lambda config: None if config.dataset == "yale" else load_run(config))
+    dataset, clone = scoreboard.page_runs(yale_page, "cpu")
+    assert dataset == "yale" and len(clone) == here == 6
+    for precision in ("fp32", "bf16"):
+        ab = cached_runs("yale", "cpu", methods=("natural", "pgd"), max_seeds=3, precision=precision, numbers_only=True)
+        assert len(ab) == 6, precision
+    assert not cached_runs("yale", "cpu", methods=("natural",), max_seeds=3)  # without numbers_only: runs only
+
+
 def test_c1_overview_matches_the_chapters_and_the_scoreboard():
     found = scoreboard.checks("cpu")
     rows = overview.c1_frame(found, tier="cpu")

@@ -184,7 +184,7 @@ def test_git_keeps_yale_traces_and_weights_out_of_the_repository():
     root = Path(__file__).resolve().parents[1]
     if not (root / ".git").exists():
         pytest.skip("not a git checkout")
-    for name in ("trace.npz", "trace.npz.sha256", "model.pt", "model.pt.sha256"):
+    for name in ("trace.npz", "trace.npz.sha256", "model.pt", "model.pt.sha256", "signals.npz", "result.json"):
         ignored = subprocess.run(["git", "check-ignore", "-q", f"results/cpu/yale-pgd-0123456789ab/{name}"], cwd=root)
         assert ignored.returncode == 0, f"{name} of a Yale run is not ignored by git"
     kept = subprocess.run(["git", "check-ignore", "-q", "results/cpu/fmnist-pgd-0123456789ab/trace.npz"], cwd=root)

@@ -116,8 +116,8 @@ def test_low_fpr_metrics_survive_float32_saturation_and_match_the_modern_evaluat
 def test_precision_ab_compares_within_the_seed_spread():
     from mi_lib.experiments import cached_runs
 
-    fp32 = cached_runs("yale", "cpu", methods=("natural", "pgd"), max_seeds=3)
-    assert len(fp32) == 6  # the committed float32 runs: 3 seeds each
+    fp32 = cached_runs("yale", "cpu", methods=("natural", "pgd"), max_seeds=3, numbers_only=True)
+    assert len(fp32) == 6  # the committed float32 runs' summaries: 3 seeds each
     same = report.precision_ab(fp32, fp32)
     assert set(same["within the seed spread"]) == {"yes"} and (same["Δ (pp)"] == 0).all()
     one = report.precision_ab(fp32, [r for r in fp32 if r.config.seed == 0])

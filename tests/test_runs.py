@@ -194,6 +194,7 @@ def test_committed_results_keep_their_names():
         summary = json.loads(path.read_text())
         config = ExperimentConfig.from_dict(summary["config"])
         assert config.run_id() == path.stem == summary["run_id"], path
+        assert config.train_id() == summary["train_id"], path
     for path in results:
         summary = json.loads(path.read_text())
         config = ExperimentConfig.from_dict(summary["config"])

@@ -14,7 +14,7 @@ import torch
 from mi_lib import book, plans, sweep
 from mi_lib.config import ConfigError
 from mi_lib.runs import LOCAL_DATASETS, REPO_ROOT, run_dir
-from mi_lib.runs_io import load_arrays
+from mi_lib.runs_io import load_arrays, load_json
 from mi_lib.tiers import preset
 
 SMOKE_PAGE = "fmnist_natural_vs_pgd"  # at the smoke tier with one seed: a natural and a PGD run, seconds each
@@ -39,7 +39,7 @@ def test_the_books_plans_are_the_committed_cpu_runs():
                     committed = cpu / "summaries" / f"{config.run_id()}.json"
                 else:
                     committed = cpu / config.run_id() / "result.json"
-                if not committed.exists():
+                if (load_json(committed) or {}).get("run_id") != config.run_id():  # missing, corrupt or misnamed
                     missing.append((chapter.name, config.run_id()))
     assert not missing
 
