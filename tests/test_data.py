@@ -179,6 +179,12 @@ def test_nothing_trained_on_yale_is_tracked_but_its_summaries():
         pytest.skip("not a git checkout")
     tracked = listed.stdout.split()
     assert tracked, "git ls-files listed nothing"
+
+    def lists(value):  # every list in a summary: none may be per-sample (Yale's smallest set: 514)
+        if isinstance(value, dict):
+            return [x for v in value.values() for x in lists(v)]
+        return [value, *(x for v in value for x in lists(v))] if isinstance(value, list) else []
+
     summaries = 0
     for path in tracked:
         lower = path.lower()
@@ -186,12 +192,6 @@ def test_nothing_trained_on_yale_is_tracked_but_its_summaries():
         assert not re.match(r"results/[^/]+/(checkpoints/)?yale-", lower), f"{path}: a Yale run's file is tracked"
         if re.match(r"results/[^/]+/summaries/yale-.*\.json$", lower):
             summaries += 1
-
-            def lists(value):  # every list in the summary: none may be per-sample (Yale's smallest set: 514)
-                if isinstance(value, dict):
-                    return [x for v in value.values() for x in lists(v)]
-                return [value, *(x for v in value for x in lists(v))] if isinstance(value, list) else []
-
             longest = max(map(len, lists(json.loads((root / path).read_text()))), default=0)
             assert longest < 500, f"{path}: a list of {longest} values looks per-sample"
     assert summaries, "no Yale summary is tracked (the summary pages read them)"

@@ -190,15 +190,10 @@ def test_committed_results_keep_their_names():
     results = sorted((REPO_ROOT / "results").glob("*/*/result.json"))
     summaries = sorted((REPO_ROOT / "results").glob("*/summaries/*.json"))  # Yale runs (their folders stay local)
     assert summaries, "no committed summary of a Yale run"
-    for path in summaries:
+    for path, name in [*((p, p.parent.name) for p in results), *((p, p.stem) for p in summaries)]:
         summary = json.loads(path.read_text())
         config = ExperimentConfig.from_dict(summary["config"])
-        assert config.run_id() == path.stem == summary["run_id"], path
-        assert config.train_id() == summary["train_id"], path
-    for path in results:
-        summary = json.loads(path.read_text())
-        config = ExperimentConfig.from_dict(summary["config"])
-        assert config.run_id() == path.parent.name == summary["run_id"], path
+        assert config.run_id() == name == summary["run_id"], path
         assert config.train_id() == summary["train_id"], path
 
 
