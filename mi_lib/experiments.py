@@ -7,8 +7,7 @@ from typing import Any
 
 from .config import ExperimentConfig
 from .data import load_dataset, membership_split
-from .runs import RunResult, load_run, load_summary, results_root, run_experiment
-from .runs_io import load_json
+from .runs import RunResult, load_run, load_summary, recorded_summaries, run_experiment
 from .tiers import preset
 
 
@@ -122,13 +121,8 @@ def cached_values(dataset: str, tier: str, *, method: str, field: str, seed: int
     differing only in that field has a result (a run folder, or a Yale run's committed summary): how a chapter picks
     up a value someone ran with papermill."""
 
-    folder = results_root(tier) / tier
-    paths = [*folder.glob(f"{dataset}-{method}-*/result.json"), *folder.glob(f"summaries/{dataset}-{method}-*.json")]
     found = set()
-    for path in sorted(paths):
-        summary = load_json(path)
-        if summary is None:
-            continue
+    for summary in recorded_summaries(tier, f"{dataset}-{method}-"):
         config = ExperimentConfig.from_dict(summary["config"])
         if config.seed != seed:
             continue

@@ -19,15 +19,20 @@ Layout, for a config ``c``:
   rewriting their summaries (on another CPU or torch version the numbers may differ in their last digits).
 
 A finished run is read back instead of recomputed; an interrupted one resumes from its checkpoint;
-a file failing its checksum is ignored (with a warning) and recomputed.
+a file failing its checksum is ignored (with a warning) and recomputed. Processes that need the same run at once
+(the test workers, two reruns, a sweep beside a chapter) take turns on its checkpoint (``<cache>/locks/``): one trains
+and evaluates, the others wait and read its result.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import fcntl
 import os
 import platform
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -160,6 +165,18 @@ def load_summary(config: ExperimentConfig) -> RunResult | None:
     return RunResult(config=config, summary=summary, directory=run_dir(config))
 
 
+def recorded_summaries(tier: str, prefix: str = "") -> list[dict[str, Any]]:
+    """The ``result.json`` of every finished run of ``tier`` whose run id starts with ``prefix`` (e.g.
+    ``"yale-pgd-"``), in run-id order, once each: from its run folder, else (a :data:`LOCAL_DATASETS` run trained
+    elsewhere) from its committed summary. Files failing their checksum are skipped. Numbers only, for the readers
+    that scan a tier (a chapter's extra values, ``./run plan``'s cost estimates); the same on every clone."""
+    folder = results_root(tier) / tier
+    found = {path.parent.name: path for path in folder.glob(f"{prefix}*/result.json")}
+    for path in folder.glob(f"summaries/{prefix}*.json"):
+        found.setdefault(path.stem, path)
+    return [summary for _, path in sorted(found.items()) if (summary := load_json(path)) is not None]
+
+
 def summarize(signals: dict[str, np.ndarray]) -> dict[str, Any]:
     """Accuracies (Tables 2–4 columns) and the IB / IA attack results of one model's signals."""
     inference = metrics.inference_results(signals)
@@ -178,10 +195,34 @@ def run_experiment(
     ``split`` may be passed to share loaded data between runs; it must be ``membership_split(config)``.
     """
     cached = load_run(config)
-    if cached is not None:
-        if config.dataset in LOCAL_DATASETS and load_json(summary_path(config)) is None:
-            save_summary(cached)  # a run trained before summaries existed, or whose summary was deleted
-        return cached
+    if cached is None:
+        with checkpoint_lock(config):
+            cached = load_run(config)  # another process may have finished it while this one waited
+            if cached is None:
+                return _train_and_score(config, split=split, device=device, progress=progress)
+    if config.dataset in LOCAL_DATASETS and load_json(summary_path(config)) is None:
+        save_summary(cached)  # a run trained before summaries existed, or whose summary was deleted
+    return cached
+
+
+@contextlib.contextmanager
+def checkpoint_lock(config: ExperimentConfig) -> Iterator[None]:
+    """Hold ``config``'s checkpoint alone: an advisory lock (``flock``, released when the process ends, however it
+    ends) on a file in the user cache, never in the repository. Keyed by the checkpoint, which configs that train the
+    same weights share."""
+    path = cache_root() / "locks" / f"{checkpoint_path(config).stem}.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _train_and_score(
+    config: ExperimentConfig, *, split: MembershipSplit | None, device: str | torch.device | None, progress: bool
+) -> RunResult:
     device = resolve_device(device)
     split = split or membership_split(config)
     model = build_model(config, in_shape=tuple(split.x_members.shape[1:]), n_classes=split.n_classes)

@@ -36,8 +36,8 @@ from .chapters import FULL_SIZES
 from .config import TIER_NAMES, ConfigError, ExperimentConfig
 from .experiments import run_configs
 from .parameters import declared, validate
-from .runs import checkpoint_path, load_run, results_root, run_dir, save_summary
-from .runs_io import atomic_write, load_json, sha256_bytes, verified_read
+from .runs import checkpoint_path, load_run, recorded_summaries, run_dir, save_summary
+from .runs_io import atomic_write, sha256_bytes, verified_read
 
 EXECUTORS = ("local", "slurm", "ray")
 RUN_FILES = ("trace.npz", "signals.npz", "result.json")  # result.json last: a run is complete once it exists
@@ -99,10 +99,8 @@ class PlannedRun:
 
 def _recorded_times(tier: str) -> list[tuple[ExperimentConfig, float]]:
     found = []
-    folder = results_root(tier) / tier
-    for path in sorted([*folder.glob("*/result.json"), *folder.glob("summaries/*.json")]):  # Yale: summaries
-        summary = load_json(path)
-        if summary and summary.get("train_time_s"):
+    for summary in recorded_summaries(tier):
+        if summary.get("train_time_s"):
             try:
                 found.append((ExperimentConfig.from_dict(summary["config"]), float(summary["train_time_s"])))
             except (ConfigError, KeyError, TypeError):

@@ -1,3 +1,4 @@
+import threading
 import warnings
 
 import numpy as np
@@ -80,6 +81,23 @@ def test_a_corrupt_artifact_is_detected_and_recomputed(isolated_cache):
     assert again["ib"] == first["ib"] and runs.load_run(config) is not None
 
 
+def test_a_process_needing_a_run_that_another_is_training_waits_and_reads_its_result(isolated_cache):
+    config, got = tiny_config(), []
+    with runs.checkpoint_lock(config):  # another process (a test worker, a second rerun) is training this run
+        waiting = threading.Thread(
+            target=lambda: got.append(runs.run_experiment(config, split=tiny_split(), progress=False))
+        )
+        waiting.start()
+        waiting.join(timeout=3)
+        assert waiting.is_alive()  # it waits for the holder instead of training the same weights beside it
+        first = runs._train_and_score(config, split=tiny_split(), device=None, progress=False)
+    waiting.join(timeout=60)
+    assert got[0].summary == first.summary  # read back, not retrained: the same training time to the digit
+    assert list((isolated_cache / "cache" / "locks").iterdir()) == [
+        isolated_cache / "cache" / "locks" / f"{runs.checkpoint_path(config).stem}.lock"
+    ]
+
+
 def test_a_local_dataset_run_leaves_a_summary_that_only_number_readers_use(isolated_cache, monkeypatch):
     """A Yale run's folder stays on the machine that trained it; its summary (numbers only) is what a clone has."""
     import shutil
@@ -89,8 +107,11 @@ def test_a_local_dataset_run_leaves_a_summary_that_only_number_readers_use(isola
     config = tiny_config()
     first = runs.run_experiment(config, split=tiny_split(), progress=False)
     assert runs.load_json(runs.summary_path(config)) == first.summary
+    assert runs.recorded_summaries(config.tier) == [first.summary]  # the folder and its summary: one run
     shutil.rmtree(first.directory)  # a clone: the run folder is not there
     assert runs.load_run(config) is None
+    assert runs.recorded_summaries(config.tier, f"{config.dataset}-{config.method}-") == [first.summary]
+    assert runs.recorded_summaries(config.tier, f"{config.dataset}-natural-") == []
     summary = runs.load_summary(config)
     assert summary.summary == first.summary
     with pytest.raises(FileNotFoundError, match="signals.npz"):
