@@ -36,7 +36,7 @@ from .chapters import FULL_SIZES
 from .config import TIER_NAMES, ConfigError, ExperimentConfig
 from .experiments import run_configs
 from .parameters import declared, validate
-from .runs import checkpoint_path, load_run, recorded_summaries, run_dir, save_summary
+from .runs import RETRAIN_LOCAL, checkpoint_path, load_run, load_summary, recorded_summaries, run_dir, save_summary
 from .runs_io import atomic_write, sha256_bytes, verified_read
 
 EXECUTORS = ("local", "slurm", "ray")
@@ -95,6 +95,7 @@ class PlannedRun:
     checkpoint: bool  # a partly trained checkpoint exists here: the run resumes from it
     cost: str  # recorded or estimated training time, with its source
     seconds: float | None  # the same, in seconds, when known
+    elsewhere: bool = False  # a Yale run trained on another machine: its summary is here, its folder is not
 
 
 def _recorded_times(tier: str) -> list[tuple[ExperimentConfig, float]]:
@@ -155,6 +156,7 @@ def describe(plan: plans.Plan, *, tier: str) -> list[PlannedRun]:
                     checkpoint=cached is None and checkpoint_path(config).exists(),
                     cost=cost,
                     seconds=seconds,
+                    elsewhere=cached is None and load_summary(config) is not None,
                 )
             )
     return rows
@@ -172,7 +174,7 @@ def format_plan(rows: list[PlannedRun], *, title: str) -> str:
         settings = ", ".join(
             f"{f}={getattr(c, f)}" for f in _SHOWN_FIELDS if getattr(c, f) not in (None, 0, "original", 1.0)
         )
-        status = "cached" if row.cached else ("missing (resumes from checkpoint)" if row.checkpoint else "missing")
+        status = "cached" if row.cached else "missing" + _why_missing(row)
         lines.append(f"  {c.run_id():<34} seed {c.seed}  {status:<33} {row.cost:<40} [{row.group}] {settings}")
     missing = [r for r in rows if not r.cached]
     known = [r.seconds for r in missing if r.seconds is not None]
@@ -180,8 +182,24 @@ def format_plan(rows: list[PlannedRun], *, title: str) -> str:
         f"  {len(rows)} runs: {len(rows) - len(missing)} cached, {len(missing)} missing"
         + (f"; missing training ≈ {_duration(sum(known))}" if known else "")
         + (f" ({len(missing) - len(known)} of unknown cost)" if len(known) < len(missing) else "")
+        + _elsewhere_note(rows)
     )
     return "\n".join(lines)
+
+
+def _why_missing(row: PlannedRun) -> str:
+    if row.elsewhere:
+        return " (trained elsewhere)"
+    return " (resumes from checkpoint)" if row.checkpoint else ""
+
+
+def _elsewhere_note(rows: list[PlannedRun]) -> str:
+    """Runs whose committed summary the summary pages read, and whose folders are on the machine that trained them:
+    training them here is refused unless asked (:func:`mi_lib.runs.run_experiment`)."""
+    n = sum(r.elsewhere for r in rows)
+    if not n:
+        return ""
+    return f"; {n} trained elsewhere: copy their folders here, or set {RETRAIN_LOCAL}=1 to train them again"
 
 
 # --------------------------------------------------------------------------- jobs
@@ -498,11 +516,15 @@ def _plan_all(tier: str, parameters: dict[str, Any]) -> int:
         total += sum(known)
         unknown += len(group) - len(known)
         cached = sum(r.cached for r in group)
+        elsewhere = sum(r.elsewhere for r in group)
         cost = f"≈ {_duration(sum(known))}" if known else "unknown"
         if known and len(known) < len(group):
             cost += f" for {len(known)} of them, the others unknown"
-        print(f"  {dataset:<13} {method:<8} {len(group):>4} runs ({cached} cached)  training {cost}")
+        state = f"{cached} cached" + (f", {elsewhere} trained elsewhere" if elsewhere else "")
+        print(f"  {dataset:<13} {method:<8} {len(group):>4} runs ({state})  training {cost}")
     print(f"  in all ≈ {_duration(total)} of training" + (f", plus {unknown} runs of unknown cost" if unknown else ""))
+    if any(r.elsewhere for r in rows):
+        print(f"  runs trained elsewhere: copy their folders here, or set {RETRAIN_LOCAL}=1 to train them again")
     return 0
 
 

@@ -127,6 +127,21 @@ def test_a_local_dataset_run_leaves_a_summary_that_only_number_readers_use(isola
     assert not runs.summary_path(other).exists()  # a committed run folder needs no summary
 
 
+def test_a_local_dataset_run_trained_elsewhere_is_retrained_only_when_asked(isolated_cache, monkeypatch):
+    import shutil
+
+    monkeypatch.setattr(runs, "LOCAL_DATASETS", ("fmnist",))  # the tiny config's dataset stands in for Yale
+    config = tiny_config()
+    first = runs.run_experiment(config, split=tiny_split(), progress=False)
+    shutil.rmtree(first.directory)  # a clone: the summary is committed, the run folder is not
+    with pytest.raises(runs.TrainedElsewhere, match=f"^{config.run_id()}: trained elsewhere: .* MI_RETRAIN_LOCAL=1 "):
+        runs.run_experiment(config, split=tiny_split(), progress=False)
+    assert runs.load_json(runs.summary_path(config)) == first.summary and not first.directory.exists()
+    monkeypatch.setenv("MI_RETRAIN_LOCAL", "1")
+    again = runs.run_experiment(config, split=tiny_split(), progress=False)
+    assert (again.directory / "signals.npz").exists() and runs.load_json(runs.summary_path(config)) == again.summary
+
+
 def test_a_corrupt_checkpoint_is_not_resumed(isolated_cache):
     config = tiny_config(epochs=1)
     ckpt = isolated_cache / "c.pt"

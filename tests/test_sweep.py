@@ -157,6 +157,24 @@ def test_files_sent_back_are_checked(tmp_path, monkeypatch):
     assert (run_dir(plan["natural"][0]) / "result.json").exists()
 
 
+def test_a_plan_marks_the_runs_trained_elsewhere(tmp_path, monkeypatch):
+    import shutil
+
+    from mi_lib import runs
+
+    _use(monkeypatch, tmp_path)
+    monkeypatch.setattr(runs, "LOCAL_DATASETS", ("fmnist",))  # the smoke page's dataset stands in for Yale
+    plan = sweep.chapter_plan(sweep.chapter_by_name(SMOKE_PAGE), tier="smoke", parameters={"seeds": 1})
+    plans.run(plan, progress=False)
+    shutil.rmtree(run_dir(plan["natural"][0]))  # a clone: the natural run's summary is here, its folder is not
+    text = sweep.format_plan(sweep.describe(plan, tier="smoke"), title="plan")
+    assert "missing (trained elsewhere)" in text
+    assert "2 runs: 1 cached, 1 missing" in text
+    assert text.endswith(
+        "; 1 trained elsewhere: copy their folders here, or set MI_RETRAIN_LOCAL=1 to train them again"
+    )
+
+
 def test_command_line_errors_name_the_field(capsys):
     assert sweep.main(["sweep", SMOKE_PAGE, "--tier", "smoke", "--executor", "kubernetes"]) == 2
     assert "executor: unknown value 'kubernetes'; accepted values: local, slurm, ray" in capsys.readouterr().err
