@@ -147,7 +147,8 @@ def describe(plan: plans.Plan, *, tier: str) -> list[PlannedRun]:
                 continue
             seen.add(config.run_id())
             cached = load_run(config)
-            cost, seconds = _cost(config, cached, recorded)
+            elsewhere = load_summary(config) if cached is None else None  # its training time is on record too
+            cost, seconds = _cost(config, cached or elsewhere, recorded)
             rows.append(
                 PlannedRun(
                     group=plans.group_label(key),
@@ -156,7 +157,7 @@ def describe(plan: plans.Plan, *, tier: str) -> list[PlannedRun]:
                     checkpoint=cached is None and checkpoint_path(config).exists(),
                     cost=cost,
                     seconds=seconds,
-                    elsewhere=cached is None and load_summary(config) is not None,
+                    elsewhere=elsewhere is not None,
                 )
             )
     return rows

@@ -168,7 +168,8 @@ def test_a_plan_marks_the_runs_trained_elsewhere(tmp_path, monkeypatch):
     plans.run(plan, progress=False)
     shutil.rmtree(run_dir(plan["natural"][0]))  # a clone: the natural run's summary is here, its folder is not
     text = sweep.format_plan(sweep.describe(plan, tier="smoke"), title="plan")
-    assert "missing (trained elsewhere)" in text
+    row = next(line for line in text.splitlines() if plan["natural"][0].run_id() in line)
+    assert "missing (trained elsewhere)  " in row and " (recorded)" in row  # its summary holds its training time
     assert "2 runs: 1 cached, 1 missing" in text
     assert text.endswith(
         "; 1 trained elsewhere: copy their folders here, or set MI_RETRAIN_LOCAL=1 to train them again"
