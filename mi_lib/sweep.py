@@ -200,7 +200,10 @@ def _elsewhere_note(rows: list[PlannedRun]) -> str:
     n = sum(r.elsewhere for r in rows)
     if not n:
         return ""
-    return f"; {n} trained elsewhere: copy their folders here, or set {RETRAIN_LOCAL}=1 to train them again"
+    return f"; {n} trained elsewhere: {_ELSEWHERE_HINT}"
+
+
+_ELSEWHERE_HINT = f"copy their folders here, or set {RETRAIN_LOCAL}=1 to train them again"
 
 
 # --------------------------------------------------------------------------- jobs
@@ -525,7 +528,7 @@ def _plan_all(tier: str, parameters: dict[str, Any]) -> int:
         print(f"  {dataset:<13} {method:<8} {len(group):>4} runs ({state})  training {cost}")
     print(f"  in all ≈ {_duration(total)} of training" + (f", plus {unknown} runs of unknown cost" if unknown else ""))
     if any(r.elsewhere for r in rows):
-        print(f"  runs trained elsewhere: copy their folders here, or set {RETRAIN_LOCAL}=1 to train them again")
+        print(f"  runs trained elsewhere: {_ELSEWHERE_HINT}")
     return 0
 
 
