@@ -56,6 +56,9 @@ class Chapter:
     # A summary page (landing page, scoreboard) reads the verdicts other chapters record: it is executed after them,
     # and its executed copy is stale when those records change.
     summary: bool = False
+    # The tier of the runs the book's copy shows: "cpu" for most pages; "long" for a page of the long tier's runs
+    # (trained by `./run campaign`, never by the book). Its smoke copy runs at the smoke tier like every page.
+    book_tier: str = "cpu"
 
     @property
     def path(self) -> Path:
@@ -69,14 +72,22 @@ _DEFENCE_LABELS = {
 }
 
 
-def _defence_page(name: str, dataset: str, method: str, **parameters: Any) -> Chapter:
+def _defence_page(
+    name: str, dataset: str, method: str, *, book_tier: str = "cpu", in_book: bool = True, **parameters: Any
+) -> Chapter:
     """A page of ``empirical_defences.py``: the natural model against one robust ``method`` on ``dataset``."""
     dataset_name, paper_table = _DEFENCE_LABELS[dataset]
     return Chapter(
         name,
         "empirical_defences",
         {"dataset": dataset, "methods": ["natural", method], **parameters},
-        {"dataset_name": dataset_name, "robust": REGISTRY[method].adjective, "paper_table": paper_table},
+        {
+            "dataset_name": dataset_name,
+            "robust": REGISTRY[method].adjective,
+            "paper_table": paper_table + ("" if book_tier == "cpu" else f", {book_tier} tier"),
+        },
+        in_book=in_book,
+        book_tier=book_tier,
     )
 
 
@@ -90,6 +101,10 @@ CHAPTERS = [
     _defence_page("fmnist_dist", "fmnist", "dist", other_seeds=3),
     _defence_page("fmnist_diff", "fmnist", "diff", other_seeds=3),
     _defence_page("cifar10_jpeg_natural_vs_pgd", "cifar10-jpeg", "pgd"),
+    # Table 3 at the long tier (the first point of its float32 map): natural and PGD at seeds 0-2 (`./run campaign fmnist
+    # --precision fp32 --point n_members=10000,width=0.25,epochs=40 --seeds 3`: ~30 min per natural and ~4 h per PGD
+    # model on 2 AVX2 cores; PGD seeds 1 and 2 trained on an H200 GPU in stop 42, ~95 s each).
+    _defence_page("fmnist_natural_vs_pgd_long", "fmnist", "pgd", book_tier="long", precision="fp32"),
     Chapter("claims_scoreboard", "claims_scoreboard", summary=True),
     # Why robust models leak (CCS §5.2).
     Chapter("yale_perturbation_budget", "perturbation_budget", {"dataset": "yale", "seeds": 3}),
@@ -166,10 +181,12 @@ CHAPTERS = [
 
 
 def chapters() -> list[Chapter]:
+    """Every chapter, in the book's order: a new list (sorting it must not reorder :data:`CHAPTERS`, whose order the
+    summary pages' hashes read)."""
     missing = sorted({s.stem for s in SOURCES.glob("*.py")} - {c.source for c in CHAPTERS})
     if missing:
         raise RuntimeError(f"notebooks/{missing[0]}.py is not a chapter: add it to mi_lib.book.CHAPTERS")
-    return CHAPTERS
+    return list(CHAPTERS)
 
 
 LIBRARY = Path(__file__).resolve().parent
@@ -208,6 +225,11 @@ def library_dependencies(source: Path) -> list[Path]:
     return files
 
 
+def long_page(dataset: str) -> Chapter:
+    """The chapter that shows ``dataset``'s Table at the long tier (``book_tier="long"``)."""
+    return next(c for c in CHAPTERS if c.book_tier == "long" and c.parameters.get("dataset") == dataset)
+
+
 def source_hash(chapter: Chapter, parameters: dict[str, Any] | None = None, *, tier: str) -> str:
     """SHA256 of the chapter (source, parameters, labels) and of what it computes with (:func:`library_dependencies`:
     the ``mi_lib`` modules it imports, transitively, and the reference data), so a change to one of them marks the
@@ -217,7 +239,11 @@ def source_hash(chapter: Chapter, parameters: dict[str, Any] | None = None, *, t
     the campaign, the committed GPU projections of ``benchmarks/gpu_check.py``. The chapter's parameters are those
     of ``tier`` (:func:`tier_parameters`); a rerun's ``parameters`` enter the hash too."""
     h = hashlib.sha256(chapter.path.read_bytes())
-    h.update(json.dumps([tier_parameters(chapter, tier, parameters), chapter.labels], sort_keys=True).encode())
+    h.update(
+        json.dumps(
+            [tier_parameters(chapter, tier, parameters), chapter.labels, run_tier(chapter, tier)], sort_keys=True
+        ).encode()
+    )
     if parameters:  # a rerun's own parameters: its copy is never current as the book's page
         h.update(json.dumps(parameters, sort_keys=True, default=str).encode())
     dependencies = library_dependencies(chapter.path)
@@ -232,7 +258,9 @@ def source_hash(chapter: Chapter, parameters: dict[str, Any] | None = None, *, t
     if chapter.summary:  # the committed verdict records of the cpu tier (see mi_lib.scoreboard.record)
         # the chapters in the book with their parameters (the scoreboard reads the seeds each page uses)
         h.update(
-            json.dumps([[c.name, tier_parameters(c, tier)] for c in CHAPTERS if c.in_book], sort_keys=True).encode()
+            json.dumps(
+                [[c.name, tier_parameters(c, tier), run_tier(c, tier)] for c in CHAPTERS if c.in_book], sort_keys=True
+            ).encode()
         )
         for path in sorted((REPO_ROOT / "results" / "cpu" / "verdicts").glob("*.json")):
             h.update(path.name.encode() + b"\0" + path.read_bytes())
@@ -268,6 +296,12 @@ def tier_parameters(chapter: Chapter, tier: str, rerun: dict[str, Any] | None = 
             if parameters.get(name, defaults.get(name, 0)) > SMOKE_MAX_SEEDS:
                 parameters[name] = SMOKE_MAX_SEEDS
     return parameters
+
+
+def run_tier(chapter: Chapter, tier: str) -> str:
+    """The tier of the runs that ``chapter``'s copy at ``tier`` shows: the book's copy (``cpu``) of a long-tier page
+    shows the long tier's runs; every other copy, ``tier``'s."""
+    return chapter.book_tier if tier == "cpu" else tier
 
 
 def target_for(chapter: Chapter, tier: str) -> Path:
@@ -357,7 +391,8 @@ def execute(
             f"-o: {output} is one of the book's executed copies; write a rerun elsewhere (e.g. -o /tmp/{chapter.name}.ipynb)"
         )
     book_copy = own is not None and output.resolve() == own.resolve()
-    injected = {**tier_parameters(chapter, tier, parameters), "tier": tier, **parameters}
+    shown_tier = run_tier(chapter, tier) if book_copy else tier
+    injected = {**tier_parameters(chapter, tier, parameters), "tier": shown_tier, **parameters}
     if book_copy and "chapter" in declared(chapter.path):  # only the book's own page records its verdicts
         injected["chapter"] = chapter.name
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -411,7 +446,9 @@ def main(argv: list[str] | None = None) -> int:
     ex.add_argument("--all", action="store_true", help="re-execute every notebook, stale or not")
     nb = sub.add_parser("notebook", help="execute one chapter, with papermill parameters into -o OUT.ipynb")
     nb.add_argument("name", help="a chapter name (see mi_lib.book.CHAPTERS)")
-    nb.add_argument("--tier", default="cpu", choices=TIER_NAMES)
+    nb.add_argument(
+        "--tier", choices=TIER_NAMES, help="default: the tier the book shows the chapter at (cpu; long for a long page)"
+    )
     nb.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"))
     nb.add_argument(
         "-o", "--output", type=Path, help="output notebook (needed with -p: a rerun never replaces the book's copy)"
@@ -430,7 +467,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         return _fail(f"unknown chapter {unknown[0]!r}; accepted: {', '.join(by_name)}")
     chosen = [by_name[n] for n in names] or (chapters() if args.all else stale(args.tier))
-    chosen.sort(key=lambda c: c.summary)  # summary pages last: they read what the others record
+    chosen = sorted(chosen, key=lambda c: c.summary)  # summary pages last: they read what the others record
     parameters = {name: _parse_value(value) for name, value in getattr(args, "parameter", [])}
     output = getattr(args, "output", None)
     import papermill
@@ -441,9 +478,12 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as err:
         return _fail(str(err))
     for chapter in chosen:
-        print(f"executing {chapter.name} ({chapter.source}.py) at tier {args.tier} {parameters or ''}", flush=True)
+        # `notebook` without --tier: the book's copy (whose runs are of the chapter's book tier), or with -o a notebook
+        # of yours at that tier
+        tier = args.tier or (run_tier(chapter, "cpu") if output is not None else "cpu")
+        print(f"executing {chapter.name} ({chapter.source}.py) at tier {tier} {parameters or ''}", flush=True)
         try:
-            path = execute(chapter, tier=args.tier, output=output, parameters=parameters, failed_dir=FAILED_DIR)
+            path = execute(chapter, tier=tier, output=output, parameters=parameters, failed_dir=FAILED_DIR)
         except (ConfigError, RerunError) as err:
             return _fail(str(err))
         except papermill.PapermillExecutionError as err:

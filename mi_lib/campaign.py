@@ -27,7 +27,8 @@ from .config import PRECISIONS, ConfigError, ExperimentConfig
 from .data import DISPLAY_NAMES
 from .experiments import run_configs
 from .objectives import bf16_native
-from .runs import REPO_ROOT, checkpoint_path, load_run, resolve_device
+from .parameters import declared
+from .runs import REPO_ROOT, checkpoint_path, load_run, load_summary, resolve_device
 from .runs_io import load_checkpoint
 from .tiers import LONG_PILOTS, TARGETS_BY_DATASET, describe_point, meets, natural_target_values, preset
 
@@ -133,19 +134,66 @@ def _frame(models: list[tuple[dict, dict[str, Any]]]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
+def _state(config: ExperimentConfig, run: Any) -> str:
+    """A model of the campaign: finished, in progress (the epoch its checkpoint reached) or to run."""
+    if run is not None:
+        return "finished"
+    if (saved := load_checkpoint(checkpoint_path(config))) is not None:  # only an unfinished model's
+        return f"in progress: epoch {saved['state']['epoch']} of {config.epochs}"
+    return "to run"
+
+
 def _status(models: list[tuple[dict, dict[str, Any]]]) -> pd.DataFrame:
     rows = []
     for point, by_method in models:
         row = {"point": describe_point(point)}
         for method, (config, run) in by_method.items():
-            if run is not None:
-                row[method] = "finished"
-            elif (saved := load_checkpoint(checkpoint_path(config))) is not None:  # only an unfinished model's
-                row[method] = f"in progress: epoch {saved['state']['epoch']} of {config.epochs}"
-            else:
-                row[method] = "to run"
+            row[method] = _state(config, run)
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def seeds_frame(
+    dataset: str,
+    *,
+    seeds: int = 3,
+    methods: tuple[str, ...] = ("natural", "pgd"),
+    precision: str | None = None,
+    point: dict | None = None,
+) -> pd.DataFrame:
+    """Where each seed of one point stands (``point`` None: the tier's preset, the point a long-tier page shows): one
+    row per method, one column per seed, each finished, in progress or to run; never trains."""
+    rows = []
+    for method in methods:
+        row = {"method": report.METHOD_LABELS[method]}
+        for seed in range(seeds):
+            config = long_config(dataset, point or {}, method, seed, precision)
+            row[f"seed {seed}"] = _state(config, load_summary(config))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def point_frame(
+    dataset: str,
+    *,
+    methods: tuple[str, ...] = ("natural", "pgd", "dist", "diff"),
+    seed: int = 0,
+    precision: str | None = None,
+    point: dict | None = None,
+) -> pd.DataFrame:
+    """The finished models of ``methods`` at one point (``point`` None: the tier's preset) for one seed: accuracies,
+    IB, IA, best advantage, each robust model's advantage ratio over the natural model, and where it trained; never
+    trains. One seed is no verdict: this is where a point stands before its seeds are widened."""
+    runs = [r for m in methods if (r := load_summary(long_config(dataset, point or {}, m, seed, precision)))]
+    if not runs:
+        return pd.DataFrame()
+    frame = report.runs_frame(runs).assign(trained_on=[report.trained_on(r) for r in runs])
+    frame["best_advantage"] = report.best_advantage(frame)
+    natural = frame.loc[frame["method"] == "natural", "best_advantage"]
+    frame["ratio"] = frame["best_advantage"] / natural.iloc[0] if len(natural) else float("nan")
+    frame.loc[frame["method"] == "natural", "ratio"] = float("nan")
+    columns = ["method", "seed", "train_acc", "test_acc", "adv_train_acc", "adv_test_acc", "ib", "ia"]
+    return frame[[*columns, "best_advantage", "ratio", "trained_on"]]
 
 
 def pilot_frame(dataset: str, *, seed: int = 0, precision: str | None = None) -> pd.DataFrame:
@@ -161,6 +209,25 @@ def status_frame(
     """Where each model of ``dataset``'s long pilot stands: finished, in progress (the epoch its committed checkpoint
     reached) or to run; one row per point, one column per method."""
     return _status(_pilot_models(dataset, methods, seed, precision))
+
+
+def long_page_status(page: Any) -> tuple[str, pd.DataFrame]:
+    """A long-tier page of the book (a :class:`mi_lib.book.Chapter` with ``book_tier="long"``, e.g.
+    ``book.long_page("fmnist")``): a sentence on its point, arithmetic and seeds, and :func:`seeds_frame` for them;
+    never trains."""
+    dataset = page.parameters["dataset"]
+    parameters = {**declared(page.path), **page.parameters}
+    config = preset(dataset, "long", precision=parameters.get("precision"))
+    point = {key: getattr(config, key) for key in LONG_PILOTS[dataset][0]}
+    frame = seeds_frame(dataset, seeds=parameters["seeds"], precision=config.precision, point=point)
+    finished = int((frame.drop(columns="method") == "finished").to_numpy().sum())
+    arithmetic = {"fp32": "float32", "bf16": "bfloat16"}[config.precision]
+    text = (
+        f"Its point: {describe_point(point)}, {arithmetic} training, {parameters['seeds']} seeds per model; "
+        f"{finished} of its {frame.shape[0] * parameters['seeds']} models have finished"
+        + (" (it is in the book)." if page.in_book else "; the page enters the book when all have.")
+    )
+    return text, frame
 
 
 def _change(base: dict, point: dict) -> str:
@@ -357,7 +424,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         print(f"next: {config.run_id()}  {method} seed {seed}  {point}", flush=True)
         start = time.time()
-        result = run_configs([config], progress=True, device=device)[0]
+        result = run_configs([config], progress=True, device=device, train_long=True)[0]
         print(
             f"finished {config.run_id()} in {time.time() - start:.0f} s: train {result['train_acc']:.4f} test {result['test_acc']:.4f}",
             flush=True,

@@ -51,7 +51,8 @@ def training_attack(config: ExperimentConfig) -> str:
 def tier_setting(config: ExperimentConfig, *, seeds: dict[str, int]) -> tuple[str, pd.DataFrame]:
     """A sentence on the data, seeds and attacks of ``config``'s tier for the methods in ``seeds`` ({method: number
     of seeds}), and a table of every setting that differs from the paper tier (this tier vs paper), per method
-    where the paper's settings differ by method."""
+    where the paper's settings differ by method; the training arithmetic is ``config``'s (the long tier's float32
+    map overrides the tier's bf16)."""
     members, nonmembers = FULL_SIZES[config.dataset]
     robust = [m for m in seeds if m != "natural"]
     attacks = "; ".join(training_attack(preset(config.dataset, config.tier, method=m, eps=config.eps)) for m in robust)
@@ -68,10 +69,10 @@ def tier_setting(config: ExperimentConfig, *, seeds: dict[str, int]) -> tuple[st
         + (f"Training inputs: {attacks}. " if attacks else "")
         + f"Evaluation attack: PGD-{config.eval_steps}, step 2.5ε/{config.eval_steps}, no random start (the authors' protocol)."
     )
-    if config.tier not in ("smoke", "cpu"):
+    if config.tier == "paper":
         return text, pd.DataFrame()
     differing = {
-        m: describe_tier(config.dataset, config.tier, method=m) for m in seeds
+        m: describe_tier(config.dataset, config.tier, method=m, precision=config.precision) for m in seeds
     }  # {method: {key: (tier, paper)}}
     shown = lambda k, v: "all" if k in ("n_members", "n_nonmembers") and v == 0 else v  # noqa: E731
     rows = {}
@@ -203,8 +204,8 @@ def summary_box(frame: pd.DataFrame, *, dataset: str, tier: str = "cpu") -> str:
     seeds both have) beside the paper's with the difference, then C1 and C2 per model with their verdicts; where a
     model misses the papers' regime, one line saying which and why; and on every page of a dataset with a long-tier
     pilot (at the smoke and cpu tiers), one line on how far that pilot got, and for CIFAR-10 one on what a model in the
-    paper's regime costs (:func:`mi_lib.campaign.paper_regime_cost`). Everything from ``frame``, the reference data,
-    the committed runs and the committed GPU projections."""
+    paper's regime costs (:func:`mi_lib.campaign.paper_regime_cost`); on a long-tier page, one line saying so.
+    Everything from ``frame``, the reference data, the committed runs and the committed GPU projections."""
 
     ratios = advantage_ratios(frame, dataset=dataset)
     best = ratios["ours (mean)"].idxmax()
@@ -227,7 +228,13 @@ def summary_box(frame: pd.DataFrame, *, dataset: str, tier: str = "cpu") -> str:
         lines.append(
             f"<p>Not the papers' regime: {html.escape(reason)}; the claims that use it are not testable here.</p>"
         )
-    if dataset in LONG_PILOTS and tier in ("smoke", "cpu"):
+    if tier == "long":
+        lines.append(
+            "<p>These are the long tier's models (hours each on 2 CPU cores, minutes on a GPU), at a point of its pilot map chosen for "
+            "what it costs, not for meeting every target. "
+            '<a href="appendix_cpu_tier_calibration.html">The map, its targets and why this point are in the appendix.</a></p>'
+        )
+    elif dataset in LONG_PILOTS and tier in ("smoke", "cpu"):
         lines.append(
             f"<p>{html.escape(progress_sentence(dataset))} "
             '<a href="appendix_cpu_tier_calibration.html">The map and its numbers are in the appendix.</a></p>'

@@ -20,10 +20,11 @@ def grid_configs(
 
 
 def run_configs(
-    configs: Iterable[ExperimentConfig], *, progress: bool = True, device: str | None = None
+    configs: Iterable[ExperimentConfig], *, progress: bool = True, device: str | None = None, train_long: bool = False
 ) -> list[RunResult]:
     """Run every config in order, each cached, so rerunning computes only what is missing; a dataset is loaded
-    (once) only if some run must be computed, so committed results re-execute a chapter without the data."""
+    (once) only if some run must be computed, so committed results re-execute a chapter without the data. A missing
+    long-tier run is trained only with ``train_long`` (the campaign, a sweep; :func:`mi_lib.runs.run_experiment`)."""
     data: dict[str, Any] = {}
     results = []
     for config in configs:
@@ -32,7 +33,7 @@ def run_configs(
             if config.dataset not in data:
                 data[config.dataset] = load_dataset(config.dataset)
             split = membership_split(config, data=data[config.dataset])
-            cached = run_experiment(config, split=split, device=device, progress=progress)
+            cached = run_experiment(config, split=split, device=device, progress=progress, train_long=train_long)
         results.append(cached)
     return results
 

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from . import paper, report, scoreboard
-from .book import CHAPTERS
+from .book import CHAPTERS, run_tier
 from .chapters import SHORT_NAMES, paper_method_ratio
 from .data import DISPLAY_NAMES
 
@@ -30,15 +30,17 @@ VERDICT_COLOURS = {
 
 
 def c1_frame(found: pd.DataFrame, *, tier: str) -> pd.DataFrame:
-    """One row per natural-vs-robust page (a dataset and a robust method, the scopes C1 is judged in) with runs at
-    ``tier``: the paper's ratio, ours per seed (the seeds the page uses), their mean and two-sided 95% t-interval (none
-    below two seeds), and C1's verdict in that scope (from the scoreboard's ``found``)."""
-    verdicts = found[(found["claim_id"] == "C1") & (found["models"] == f"ours ({tier} tier)")]
+    """One row per natural-vs-robust page of the book (a dataset and a robust method, the scopes C1 is judged in) with
+    runs at ``tier`` (a long-tier page: at the long tier, its ``tier`` column says so): the paper's ratio, ours per
+    seed (the seeds the page uses), their mean and two-sided 95% t-interval (none below two seeds), and C1's verdict in
+    that scope (from the scoreboard's ``found``)."""
     rows = []
     for chapter in CHAPTERS:
-        if chapter.source != "empirical_defences":
+        if chapter.source != "empirical_defences" or not chapter.in_book:
             continue
         method = chapter.parameters["methods"][-1]
+        its_tier = run_tier(chapter, tier)
+        verdicts = found[(found["claim_id"] == "C1") & (found["models"] == scoreboard.models_label(its_tier))]
         dataset, runs = scoreboard.page_runs(chapter, tier)
         frame = report.runs_frame(runs) if runs else None
         if frame is None or not (frame["method"] == method).any() or not (frame["method"] == "natural").any():
@@ -59,15 +61,16 @@ def c1_frame(found: pd.DataFrame, *, tier: str) -> pd.DataFrame:
                 "high": high,
                 "per_seed": ratios,
                 "seeds": int(ratios.size),
+                "tier": its_tier,
                 "verdict": verdict.iloc[0] if len(verdict) else report.NOT_TESTABLE,
             }
         )
     return pd.DataFrame(rows)
 
 
-def c1_figure(rows: pd.DataFrame) -> plt.Figure:
+def c1_figure(rows: pd.DataFrame, *, tier: str = "cpu") -> plt.Figure:
     """A dot plot: per row, the paper's ratio (black diamond), ours per seed (small dots), our mean and 95% interval
-    coloured by the verdict; the dashed line at 1 is no extra leakage."""
+    coloured by the verdict; the dashed line at 1 is no extra leakage. A row of another tier than ``tier`` says so."""
     fig, ax = plt.subplots(figsize=(9.5, 0.4 * len(rows) + 1.3))
     y = np.arange(len(rows))[::-1]
     for yi, (_, row) in zip(y, rows.iterrows()):
@@ -79,7 +82,12 @@ def c1_figure(rows: pd.DataFrame) -> plt.Figure:
         ax.scatter([row["paper"]], [yi + 0.15], marker="D", s=30, color="black", zorder=3)
     ax.axvline(1.0, color="#57606a", ls="--", lw=1)
     ax.set_yticks(
-        y, [f"{r['dataset']} · {r['method']} ({r['seeds']} seed{'s' * (r['seeds'] != 1)})" for _, r in rows.iterrows()]
+        y,
+        [
+            f"{r['dataset']} · {r['method']}{'' if r['tier'] == tier else f', {r.tier} tier'} "
+            f"({r['seeds']} seed{'s' * (r['seeds'] != 1)})"
+            for _, r in rows.iterrows()
+        ],
     )
     ax.set_xlabel("membership advantage of the robust model ÷ the natural model's (best of IB, IA)")
     handles = [plt.Line2D([], [], marker="D", ls="", color="black", label="paper")] + [
@@ -107,13 +115,18 @@ def claims_by_group(found: pd.DataFrame, *, tier: str) -> str:
     """The scoreboard grouped by claim: one collapsible block per claim whose summary line is the claim, its status on
     our models and on the authors' released models; open, it lists every scope's verdict with its numbers and a link
     to the chapter (by its title) that computed it."""
-    ours = f"ours ({tier} tier)"
+    ours = scoreboard.models_label(tier)
+    others = scoreboard.other_tiers(found, tier=tier)
     blocks = []
     for claim in paper.claims():
         mine = found[found["claim_id"] == claim["id"]]
         status_ours = scoreboard.status(mine.loc[mine["models"] == ours, "verdict"])
-        released = mine.loc[mine["models"] == "the authors' released models", "verdict"]
+        released = mine.loc[mine["models"] == scoreboard.RELEASED, "verdict"]
         line = f"<b>{html.escape(claim['id'])}</b> {html.escape(claim['claim'])} — ours: {coloured(status_ours)}"
+        for other in others:  # the long tier's pages, for the claims they check
+            at_other = mine.loc[mine["models"] == scoreboard.models_label(other), "verdict"]
+            if len(at_other):
+                line += f"; ours at the {html.escape(other)} tier: {coloured(scoreboard.status(at_other))}"
         if len(released):
             line += f"; the authors' released models: {coloured(scoreboard.status(released))}"
         rows = "".join(

@@ -14,7 +14,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .config import DATASETS, METHODS, STRATEGIES, ConfigError, ExperimentConfig, parse_eps, parse_fraction
+from .config import (
+    DATASETS,
+    METHODS,
+    PRECISIONS,
+    STRATEGIES,
+    ConfigError,
+    ExperimentConfig,
+    parse_eps,
+    parse_fraction,
+)
 
 RESERVED = {"tier": "set the tier with --tier, not -p", "chapter": "set by the book for its own pages only, not by -p"}
 ROBUST_BASES = ("pgd", "dist", "diff")
@@ -156,6 +165,7 @@ CHECKS: dict[str, Callable[[str, Any], None]] = {
     },
     "n_members": _optional_whole(0),  # 0: the whole official training split
     "epochs": _optional_whole(1),
+    "precision": _optional(_choice(PRECISIONS)),  # None: the tier's
     "progress": _flag,
     "early_stopping": _flag,
     "trace_figure": _flag,

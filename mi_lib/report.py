@@ -78,6 +78,36 @@ def runs_frame(runs: Iterable[RunResult]) -> pd.DataFrame:
     )
 
 
+def trained_on(run: RunResult) -> str:
+    """Where ``run`` trained: "GPU" or "CPU" (runs recorded before the environment was: the CPU)."""
+    device = (run.summary.get("environment") or {}).get("device", "cpu")
+    return "GPU" if str(device).startswith("cuda") else "CPU"
+
+
+def training_time(runs: Sequence[RunResult]) -> tuple[str, pd.DataFrame]:
+    """A sentence on the total training wall time of ``runs`` and a per-method table (mean, min, max seconds); split by
+    device where some trained on a GPU and some on the CPU, whose times are not comparable."""
+    frame = runs_frame(runs).assign(device=[trained_on(run) for run in runs])
+    devices = list(dict.fromkeys(frame["device"]))
+    minutes = {d: frame.loc[frame["device"] == d, "train_time_s"].sum() / 60 for d in devices}
+    where = lambda d: "on a GPU" if d == "GPU" else "on the CPU"  # noqa: E731
+    if len(devices) == 1:
+        total = f"**{minutes[devices[0]]:.0f} min** of wall time" + (" " + where("GPU") if devices == ["GPU"] else "")
+    else:
+        counts = {d: int((frame["device"] == d).sum()) for d in devices}
+        total = " and ".join(
+            f"**{minutes[d]:.0f} min**{' of wall time' * (i == 0)} {where(d)} "
+            f"({counts[d]} model{'s' * (counts[d] > 1)})"
+            for i, d in enumerate(devices)
+        )
+    text = (
+        f"Training these {len(runs)} models from scratch took {total} in total, plus each model's evaluation; per "
+        "model, in seconds (measured when the run was trained; other work on the machine inflates it):"
+    )
+    keys = ["method"] if len(devices) == 1 else ["method", "device"]
+    return text, frame.groupby(keys, sort=False)["train_time_s"].agg(["mean", "min", "max"]).round(1)
+
+
 def signals_frame(signals_by_method: dict[str, dict[str, np.ndarray]]) -> pd.DataFrame:
     """Like :func:`runs_frame` for signals of models we did not train (e.g. the authors' released outputs), seed 0."""
 

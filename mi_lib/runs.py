@@ -189,10 +189,13 @@ def run_experiment(
     split: MembershipSplit | None = None,
     device: str | torch.device | None = None,
     progress: bool = True,
+    train_long: bool = False,
 ) -> RunResult:
     """Train (resuming if interrupted), evaluate and score ``config``; reuse the cached result if present.
 
-    ``split`` may be passed to share loaded data between runs; it must be ``membership_split(config)``.
+    ``split`` may be passed to share loaded data between runs; it must be ``membership_split(config)``. A long-tier
+    run is trained only by the commands made for hours of training (``train_long``: the campaign, a sweep), never by
+    a page that reads it (:class:`LongRunMissing`).
     """
     cached = load_run(config)
     if cached is None:
@@ -200,6 +203,7 @@ def run_experiment(
             cached = load_run(config)  # another process may have finished it while this one waited
             if cached is None:
                 _refuse_if_trained_elsewhere(config)
+                _refuse_long_here(config, train_long)
                 return _train_and_score(config, split=split, device=device, progress=progress)
     if config.dataset in LOCAL_DATASETS and load_json(summary_path(config)) is None:
         save_summary(cached)  # a run trained before summaries existed, or whose summary was deleted
@@ -224,6 +228,20 @@ def _refuse_if_trained_elsewhere(config: ExperimentConfig) -> None:
             f"outputs, never committed) is not; copy the folder from the machine that trained it into "
             f"{run_dir(config).parent}, or set {RETRAIN_LOCAL}=1 to train it again and rewrite its summary (its "
             "numbers may differ in the last digits)"
+        )
+
+
+class LongRunMissing(RuntimeError):
+    """A long-tier run asked for by a page (or a plain script) that is not trained: hours of training that only the
+    campaign (or a sweep) starts."""
+
+
+def _refuse_long_here(config: ExperimentConfig, train_long: bool) -> None:
+    if config.tier == "long" and not train_long:
+        raise LongRunMissing(
+            f"{config.run_id()}: this long-tier run is not trained (hours per model, resumable); train it with "
+            f"`./run campaign {config.dataset}` (--point, --seeds, --methods and --precision choose the runs; "
+            "--dry-run lists them) or `./run sweep` on a cluster, then execute the page again"
         )
 
 

@@ -14,11 +14,12 @@ three seeds for holds / does not hold), never from typed text.
 from __future__ import annotations
 
 import html
+import re
 
 import pandas as pd
 
 from . import chapters, paper, report
-from .book import CHAPTERS, Chapter, tier_parameters, title
+from .book import CHAPTERS, Chapter, run_tier, tier_parameters, title
 from .data import RELEASED_YALE_MODELS, DataError, load_released_yale_outputs
 from .experiments import cached_runs
 from .parameters import declared
@@ -27,19 +28,21 @@ from .runs_io import load_json, save_json
 
 
 def page_runs(chapter: Chapter, tier: str) -> tuple[str, list]:
-    """The dataset of a natural-vs-robust page and its cached runs at ``tier`` (of the page's methods): the seeds the
-    page itself uses at that tier, no more, so that runs of a rerun with more seeds never enter the book's
-    summaries. Only their numbers are read: a Yale run not on this machine is its committed summary."""
+    """The dataset of a natural-vs-robust page and its cached runs at ``tier`` (of the page's methods; the book's copy
+    of a long-tier page reads the long tier, :func:`mi_lib.book.run_tier`): the seeds the page itself uses at that
+    tier, no more, so that runs of a rerun with more seeds never enter the book's summaries. Only their numbers are
+    read: a Yale run not on this machine is its committed summary."""
     parameters = {**declared(chapter.path), **tier_parameters(chapter, tier)}
     runs = [
         run
         for m in chapters.chapter_methods(parameters["methods"])
         for run in cached_runs(
             parameters["dataset"],
-            tier,
+            run_tier(chapter, tier),
             methods=(m,),
             max_seeds=chapters.seeds_of(m, parameters["seeds"], parameters["other_seeds"]),
             numbers_only=True,
+            precision=parameters.get("precision"),
         )
     ]
     return parameters["dataset"], runs
@@ -48,18 +51,17 @@ def page_runs(chapter: Chapter, tier: str) -> tuple[str, list]:
 def _checks_from_empirical_chapters(tier: str) -> list[dict]:
     rows, seen = [], set()
     for chapter in CHAPTERS:
-        if chapter.source != "empirical_defences":
+        if chapter.source != "empirical_defences" or not chapter.in_book:
             continue
         dataset, runs = page_runs(chapter, tier)
         frame = report.runs_frame(runs)
         if frame.empty or "natural" not in set(frame["method"]) or not chapters.robust_methods(frame):
             continue
+        models = models_label(run_tier(chapter, tier))
         for cid, scope, v in chapters.claim_checks(frame, dataset=dataset):
-            if (cid, scope) not in seen:  # a dataset's natural model appears on each of its pages: count it once
-                seen.add((cid, scope))
-                rows.append(
-                    dict(claim_id=cid, scope=scope, verdict=v, chapter=chapter.name, models=f"ours ({tier} tier)")
-                )
+            if (cid, scope, models) not in seen:  # a dataset's natural model appears on each of its pages: once
+                seen.add((cid, scope, models))
+                rows.append(dict(claim_id=cid, scope=scope, verdict=v, chapter=chapter.name, models=models))
     return rows
 
 
@@ -70,9 +72,7 @@ def _checks_from_released_outputs() -> list[dict]:
         return []  # the authors' outputs are not on this machine: their rows are left out, not invented
     frame = report.signals_frame(signals)
     return [
-        dict(
-            claim_id=cid, scope=scope, verdict=v, chapter="yale_released_outputs", models="the authors' released models"
-        )
+        dict(claim_id=cid, scope=scope, verdict=v, chapter="yale_released_outputs", models=RELEASED)
         for cid, scope, v in chapters.released_checks(frame)
     ]
 
@@ -153,17 +153,40 @@ def link(chapter: str) -> str:
     return f'<a href="{html.escape(chapter)}.html">{html.escape(name)}</a>'
 
 
+RELEASED = "the authors' released models"
+
+
+def models_label(tier: str) -> str:
+    """How ``found`` (:func:`checks`) names our models at ``tier``: "ours (cpu tier)"."""
+    return f"ours ({tier} tier)"
+
+
+def status_column(tier: str) -> str:
+    """The board's column of our models at ``tier``: "our models (cpu tier)"."""
+    return f"our models ({tier} tier)"
+
+
+def other_tiers(found: pd.DataFrame, *, tier: str) -> list[str]:
+    """The tiers besides ``tier`` whose models some verdict of ``found`` comes from (the long tier's pages)."""
+    matches = (re.fullmatch(r"ours \((\w+) tier\)", m) for m in set(found["models"]))
+    return sorted(m.group(1) for m in matches if m and m.group(1) != tier)
+
+
 def board(found: pd.DataFrame, *, tier: str) -> pd.DataFrame:
-    """The scoreboard's main table: per claim, the paper's value, the status on our models at ``tier`` and on the
+    """The scoreboard's main table: per claim, the paper's value, the status on our models at ``tier``, then at each
+    other tier with a page in the book (the long tier: "—" for a claim none of its pages checks), and on the
     authors' released models, and links to the chapters that check it (HTML-escaped text; see :func:`to_html`)."""
-    ours = summary(found, models=f"ours ({tier} tier)")
-    theirs = summary(found, models="the authors' released models")
+    ours = summary(found, models=models_label(tier))
+    others = {t: summary(found, models=models_label(t)) for t in other_tiers(found, tier=tier)}
+    theirs = summary(found, models=RELEASED)
     chapters_of = [
-        list(dict.fromkeys(filter(None, (a + ", " + b).split(", "))))
-        for a, b in zip(theirs["chapters"], ours["chapters"])
+        list(dict.fromkeys(filter(None, ", ".join(names).split(", "))))
+        for names in zip(theirs["chapters"], ours["chapters"], *(o["chapters"] for o in others.values()))
     ]
     table = ours[["id", "claim", "source", "paper"]].apply(lambda col: col.map(html.escape))
-    table[f"our models ({tier} tier)"] = ours["status"]
+    table[status_column(tier)] = ours["status"]
+    for other, statuses in others.items():
+        table[status_column(other)] = statuses["status"].where(statuses["chapters"] != "", "—")
     table["authors' released models"] = theirs["status"]
     table["chapters"] = [", ".join(link(c) for c in names) or "—" for names in chapters_of]
     return table
@@ -182,8 +205,9 @@ def _count(n: int, singular: str, plural: str) -> str:
 def status_sentence(board_table: pd.DataFrame, *, tier: str, found: pd.DataFrame | None = None) -> str:
     """Sentences counting the claims by their status on our models at ``tier`` (from :func:`board`): the papers'
     claims (C…, O…, F…) and, apart, this project's own checks (P…); with ``found`` (:func:`checks`), the papers'
-    scopes by verdict too. A claim that holds only where testable is counted apart from one that holds everywhere."""
-    column = board_table[f"our models ({tier} tier)"]
+    scopes by verdict too. A claim that holds only where testable is counted apart from one that holds everywhere.
+    Another tier's column of the board (the long tier's pages) gets a sentence of its own: the claims it checks."""
+    column = board_table[status_column(tier)]
     kinds = column.str.extract(f"^({'|'.join(STATUSES)})", expand=False)
     partial = column.str.contains(" where testable", regex=False)
     papers = ~board_table["id"].str.startswith("P")  # C…, and the PINEAT observations O…, F…
@@ -207,7 +231,7 @@ def status_sentence(board_table: pd.DataFrame, *, tier: str, found: pd.DataFrame
         f"**{_count(c['not yet reproduced'], 'is not yet reproduced', 'are not yet reproduced')}**."
     )
     if found is not None:
-        mine = found[(found["models"] == f"ours ({tier} tier)") & ~found["claim_id"].str.startswith("P")]
+        mine = found[(found["models"] == models_label(tier)) & ~found["claim_id"].str.startswith("P")]
         v = mine["verdict"].value_counts()
         text += (
             f" Scope by scope (a dataset and a method): {_count(int(v.get('holds', 0)), 'holds', 'hold')}, "
@@ -216,6 +240,14 @@ def status_sentence(board_table: pd.DataFrame, *, tier: str, found: pd.DataFrame
             f"{_count(int(v.get(report.NOT_TESTABLE, 0)), 'is not testable', 'are not testable')}; "
             f"a verdict says holds or does not hold only on at least {report.MIN_RUNS} seeds."
         )
+    for other in re.findall(r"our models \((\w+) tier\)", " ".join(board_table.columns)):
+        if other != tier:  # another tier's pages (the long tier's): the papers' claims they check, by status
+            checked = board_table[(board_table[status_column(other)] != "—") & papers]
+            text += (
+                f" At the `{other}` tier (its own pages): "
+                + "; ".join(f"{cid} {status}" for cid, status in zip(checked["id"], checked[status_column(other)]))
+                + "."
+            )
     if (~papers).any():
         p = counts(~papers)
         text += (
@@ -262,7 +294,7 @@ def _recorded(tier: str) -> list[dict]:
                 claim_id=r["claim_id"],
                 scope=r["scope"],
                 chapter=chapter.name,
-                models=f"ours ({tier} tier)",
+                models=models_label(tier),
                 verdict=report.Verdict(claim=r["claim"], verdict=r["verdict"], left=(), right=(), detail=r["numbers"]),
             )
             for r in saved

@@ -31,12 +31,22 @@ from typing import Any
 import torch
 
 from . import paper, plans
-from .book import REPO_ROOT, Chapter, _parse_value, chapters, tier_parameters
+from .book import REPO_ROOT, TARGETS, Chapter, _parse_value, chapters, run_tier, tier_parameters
 from .chapters import FULL_SIZES
 from .config import TIER_NAMES, ConfigError, ExperimentConfig
 from .experiments import run_configs
 from .parameters import declared, validate
-from .runs import RETRAIN_LOCAL, checkpoint_path, load_run, load_summary, recorded_summaries, run_dir, save_summary
+from .report import trained_on
+from .runs import (
+    RETRAIN_LOCAL,
+    checkpoint_path,
+    load_run,
+    load_summary,
+    recorded_summaries,
+    resolve_device,
+    run_dir,
+    save_summary,
+)
 from .runs_io import atomic_write, sha256_bytes, verified_read
 
 EXECUTORS = ("local", "slurm", "ray")
@@ -98,28 +108,42 @@ class PlannedRun:
     elsewhere: bool = False  # a Yale run trained on another machine: its summary is here, its folder is not
 
 
-def _recorded_times(tier: str) -> list[tuple[ExperimentConfig, float]]:
+Recorded = tuple[ExperimentConfig, float, str | None]  # a finished run's config, training seconds, CPU kind or "cuda"
+
+
+def _recorded_times(tier: str) -> list[Recorded]:
     found = []
     for summary in recorded_summaries(tier):
         if summary.get("train_time_s"):
             try:
-                found.append((ExperimentConfig.from_dict(summary["config"]), float(summary["train_time_s"])))
-            except (ConfigError, KeyError, TypeError):
+                config = ExperimentConfig.from_dict(summary["config"])
+                environment = summary.get("environment") or {}
+                on_gpu = str(environment.get("device", "cpu")).startswith("cuda")
+                machine = "cuda" if on_gpu else environment.get("cpu_capability")
+                found.append((config, float(summary["train_time_s"]), machine))
+            except (ConfigError, KeyError, TypeError, AttributeError):
                 continue
     return found
 
 
-def _cost(config: ExperimentConfig, cached, recorded: list[tuple[ExperimentConfig, float]]) -> tuple[str, float | None]:
+def _cost(config: ExperimentConfig, cached, recorded: list[Recorded]) -> tuple[str, float | None]:
     if cached is not None and cached.summary.get("train_time_s"):
         seconds = float(cached.summary["train_time_s"])
-        return f"{_duration(seconds)} (recorded)", seconds
-    alike = [
-        seconds * _work(config) / _work(other)
-        for other, seconds in recorded
-        if (other.dataset, other.method, other.strategy, other.model)
-        == (config.dataset, config.method, config.strategy, config.model)
+        where = ", on a GPU" if trained_on(cached) == "GPU" else ""
+        return f"{_duration(seconds)} (recorded{where})", seconds
+    gpu_here = resolve_device().type == "cuda"
+    similar = [
+        (other, seconds, machine)
+        for other, seconds, machine in recorded
+        if (other.dataset, other.method, other.strategy, other.model, other.precision)
+        == (config.dataset, config.method, config.strategy, config.model, config.precision)
         and _work(other) > 0
-    ]
+        and (machine == "cuda") == gpu_here
+    ]  # the same arithmetic (a bf16 run took ~1/4 of a float32 one where bf16 is native) on the same kind of device
+    here = torch.backends.cpu.get_cpu_capability()
+    if any(machine == here for _, _, machine in similar):  # this machine's kind, where timed (AVX2 vs AVX512: 2.6x)
+        similar = [entry for entry in similar if entry[2] == here]
+    alike = [seconds * _work(config) / _work(other) for other, seconds, _ in similar]
     if alike:
         seconds = statistics.median(alike)
         return f"≈ {_duration(seconds)} (scaled from {len(alike)} run{'s' * (len(alike) > 1)} here)", seconds
@@ -233,7 +257,7 @@ def run_job(config_dicts: list[dict[str, Any]], device: str | None = None, threa
         torch.set_num_threads(threads)
     configs = [ExperimentConfig.from_dict(d) for d in config_dicts]
     payloads = []
-    for config, result in zip(configs, run_configs(configs, progress=False, device=device)):
+    for config, result in zip(configs, run_configs(configs, progress=False, device=device, train_long=True)):
         files = {}
         for name in RUN_FILES:
             data = verified_read(result.directory / name)
@@ -444,7 +468,11 @@ def main(argv: list[str] | None = None) -> int:
     for name, text in (("plan", "list the runs a chapter needs"), ("sweep", "train a chapter's missing runs")):
         p = sub.add_parser(name, help=text)
         p.add_argument("name", nargs="?", help="a chapter name (see mi_lib.book.CHAPTERS)")
-        p.add_argument("--tier", default="cpu", choices=TIER_NAMES)
+        p.add_argument(
+            "--tier",
+            choices=TIER_NAMES,
+            help="default: the tier the book shows the chapter at (cpu; long for a long-tier page); plan --all: cpu",
+        )
         p.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"))
         if name == "plan":
             p.add_argument("--all", action="store_true", help="every chapter of the book, with the total")
@@ -464,13 +492,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "plan" and args.all:
-            return _plan_all(args.tier, _parameters(args.parameter))
+            return _plan_all(args.tier or "cpu", _parameters(args.parameter))
         if not args.name:
             raise ConfigError("name: a chapter name is needed (or plan --all); see mi_lib.book.CHAPTERS")
         chapter = chapter_by_name(args.name)
-        plan = chapter_plan(chapter, tier=args.tier, parameters=_parameters(args.parameter))
+        tier = args.tier or chapter.book_tier
+        plan = chapter_plan(chapter, tier=tier, parameters=_parameters(args.parameter))
         if args.command == "plan":
-            print(format_plan(describe(plan, tier=args.tier), title=f"{chapter.name} at the {args.tier} tier"))
+            print(format_plan(describe(plan, tier=tier), title=f"{chapter.name} at the {tier} tier"))
             if chapter.source in plans.OTHER_WORK:
                 print(f"  when executed, the chapter also {plans.OTHER_WORK[chapter.source]} (not a run: not swept)")
             return 0
@@ -479,7 +508,7 @@ def main(argv: list[str] | None = None) -> int:
             executor=args.executor,
             device=device,
             threads=args.threads,
-            log_dir=args.log_dir / f"{chapter.name}-{args.tier}",
+            log_dir=args.log_dir / f"{chapter.name}-{tier}",
             submitit_cluster=args.submitit_cluster,
             partition=args.partition,
             gpus=args.gpus,
@@ -495,27 +524,45 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if any(o.error for o in outcomes):
         return 1
-    print(
-        f"then: ./run notebook {chapter.name} --tier {args.tier}" + "".join(f" -p {k} {v}" for k, v in args.parameter)
-    )
+    print(f"then: {notebook_command(chapter, tier, args.parameter)}")
     return 0
+
+
+def notebook_command(chapter: Chapter, tier: str, parameters: list[tuple[str, str]]) -> str:
+    """The ``./run notebook`` command that executes ``chapter`` from a sweep's runs: the book's own copy where the
+    sweep ran the tier a copy shows (its default tier, or ``--tier smoke``), else a rerun into a notebook of yours."""
+    command = f"./run notebook {chapter.name}"
+    if not parameters and tier == chapter.book_tier:
+        return command
+    if not parameters and tier in TARGETS and run_tier(chapter, tier) == tier:
+        return f"{command} --tier {tier}"
+    return (
+        f"{command} --tier {tier}" + "".join(f" -p {k} {v}" for k, v in parameters) + f" -o {chapter.name}-{tier}.ipynb"
+    )
 
 
 def _plan_all(tier: str, parameters: dict[str, Any]) -> int:
     if parameters:
         raise ConfigError("-p: plan --all takes no parameters (they differ between chapters)")
     everything: dict[str, PlannedRun] = {}
-    for chapter in chapters():
-        if chapter.in_book:
-            for row in describe(chapter_plan(chapter, tier=tier), tier=tier):
-                everything.setdefault(row.config.run_id(), row)
+    shown = [(chapter, run_tier(chapter, tier)) for chapter in chapters() if chapter.in_book]
+    for chapter, its_tier in shown:  # the book's long-tier pages at the long tier
+        for row in describe(chapter_plan(chapter, tier=its_tier), tier=its_tier):
+            everything.setdefault(row.config.run_id(), row)
     rows = list(everything.values())
-    by_kind: dict[tuple[str, str], list[PlannedRun]] = {}
+    by_kind: dict[tuple[str, str, str], list[PlannedRun]] = {}
     for row in rows:
-        by_kind.setdefault((row.config.dataset, row.config.method), []).append(row)
-    print(f"every chapter of the book at the {tier} tier: {len(rows)} distinct runs")
+        its_tier = "" if row.config.tier == tier else f" ({row.config.tier})"
+        by_kind.setdefault((row.config.dataset, row.config.method, its_tier), []).append(row)
+    others = sorted({t for _, t in shown} - {tier})
+    print(
+        f"every chapter of the book at the {tier} tier"
+        + "".join(f" (its {t}-tier pages at the {t} tier)" for t in others)
+        + f": {len(rows)} distinct runs"
+    )
     total, unknown = 0.0, 0
-    for (dataset, method), group in sorted(by_kind.items()):
+    width = max([8] + [len(method + its_tier) for _, method, its_tier in by_kind])
+    for (dataset, method, its_tier), group in sorted(by_kind.items()):
         known = [r.seconds for r in group if r.seconds is not None]
         total += sum(known)
         unknown += len(group) - len(known)
@@ -525,7 +572,7 @@ def _plan_all(tier: str, parameters: dict[str, Any]) -> int:
         if known and len(known) < len(group):
             cost += f" for {len(known)} of them, the others unknown"
         state = f"{cached} cached" + (f", {elsewhere} trained elsewhere" if elsewhere else "")
-        print(f"  {dataset:<13} {method:<8} {len(group):>4} runs ({state})  training {cost}")
+        print(f"  {dataset:<13} {method + its_tier:<{width}} {len(group):>4} runs ({state})  training {cost}")
     print(f"  in all ≈ {_duration(total)} of training" + (f", plus {unknown} runs of unknown cost" if unknown else ""))
     if any(r.elsewhere for r in rows):
         print(f"  runs trained elsewhere: {_ELSEWHERE_HINT}")

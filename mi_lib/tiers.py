@@ -470,11 +470,12 @@ def preset(dataset: str, tier: str, *, method: str = "natural", **overrides: Any
     return ExperimentConfig(**values)
 
 
-def describe_tier(dataset: str, tier: str, *, method: str = "natural") -> dict[str, Any]:
-    """What ``tier`` changes against the paper tier for ``dataset`` and ``method``: {field: (tier value, paper value)}."""
+def describe_tier(dataset: str, tier: str, *, method: str = "natural", **overrides: Any) -> dict[str, Any]:
+    """What ``tier`` (with ``overrides``, e.g. the long tier's float32 map: ``precision="fp32"``) changes against the
+    paper tier for ``dataset`` and ``method``: {field: (tier value, paper value)}."""
     paper_dataset = "cifar10" if dataset == "cifar10-jpeg" else dataset  # the stand-in's paper tier is CIFAR-10's
     ours, paper = (
-        preset(dataset, tier, method=method).to_dict(),
+        preset(dataset, tier, method=method, **overrides).to_dict(),
         preset(paper_dataset, "paper", method=method).to_dict(),
     )
     return {k: (ours[k], paper[k]) for k in ours if ours[k] != paper[k] and k not in ("dataset", "tier", "method")}

@@ -51,7 +51,8 @@ found = scoreboard.checks(tier)
 # %% [markdown]
 # ## Status of every claim
 #
-# Two columns of status: our own models (at the tier that built this book), and the authors' released
+# Columns of status: our own models (at the tier that built this book; where a page of the `long` tier
+# is in the book, a column for it too, "—" on the claims it does not check), and the authors' released
 # Yale models run through our attack (they exist only for Yale Face; see the first chapter).
 
 # %%

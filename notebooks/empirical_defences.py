@@ -19,13 +19,14 @@
 
 # %% tags=["parameters", "remove-cell"]
 dataset = "fmnist"  # fmnist | yale | cifar10 | cifar10-jpeg
-tier = "cpu"  # smoke | cpu | paper
+tier = "cpu"  # smoke | cpu | long | paper
 eps = None  # training and attack budget (l-inf, pixel units; "8/255" accepted); None: the paper's for the dataset
 methods = ["natural", "pgd", "dist", "diff"]  # any of natural, pgd, dist, diff (natural is always included)
 seeds = 3  # seeds (0, 1, ...) of the natural and PGD models
 other_seeds = 1  # seeds of the Dist- and Diff-based models
 n_members = None  # None: the tier's preset
 epochs = None  # None: the tier's preset
+precision = None  # training arithmetic, fp32 | bf16; None: the tier's (the long tier's float32 map: "fp32")
 progress = False  # training progress bars
 
 # %% tags=["remove-cell"]
@@ -40,7 +41,7 @@ from mi_lib.config import parse_eps
 pd.set_option("display.max_colwidth", None)  # verdicts carry their numbers in full
 
 eps = parse_eps(eps) if eps is not None else tiers.preset(dataset, tier).eps
-overrides = dict(eps=eps, n_members=n_members, epochs=epochs)
+overrides = dict(eps=eps, n_members=n_members, epochs=epochs, precision=precision)
 methods = chapters.chapter_methods(methods)
 seeds_per_method = {m: chapters.seeds_of(m, seeds, other_seeds) for m in methods}
 config = tiers.preset(dataset, tier, **overrides)
@@ -53,6 +54,7 @@ plan = plans.empirical_defences(
     other_seeds=other_seeds,
     n_members=n_members,
     epochs=epochs,
+    precision=precision,
 )
 runs = plans.flatten(plans.run(plan, progress=progress).values())
 frame = report.runs_frame(runs)
@@ -100,20 +102,15 @@ changes
 # ## Train and attack
 #
 # `plans.run` trains each (method, seed) model of the chapter's plan, evaluates it and caches the result under the
-# hash of its config; results of the `cpu` tier are committed in `results/cpu/`, so rebuilding the book retrains
+# hash of its config; results of the `cpu` tier are committed in `results/cpu/` (the `long` tier's in `results/long/`), so rebuilding the book retrains
 # nothing, except on Yale Face: models trained on its faces never leave the machine that trained them (the data is for
 # research use only), so a new clone retrains them, seeded, when it re-executes a Yale page. A changed parameter (say
 # a new ε) is a new config, hence new models.
 
 # %%
-display(
-    Markdown(
-        f"Training these {len(runs)} models from scratch took **{frame['train_time_s'].sum() / 60:.0f} min** of wall "
-        "time in total, plus each model's evaluation; per model, in seconds (measured when the run was "
-        "trained; other work on the machine inflates it):"
-    )
-)
-frame.groupby("method", sort=False)["train_time_s"].agg(["mean", "min", "max"]).round(1)
+text, times = report.training_time(runs)
+display(Markdown(text))
+times
 
 # %% [markdown]
 # ## Are the models in the paper's regime?

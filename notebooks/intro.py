@@ -49,12 +49,13 @@ c1 = overview.c1_frame(found, tier=tier)
 if len(c1):
     display(
         plotting.captioned(
-            overview.c1_figure(c1),
+            overview.c1_figure(c1, tier=tier),
             f"The central claim (C1) on our {tier}-tier models: the membership advantage of each robust model over "
             "the natural model's, the paper's (black diamond) beside ours (per seed, mean and two-sided 95% "
             "t-interval over seeds), coloured by C1's verdict in that scope. Right of the dashed line, the robust "
             "model leaks more. Grey: not testable, the models miss the papers' regime at this tier (each chapter "
-            "shows its regime table).",
+            "shows its regime table)."
+            + (" A row marked long tier shows that tier's models." if (c1["tier"] != tier).any() else ""),
         )
     )
 display(HTML(scoreboard.to_html(board.drop(columns=["source", "paper"]))))

@@ -1,13 +1,15 @@
 """The long tier: presets, where its checkpoints live, the campaign's plan, and the precision knob."""
 
+import dataclasses
 import warnings
 
+import numpy as np
 import pandas as pd
 import pytest
 import torch
 from tiny import tiny_config, tiny_split
 
-from mi_lib import campaign, objectives, runs, training
+from mi_lib import book, campaign, objectives, runs, training
 from mi_lib.config import ConfigError, ExperimentConfig
 from mi_lib.tiers import PILOT_POINTS, preset
 
@@ -232,3 +234,158 @@ def test_the_paper_regimes_cost_quotes_pineat_and_reads_the_gpu_checks_records(t
     (tmp_path / "gpu-check-dry-run.json").write_text("{not json")
     with pytest.warns(RuntimeWarning, match="gpu-check-dry-run.json"):
         assert campaign.paper_regime_cost("cifar10").endswith(f"projects {hours:.1f} hours on one A100 (fp32).")
+
+
+# --------------------------------------------------------------------------- the long tier's pages
+def test_the_long_page_shows_the_long_tiers_float32_runs_in_the_book_and_smoke_runs_in_ci(monkeypatch, tmp_path):
+    import papermill
+
+    page = next(c for c in book.CHAPTERS if c.name == "fmnist_natural_vs_pgd_long")
+    assert page.book_tier == "long" and page.parameters["precision"] == "fp32"
+    assert book.run_tier(page, "cpu") == "long" and book.run_tier(page, "smoke") == "smoke"
+    assert "Table 3, long tier" in book.title(page)
+    plain = next(c for c in book.CHAPTERS if c.name == "fmnist_natural_vs_pgd")
+    assert book.run_tier(plain, "cpu") == "cpu"
+    seen = []
+    monkeypatch.setattr(papermill, "execute_notebook", lambda src, out, *, parameters, **kw: seen.append(parameters))
+    monkeypatch.setitem(book.TARGETS, "cpu", tmp_path / "book")
+    monkeypatch.setitem(book.TARGETS, "smoke", tmp_path / "smoke")
+    book.execute(page, tier="cpu")  # the book's copy
+    book.execute(page, tier="smoke")  # CI's copy
+    book.execute(page, tier="cpu", output=tmp_path / "rerun.ipynb", parameters={"seeds": 1})  # a rerun says its tier
+    assert [p["tier"] for p in seen] == ["long", "smoke", "cpu"]
+    assert all(p["precision"] == "fp32" for p in seen)
+
+
+def test_notebook_and_plan_default_to_the_tier_the_book_shows(monkeypatch, capsys):
+    from mi_lib import sweep
+
+    tiers_run = []
+    monkeypatch.setattr(book, "execute", lambda chapter, *, tier, **kw: tiers_run.append(tier) or "out.ipynb")
+    assert book.main(["notebook", "fmnist_natural_vs_pgd_long", "-p", "seeds", "1", "-o", "/tmp/x.ipynb"]) == 0
+    assert book.main(["notebook", "fmnist_natural_vs_pgd", "-p", "seeds", "1", "-o", "/tmp/x.ipynb"]) == 0
+    assert tiers_run == ["long", "cpu"]
+    assert sweep.main(["plan", "fmnist_natural_vs_pgd_long", "-p", "seeds", "1"]) == 0
+    assert "fmnist_natural_vs_pgd_long at the long tier" in capsys.readouterr().out
+
+
+def test_a_page_never_trains_a_long_run_only_the_campaign_does(tmp_path, monkeypatch):
+    from mi_lib import runs
+
+    monkeypatch.setenv("MI_RESULTS_DIR", str(tmp_path))
+    monkeypatch.setenv("MI_CACHE_DIR", str(tmp_path / "cache"))
+    trained = []
+    monkeypatch.setattr(runs, "_train_and_score", lambda config, **kw: trained.append(config) or "result")
+    config = preset("fmnist", "long", precision="fp32", seed=7)
+    with pytest.raises(
+        runs.LongRunMissing, match=r"fmnist-natural-\w+: this long-tier run is not trained .* `./run campaign fmnist`"
+    ):
+        runs.run_experiment(config, progress=False)
+    assert trained == []
+    assert runs.run_experiment(config, progress=False, train_long=True) == "result" and trained == [config]
+    cpu = preset("fmnist", "cpu", seed=7)  # the other tiers train as before
+    assert runs.run_experiment(cpu, progress=False) == "result"
+
+
+def test_the_scoreboard_gives_the_long_tier_its_own_column(monkeypatch):
+    import pandas as pd
+
+    from mi_lib import scoreboard
+
+    rows = [
+        ("C1", "Fashion-MNIST, PGD", "ours (cpu tier)", "fmnist_natural_vs_pgd", "inconclusive"),
+        ("C1", "Fashion-MNIST, PGD", "ours (long tier)", "fmnist_natural_vs_pgd_long", "holds"),
+        ("C2", "Fashion-MNIST, PGD", "ours (cpu tier)", "fmnist_natural_vs_pgd", "holds"),
+    ]
+    found = pd.DataFrame(
+        [dict(claim_id=c, scope=s, models=m, chapter=ch, verdict=v, numbers="") for c, s, m, ch, v in rows]
+    )
+    assert scoreboard.other_tiers(found, tier="cpu") == ["long"]
+    table = scoreboard.board(found, tier="cpu").set_index("id")
+    assert table.loc["C1", "our models (cpu tier)"] == "inconclusive"
+    assert table.loc["C1", "our models (long tier)"] == "holds" and table.loc["C2", "our models (long tier)"] == "—"
+    assert "fmnist_natural_vs_pgd_long.html" in table.loc["C1", "chapters"]
+    text = scoreboard.status_sentence(table.reset_index(), tier="cpu", found=found)
+    assert text.count("At the `long` tier (its own pages): C1 holds.") == 1
+    cpu_only = found[found["models"] == "ours (cpu tier)"]  # no long page in the book: the board as before
+    board = scoreboard.board(cpu_only, tier="cpu")
+    assert list(board.columns) == [
+        "id",
+        "claim",
+        "source",
+        "paper",
+        "our models (cpu tier)",
+        "authors' released models",
+        "chapters",
+    ]
+    assert "At the `" not in scoreboard.status_sentence(board, tier="cpu", found=cpu_only)
+
+
+def test_a_page_not_in_the_book_gives_the_scoreboard_no_verdict(monkeypatch):
+    from mi_lib import scoreboard
+
+    page = next(c for c in book.CHAPTERS if c.name == "fmnist_natural_vs_pgd_long")
+    monkeypatch.setattr(scoreboard, "CHAPTERS", [dataclasses.replace(page, in_book=False)])
+    read = []
+    monkeypatch.setattr(scoreboard, "page_runs", lambda chapter, tier: read.append(chapter) or ("fmnist", []))
+    assert scoreboard._checks_from_empirical_chapters("cpu") == [] and read == []
+    monkeypatch.setattr(scoreboard, "CHAPTERS", [dataclasses.replace(page, in_book=True)])
+    scoreboard._checks_from_empirical_chapters("cpu")
+    assert read == [dataclasses.replace(page, in_book=True)]
+
+
+def test_the_page_reads_the_long_runs_of_its_precision(monkeypatch):
+    from mi_lib import scoreboard
+
+    page = next(c for c in book.CHAPTERS if c.name == "fmnist_natural_vs_pgd_long")
+    asked = []
+    monkeypatch.setattr(
+        scoreboard, "cached_runs", lambda dataset, tier, **kw: asked.append((dataset, tier, kw["precision"])) or []
+    )
+    scoreboard.page_runs(page, "cpu")
+    scoreboard.page_runs(page, "smoke")
+    assert asked == [("fmnist", "long", "fp32")] * 2 + [("fmnist", "smoke", "fp32")] * 2
+
+
+def test_the_seeds_of_the_chosen_point_say_finished_in_progress_or_to_run(tmp_path, monkeypatch):
+    from mi_lib.runs import checkpoint_path
+    from mi_lib.runs_io import save_checkpoint
+
+    monkeypatch.setenv("MI_RESULTS_DIR", str(tmp_path))
+    monkeypatch.setattr(
+        campaign, "load_summary", lambda config: object() if (config.method, config.seed) == ("natural", 0) else None
+    )
+    save_checkpoint(
+        checkpoint_path(preset("fmnist", "long", method="pgd", seed=1, precision="fp32")), {"state": {"epoch": 9}}
+    )
+    frame = campaign.seeds_frame("fmnist", precision="fp32").set_index("method")
+    assert list(frame.columns) == ["seed 0", "seed 1", "seed 2"]
+    assert frame.loc["Natural"].tolist() == ["finished", "to run", "to run"]
+    assert frame.loc["PGD-Based Adv-Train"].tolist() == ["to run", "in progress: epoch 9 of 40", "to run"]
+    assert campaign.seeds_frame("fmnist").loc[1, "seed 1"] == "to run"  # bf16 runs are other runs
+
+
+def test_the_appendix_says_where_the_long_pages_seeds_stand(monkeypatch):
+    monkeypatch.setattr(
+        campaign, "load_summary", lambda config: object() if config.precision == "fp32" and config.seed == 0 else None
+    )
+    monkeypatch.setattr(campaign, "load_checkpoint", lambda path: None)
+    page = book.long_page("fmnist")
+    text, frame = campaign.long_page_status(dataclasses.replace(page, in_book=False))
+    assert text == (
+        "Its point: 10,000 members, width 0.25, 40 epochs, float32 training, 3 seeds per model; 2 of its 6 models have "
+        "finished; the page enters the book when all have."
+    )
+    assert campaign.long_page_status(dataclasses.replace(page, in_book=True))[0].endswith("(it is in the book).")
+    assert frame.set_index("method").loc["PGD-Based Adv-Train"].tolist() == ["finished", "to run", "to run"]
+
+
+def test_a_points_models_at_one_seed_show_each_robust_models_ratio_over_the_natural_one():
+    frame = campaign.point_frame("fmnist", precision="fp32")  # the committed float32 map's first point, seed 0
+    assert {"natural", "pgd"} <= set(frame["method"]) and set(frame["trained_on"]) <= {"CPU", "GPU"}
+    natural = frame.set_index("method").loc["natural"]
+    pgd = frame.set_index("method").loc["pgd"]
+    assert np.isnan(natural["ratio"]) and pgd["ratio"] == pytest.approx(
+        pgd["best_advantage"] / natural["best_advantage"]
+    )
+    assert campaign.point_frame("fmnist", precision="fp32", point={"n_members": 12345}).empty  # nothing finished there

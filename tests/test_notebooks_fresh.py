@@ -93,3 +93,15 @@ def test_a_rerun_that_sets_a_seed_count_runs_the_chapters_own_counts_at_the_smok
     assert book.tier_parameters(chapter, "smoke", {"weight_decay_seeds": 3}) == chapter.parameters
     plan = sweep.chapter_plan(chapter, tier="smoke", parameters={"weight_decay_seeds": 3})  # under seeds = 3
     assert {c.seed for c in plans.configs(plan)} == {0, 1, 2}
+
+
+def test_executing_every_chapter_runs_the_summary_pages_last_without_reordering_the_book(monkeypatch, tmp_path):
+    order_before = [c.name for c in book.CHAPTERS]
+    summary_hash = book.source_hash(next(c for c in book.CHAPTERS if c.summary), tier="smoke")
+    executed = []
+    monkeypatch.setattr(book, "execute", lambda chapter, **kw: executed.append(chapter.name) or tmp_path / "x.ipynb")
+    assert book.main(["execute", "--all", "--tier", "smoke"]) == 0
+    summaries = {c.name for c in book.CHAPTERS if c.summary}
+    assert set(executed[-len(summaries) :]) == summaries and len(executed) == len(order_before)
+    assert [c.name for c in book.CHAPTERS] == order_before  # the order the summary pages' hashes read
+    assert book.source_hash(next(c for c in book.CHAPTERS if c.summary), tier="smoke") == summary_hash

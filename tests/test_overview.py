@@ -51,3 +51,35 @@ def test_the_scoreboard_groups_every_claim_in_a_collapsible_block():
     assert '<a href="yale_natural_vs_pgd.html">' in c1 and "yale_natural_vs_pgd</a>" not in c1  # linked by title
     assert f"color:{overview.VERDICT_COLOURS['holds']}" in c1
     assert overview.coloured("<b>") == "&lt;b&gt;"  # escaped, uncoloured when not a verdict
+
+
+def test_a_long_page_enters_the_overview_only_in_the_book_and_says_its_tier(monkeypatch):
+    import dataclasses
+
+    import pandas as pd
+
+    from mi_lib import book
+
+    page = next(c for c in book.CHAPTERS if c.name == "fmnist_natural_vs_pgd_long")
+    plain = next(c for c in book.CHAPTERS if c.name == "fmnist_natural_vs_pgd")
+    page_runs = scoreboard.page_runs
+    monkeypatch.setattr(scoreboard, "page_runs", lambda chapter, tier: page_runs(plain, tier))  # the cpu runs for both
+    found = pd.DataFrame(
+        [
+            dict(claim_id="C1", scope="Fashion-MNIST, PGD", models=m, chapter="x", verdict=v, numbers="")
+            for m, v in (("ours (cpu tier)", "inconclusive"), ("ours (long tier)", "holds"))
+        ]
+    )
+    monkeypatch.setattr(overview, "CHAPTERS", [plain, dataclasses.replace(page, in_book=False)])
+    rows = overview.c1_frame(found, tier="cpu")
+    assert rows["tier"].tolist() == ["cpu"] and rows["verdict"].tolist() == ["inconclusive"]  # not in the book yet
+    monkeypatch.setattr(overview, "CHAPTERS", [plain, dataclasses.replace(page, in_book=True)])
+    rows = overview.c1_frame(found, tier="cpu")
+    assert rows["tier"].tolist() == ["cpu", "long"] and rows["verdict"].tolist() == ["inconclusive", "holds"]
+    fig = overview.c1_figure(rows, tier="cpu")
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]  # in the rows' order (first on top)
+    assert labels == ["Fashion-MNIST · PGD (3 seeds)", "Fashion-MNIST · PGD, long tier (3 seeds)"]
+    plt.close(fig)
+    text = overview.claims_by_group(found, tier="cpu")
+    c1 = text[text.index("<b>C1</b>") :].split("</details>")[0]
+    assert "ours at the long tier: " in c1 and "ours at the long tier" not in text[text.index("<b>C2</b>") :]

@@ -166,3 +166,28 @@ def test_pilot_targets_judge_each_point_and_leave_missing_models_blank():
     cifar = report.pilot_targets(frame.assign(point=["a", "a", "b"]), CIFAR_LONG_TARGETS, by=("point",))
     assert list(cifar["point"]) == ["a", "b"] and "natural best advantage" not in cifar
     assert cifar.loc[0, "natural train accuracy ≥ 95%"] and cifar.loc[0, "natural test accuracy ≥ 75%"]
+
+
+def _timed_run(method: str, seed: int, seconds: float, device: str | None):
+    from pathlib import Path
+
+    from mi_lib.runs import RunResult
+    from mi_lib.tiers import preset
+
+    attack = {"accuracy": 0.6, "advantage": 0.2, "auc": 0.6}
+    summary = dict(train_acc=1.0, test_acc=0.9, adv_train_acc=0.5, adv_test_acc=0.4, ib=attack, ia=attack)
+    summary |= {"n_members": 10, "train_time_s": seconds, "run_id": f"{method}-{seed}"}
+    if device is not None:
+        summary["environment"] = {"device": device}
+    return RunResult(preset("fmnist", "smoke", method=method, seed=seed), summary, Path("."))
+
+
+def test_training_time_splits_by_device_only_where_runs_trained_on_both():
+    cpu = [_timed_run("natural", 0, 600.0, None), _timed_run("pgd", 0, 1200.0, "cpu")]
+    text, table = report.training_time(cpu)
+    assert "took **30 min** of wall time in total" in text and list(table.index) == ["natural", "pgd"]
+    mixed = [*cpu, _timed_run("pgd", 1, 90.0, "cuda:0")]
+    text, table = report.training_time(mixed)
+    assert "took **30 min** of wall time on the CPU (2 models) and **2 min** on a GPU (1 model)" in text
+    assert table.loc[("pgd", "GPU"), "mean"] == 90.0 and table.loc[("pgd", "CPU"), "mean"] == 1200.0
+    assert "**2 min** of wall time on a GPU in total" in report.training_time(mixed[2:])[0]

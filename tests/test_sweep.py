@@ -206,3 +206,34 @@ def test_the_weight_decay_section_trains_the_requested_seeds():
     assert {c.seed for c in default[("weight decay", 1e-3)]} == {0}  # the committed book's single seed
     with pytest.raises(ConfigError, match=r"^weight_decay_seeds: accepted values are 1 to seeds \(3"):
         plans.modern_evaluation(dataset="fmnist", tier="smoke", seeds=3, weight_decays=[1e-3], weight_decay_seeds=4)
+
+
+def test_a_missing_runs_cost_is_scaled_from_runs_of_its_arithmetic_on_this_machine_kind(monkeypatch):
+    here = torch.backends.cpu.get_cpu_capability()
+    config = preset("fmnist", "long", method="pgd", seed=1, precision="fp32")
+    same = preset("fmnist", "long", method="pgd", seed=0, precision="fp32")
+    bf16 = preset("fmnist", "long", method="pgd", seed=0)
+    cost, seconds = sweep._cost(config, None, [(same, 14400.0, here), (bf16, 1100.0, here)])
+    assert seconds == 14400.0 and cost == "≈ 4.0 h (scaled from 1 run here)"  # the bf16 run is not its kind
+    elsewhere = [(same, 5000.0, "another kind"), (same, 7000.0, "another kind"), (same, 14400.0, here)]
+    assert sweep._cost(config, None, elsewhere)[1] == 14400.0  # this machine's kind first, where it timed one
+    assert sweep._cost(config, None, elsewhere[:2])[1] == 6000.0  # else every kind (their median)
+    assert sweep._cost(config, None, [(bf16, 1100.0, here)])[1] is None
+    monkeypatch.delenv("MI_DEVICE", raising=False)  # a CPU here: a GPU's time is no estimate of a CPU's
+    assert sweep._cost(config, None, [(same, 90.0, "cuda")])[1] is None
+    assert sweep._cost(config, None, [(same, 90.0, "cuda"), *elsewhere[:2]])[1] == 6000.0
+    monkeypatch.setattr(sweep, "resolve_device", lambda: torch.device("cuda"))  # and on a GPU, only GPU times
+    assert sweep._cost(config, None, [(same, 90.0, "cuda"), *elsewhere])[1] == 90.0
+
+
+def test_the_command_after_a_sweep_executes_the_page_the_sweep_fed():
+    long_page = next(c for c in book.CHAPTERS if c.name == "fmnist_natural_vs_pgd_long")
+    page = next(c for c in book.CHAPTERS if c.name == "fmnist_natural_vs_pgd")
+    assert sweep.notebook_command(long_page, "long", []) == "./run notebook fmnist_natural_vs_pgd_long"
+    assert sweep.notebook_command(page, "cpu", []) == "./run notebook fmnist_natural_vs_pgd"
+    assert sweep.notebook_command(page, "smoke", []) == "./run notebook fmnist_natural_vs_pgd --tier smoke"
+    assert (
+        sweep.notebook_command(page, "paper", [("seeds", "1")])
+        == "./run notebook fmnist_natural_vs_pgd --tier paper -p seeds 1 -o fmnist_natural_vs_pgd-paper.ipynb"
+    )
+    assert sweep.notebook_command(long_page, "cpu", []).endswith("--tier cpu -o fmnist_natural_vs_pgd_long-cpu.ipynb")
