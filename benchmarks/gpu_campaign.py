@@ -1,8 +1,8 @@
 """Long-tier models trained on one GPU, several processes side by side, inside a device lease.
 
 A small long-tier model (Fashion-MNIST at ¼ width, ~95 s of PGD-10 training on an H200) leaves the GPU mostly idle:
-one process launches kernels faster than it can issue them. Several workers, each training its own list of models one
-after another, share the GPU and finish more models in the lease. Each worker, after every finished model, rewrites
+one process cannot issue its small kernels fast enough to keep it busy. Several workers, each training its own list
+of models one after another, share the GPU and finish more models in the lease. Each worker, after every finished model, rewrites
 ``OUT/w<i>.tar`` (written aside, then renamed) holding the result folders it has finished, so that a lease which
 ends early still returns every finished model. Checkpoints stay behind (each is 20 MB+, over what a lease returns).
 Measured on one H200 (stop 43): 7 workers side by side trained 12 Fashion-MNIST and CIFAR WRN-16-2 models in about

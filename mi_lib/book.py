@@ -103,8 +103,11 @@ CHAPTERS = [
     _defence_page("cifar10_jpeg_natural_vs_pgd", "cifar10-jpeg", "pgd"),
     # Table 3 at the long tier (the first point of its float32 map): natural and PGD at seeds 0-2 (`./run campaign fmnist
     # --precision fp32 --point n_members=10000,width=0.25,epochs=40 --seeds 3`: ~30 min per natural and ~4 h per PGD
-    # model on 2 AVX2 cores; PGD seeds 1 and 2 trained on an H200 GPU in stop 42, ~95 s each).
+    # model on 2 AVX2 cores; PGD seeds 1 and 2 trained on an H200 GPU in stop 42, ~95 s each). Dist and Diff at the same
+    # point and seeds (`--methods dist,diff --seeds 3`; seed 0 on an H200 in stop 42, seeds 1-2 in stop 43).
     _defence_page("fmnist_natural_vs_pgd_long", "fmnist", "pgd", book_tier="long", precision="fp32"),
+    _defence_page("fmnist_dist_long", "fmnist", "dist", book_tier="long", precision="fp32", other_seeds=3),
+    _defence_page("fmnist_diff_long", "fmnist", "diff", book_tier="long", precision="fp32", other_seeds=3),
     Chapter("claims_scoreboard", "claims_scoreboard", summary=True),
     # Why robust models leak (CCS §5.2).
     Chapter("yale_perturbation_budget", "perturbation_budget", {"dataset": "yale", "seeds": 3}),

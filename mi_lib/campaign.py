@@ -187,7 +187,7 @@ def point_frame(
     runs = [r for m in methods if (r := load_summary(long_config(dataset, point or {}, m, seed, precision)))]
     if not runs:
         return pd.DataFrame()
-    frame = report.runs_frame(runs).assign(trained_on=[report.trained_on(r) for r in runs])
+    frame = report.runs_frame(runs).assign(trained_on=[report.trained_on(r.summary) for r in runs])
     frame["best_advantage"] = report.best_advantage(frame)
     natural = frame.loc[frame["method"] == "natural", "best_advantage"]
     frame["ratio"] = frame["best_advantage"] / natural.iloc[0] if len(natural) else float("nan")

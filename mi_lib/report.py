@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import html
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -78,16 +79,17 @@ def runs_frame(runs: Iterable[RunResult]) -> pd.DataFrame:
     )
 
 
-def trained_on(run: RunResult) -> str:
-    """Where ``run`` trained: "GPU" or "CPU" (runs recorded before the environment was: the CPU)."""
-    device = (run.summary.get("environment") or {}).get("device", "cpu")
+def trained_on(summary: dict[str, Any]) -> str:
+    """Where the run of ``summary`` (a run's ``summary``, or a recorded one) trained: "GPU" or "CPU" (runs recorded
+    before the environment was: the CPU)."""
+    device = (summary.get("environment") or {}).get("device", "cpu")
     return "GPU" if str(device).startswith("cuda") else "CPU"
 
 
 def training_time(runs: Sequence[RunResult]) -> tuple[str, pd.DataFrame]:
     """A sentence on the total training wall time of ``runs`` and a per-method table (mean, min, max seconds); split by
     device where some trained on a GPU and some on the CPU, whose times are not comparable."""
-    frame = runs_frame(runs).assign(device=[trained_on(run) for run in runs])
+    frame = runs_frame(runs).assign(device=[trained_on(run.summary) for run in runs])
     devices = list(dict.fromkeys(frame["device"]))
     minutes = {d: frame.loc[frame["device"] == d, "train_time_s"].sum() / 60 for d in devices}
     where = lambda d: "on a GPU" if d == "GPU" else "on the CPU"  # noqa: E731

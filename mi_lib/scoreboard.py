@@ -14,7 +14,6 @@ three seeds for holds / does not hold), never from typed text.
 from __future__ import annotations
 
 import html
-import re
 
 import pandas as pd
 
@@ -166,10 +165,15 @@ def status_column(tier: str) -> str:
     return f"our models ({tier} tier)"
 
 
+def _book_tiers(tier: str) -> list[str]:
+    """The tiers besides ``tier`` whose runs some page of the book shows (the long tier's pages,
+    :func:`mi_lib.book.run_tier`)."""
+    return sorted({run_tier(chapter, tier) for chapter in CHAPTERS if chapter.in_book} - {tier})
+
+
 def other_tiers(found: pd.DataFrame, *, tier: str) -> list[str]:
-    """The tiers besides ``tier`` whose models some verdict of ``found`` comes from (the long tier's pages)."""
-    matches = (re.fullmatch(r"ours \((\w+) tier\)", m) for m in set(found["models"]))
-    return sorted(m.group(1) for m in matches if m and m.group(1) != tier)
+    """The tiers besides ``tier`` that pages of the book show and some verdict of ``found`` comes from."""
+    return [t for t in _book_tiers(tier) if (found["models"] == models_label(t)).any()]
 
 
 def board(found: pd.DataFrame, *, tier: str) -> pd.DataFrame:
@@ -240,8 +244,8 @@ def status_sentence(board_table: pd.DataFrame, *, tier: str, found: pd.DataFrame
             f"{_count(int(v.get(report.NOT_TESTABLE, 0)), 'is not testable', 'are not testable')}; "
             f"a verdict says holds or does not hold only on at least {report.MIN_RUNS} seeds."
         )
-    for other in re.findall(r"our models \((\w+) tier\)", " ".join(board_table.columns)):
-        if other != tier:  # another tier's pages (the long tier's): the papers' claims they check, by status
+    for other in _book_tiers(tier):
+        if status_column(other) in board_table.columns:  # the long tier's pages: the papers' claims they check
             checked = board_table[(board_table[status_column(other)] != "—") & papers]
             text += (
                 f" At the `{other}` tier (its own pages): "

@@ -117,9 +117,9 @@ def _recorded_times(tier: str) -> list[Recorded]:
         if summary.get("train_time_s"):
             try:
                 config = ExperimentConfig.from_dict(summary["config"])
-                environment = summary.get("environment") or {}
-                on_gpu = str(environment.get("device", "cpu")).startswith("cuda")
-                machine = "cuda" if on_gpu else environment.get("cpu_capability")
+                machine = (
+                    "cuda" if trained_on(summary) == "GPU" else (summary.get("environment") or {}).get("cpu_capability")
+                )
                 found.append((config, float(summary["train_time_s"]), machine))
             except (ConfigError, KeyError, TypeError, AttributeError):
                 continue
@@ -129,7 +129,7 @@ def _recorded_times(tier: str) -> list[Recorded]:
 def _cost(config: ExperimentConfig, cached, recorded: list[Recorded]) -> tuple[str, float | None]:
     if cached is not None and cached.summary.get("train_time_s"):
         seconds = float(cached.summary["train_time_s"])
-        where = ", on a GPU" if trained_on(cached) == "GPU" else ""
+        where = ", on a GPU" if trained_on(cached.summary) == "GPU" else ""
         return f"{_duration(seconds)} (recorded{where})", seconds
     gpu_here = resolve_device().type == "cuda"
     similar = [

@@ -154,8 +154,8 @@ regime
 # members, so the robust model's extra leakage hardly shows. The `long` tier spends more compute per
 # model on the same 2 cores (a background campaign over several sessions, `./run campaign fmnist`) on
 # more members and a wider network, and looks for the first point where all four targets below hold.
-# Each point after the first changes one thing, so the map also says how far each direction moved
-# the targets' numbers.
+# Each point after the first changes one thing, or combines two that moved the numbers the right
+# way, so the map also says how far each direction moved the targets' numbers.
 # It trains in bfloat16 (float32 weights, optimiser and evaluation; the A/B check at the end of this
 # page), several times faster than float32 on a CPU that computes bf16 (`./run bench` measures it on
 # the machine at hand). Its first points were trained in float32 on a machine that does not; they
@@ -167,7 +167,7 @@ from mi_lib import book, campaign
 
 columns = ["method", "width", "epochs", "n_members", "train_acc", "test_acc", "adv_train_acc", "adv_test_acc"]
 
-for precision, heading in ((None, "bfloat16 training (the tier's)"), ("fp32", "float32 training (the first points)")):
+for precision, heading in ((None, "bfloat16 training (the tier's)"), ("fp32", "float32 training (the map so far)")):
     long_frame = campaign.pilot_frame("fmnist", precision=precision)
     display(Markdown(f"**{heading}**"))
     if len(long_frame):
@@ -189,12 +189,14 @@ display(tables.tidy(campaign.status_frame("fmnist")))
 
 # %% [markdown]
 # **Table 3 at the `long` tier.** A verdict needs three seeds per model. The float32 map's first point
-# (the tier's preset) is the only float32 point with a PGD model: each point beyond it doubles the
-# members, the epochs or the width, hence at least doubles the PGD model's training time in the table
-# above, more than the campaign affords per model on 2 cores without bf16 arithmetic. So that point,
-# though it misses targets (above), is widened to three seeds (`./run campaign fmnist --precision fp32
-# --point n_members=10000,width=0.25,epochs=40 --seeds 3`), and its page, *Table 3 at the long tier*,
-# gives C1 and C2 verdicts once all its models have finished (in the book since they have).
+# (the tier's preset) was widened to three seeds first (`./run campaign fmnist --precision fp32
+# --point n_members=10000,width=0.25,epochs=40 --seeds 3`), though it misses targets (above): each point
+# beyond it doubles the members, the epochs or the width, hence at least doubles the PGD model's
+# training time in the table above, more than the campaign affords per model on 2 cores without bf16
+# arithmetic. Its pages, *Table 3 at the long tier* and the Dist and Diff pages beside it, give C1 and
+# C2 verdicts. The other points' PGD models trained on a GPU (`benchmarks/gpu_campaign.py`, minutes
+# each); the directions table above says which change moved the ratio furthest, and the point worth
+# widening to three seeds next.
 
 # %% tags=["hide-input"]
 text, seeds_status = campaign.long_page_status(book.long_page("fmnist"))
@@ -202,9 +204,9 @@ display(Markdown(text))
 tables.tidy(seeds_status)
 
 # %% [markdown]
-# **Dist and Diff at the same point**, seed 0 (next: three seeds each, where a model costs at most 3
-# CPU-hours), beside the natural and PGD models of that seed. One seed is no verdict; the ratio is each
-# robust model's best advantage over the natural model's (the paper's Table 3: 2.04× for PGD).
+# **Dist and Diff at the same point**, seed 0, beside the natural and PGD models of that seed; the
+# ratio is each robust model's best advantage over the natural model's (the paper's Table 3: 2.04× for
+# PGD). One seed is no verdict: their three seeds and verdicts are on their own long-tier pages.
 
 # %% tags=["hide-input"]
 point_models = campaign.point_frame("fmnist", precision="fp32")
@@ -225,13 +227,13 @@ else:
 # one thing at a time: width, members, augmentation (`./run campaign cifar10-jpeg`, natural models
 # first: they are cheap). Its natural models also run in float32 where bf16 is emulated (`--precision
 # fp32 --methods natural`: about an hour each on 2 AVX2 cores, where a float32 PGD model would take
-# about ten), so the map's natural side advances on any CPU. Only finished runs are judged; this page
-# never trains them.
+# about ten), so the map's natural side advances on any CPU; its float32 PGD models train on a GPU
+# when a session has one. Only finished runs are judged; this page never trains them.
 
 # %% tags=["hide-input"]
 for precision, heading, methods in (
     (None, "bfloat16 training (the tier's)", ("natural", "pgd")),
-    ("fp32", "float32 training (natural models only)", ("natural",)),
+    ("fp32", "float32 training (natural models on the CPU, PGD models on a GPU)", ("natural", "pgd")),
 ):
     cifar_frame = campaign.pilot_frame("cifar10-jpeg", precision=precision)
     display(Markdown(f"**{heading}**"))
