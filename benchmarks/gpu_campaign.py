@@ -6,8 +6,8 @@ of models one after another, share the GPU and finish more models in the lease. 
 ``OUT/w<i>.tar`` (written aside, then renamed) holding the result folders it has finished, so that a lease which
 ends early still returns every finished model. Checkpoints stay behind (each is 20 MB+, over what a lease returns).
 Measured on one H200 (stop 43): 7 workers side by side trained 12 Fashion-MNIST and CIFAR WRN-16-2 models in about
-12 minutes, each 2-4x slower than alone (a ¼-width Fashion-MNIST PGD model: ~95 s alone, ~7 min among 7), so a
-model's recorded training time there is not its cost alone. Leave a model's evaluation (~30 s) inside the deadline,
+12 minutes, each about 2-2.5x slower than alone (a Dist model at 10k/¼/40: 90 s alone, 197 s among 7; a PGD model at
+20k/¼/40, ~190 s alone by its work, 468 s), so a model's recorded training time there is not its cost alone. Leave a model's evaluation (~30 s) inside the deadline,
 and keep ``--threads`` the same when resuming a checkpoint on the same machine (training refuses another count).
 
     MI_DATA_DIR=... MI_RESULTS_DIR=/tmp/res MI_DEVICE=cuda python benchmarks/gpu_campaign.py --out $OUT \\
