@@ -17,12 +17,18 @@ and keep ``--threads`` the same when resuming a checkpoint on the same machine (
 Each argument is one worker: models joined by ``+``, each ``dataset/precision/method/seed/point`` (the point as
 :func:`mi_lib.campaign.select_points` reads it; precision ``-`` for the tier's). Back here: untar each ``w<i>.tar``
 into ``results/`` (the folders are ``long/<run>``).
+
+The worker arguments for the campaign's unfinished runs are planned here, where the finished runs are (the device
+starts with none): ``python benchmarks/gpu_campaign.py --plan fmnist --precision fp32 --methods natural,pgd --seeds 3
+--point n_members=10000,width=0.25,epochs=80 --workers 4`` prints them, shell-quoted, the costliest models spread
+first over the workers (members x epochs x width², x11 for a robust model's PGD-10 steps).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import subprocess
 import sys
 import tarfile
@@ -36,6 +42,34 @@ def parse_model(spec: str) -> tuple[str, str | None, str, int, str]:
         return dataset, None if precision == "-" else precision, method, int(seed), point
     except ValueError:
         raise SystemExit(f"error: model {spec!r}: expected dataset/precision/method/seed/point") from None
+
+
+def cost(config) -> float:
+    """A model's training work, for spreading models over workers: members x epochs x width², x11 for the 10 PGD steps
+    of a robust method's every update."""
+    return config.n_members * config.epochs * config.width**2 * (1 if config.method == "natural" else 11)
+
+
+def plan_workers(
+    dataset: str, *, methods: str, seeds: int, point: str | None, precision: str | None, workers: int
+) -> list[str]:
+    """The worker arguments for ``dataset``'s unfinished campaign runs (:func:`mi_lib.campaign.ordered_configs`):
+    the costliest first, each to the worker with the least work so far."""
+    from mi_lib.campaign import ordered_configs
+
+    todo = [
+        (entry, config)
+        for entry, config, done in ordered_configs(dataset, methods, seeds, precision, point)
+        if not done
+    ]
+    loads = [0.0] * workers
+    lists: list[list[str]] = [[] for _ in range(workers)]
+    for (chosen, method, seed), config in sorted(todo, key=lambda item: -cost(item[1])):
+        where = ",".join(f"{key}={value}" for key, value in chosen.items())
+        i = loads.index(min(loads))
+        lists[i].append(f"{dataset}/{precision or '-'}/{method}/{seed}/{where}")
+        loads[i] += cost(config)
+    return ["+".join(specs) for specs in lists if specs]
 
 
 def worker(index: int, specs: list[str], out: Path) -> int:
@@ -66,19 +100,38 @@ def worker(index: int, specs: list[str], out: Path) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="benchmarks/gpu_campaign.py")
-    parser.add_argument("workers", nargs="+", help="one per worker: models joined by '+'")
-    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("models", nargs="*", metavar="WORKER", help="one per worker: its models joined by '+'")
+    parser.add_argument("--out", type=Path)
+    parser.add_argument("--plan", metavar="DATASET", help="print the worker arguments of DATASET's unfinished runs")
+    parser.add_argument("--methods", default="natural,pgd", help="with --plan: comma-separated methods")
+    parser.add_argument("--seeds", type=int, default=1, help="with --plan: seeds per model")
+    parser.add_argument("--point", help="with --plan: the pilot points matching these key=value pairs")
+    parser.add_argument("--precision", help="with --plan: fp32 for the float32 map (default: the tier's)")
+    parser.add_argument("--workers", type=int, default=4, help="with --plan: how many workers")
     parser.add_argument("--deadline", type=float, default=480, help="seconds after which unfinished workers stop")
     parser.add_argument("--threads", type=int, default=2, help="CPU threads per worker")
     parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.plan:
+        planned = plan_workers(
+            args.plan,
+            methods=args.methods,
+            seeds=args.seeds,
+            point=args.point,
+            precision=args.precision,
+            workers=args.workers,
+        )
+        print(" ".join(shlex.quote(w) for w in planned) if planned else "nothing to train: every run is finished")
+        return 0
+    if not args.models or args.out is None:
+        parser.error("give the workers and --out (or --plan DATASET)")
     args.out.mkdir(parents=True, exist_ok=True)
     if args.worker is not None:
         import torch
 
         torch.set_num_threads(args.threads)
-        return worker(args.worker, args.workers[args.worker].split("+"), args.out)
-    for spec in (s for w in args.workers for s in w.split("+")):
+        return worker(args.worker, args.models[args.worker].split("+"), args.out)
+    for spec in (s for w in args.models for s in w.split("+")):
         parse_model(spec)
     start = time.time()
     procs = [
@@ -86,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
             [
                 sys.executable,
                 __file__,
-                *args.workers,
+                *args.models,
                 "--out",
                 str(args.out),
                 "--threads",
@@ -96,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
             ],
             env={**os.environ, "OMP_NUM_THREADS": str(args.threads)},
         )
-        for i in range(len(args.workers))
+        for i in range(len(args.models))
     ]
     while any(p.poll() is None for p in procs) and time.time() - start < args.deadline:
         time.sleep(2)

@@ -426,3 +426,36 @@ def test_gpu_campaign_returns_each_workers_finished_runs_as_they_land(tmp_path, 
     assert [c.method for c in trained] == ["dist", "diff"] and trained[0].seed == 1
     with pytest.raises(SystemExit, match="model 'fmnist/pgd': expected dataset/precision/method/seed/point"):
         gpu_campaign.main(["fmnist/pgd", "--out", str(tmp_path / "out")])
+
+
+def test_gpu_campaign_plans_the_unfinished_runs_costliest_first_over_the_workers(monkeypatch):
+    import sys
+
+    sys.path.insert(0, str(campaign.REPO_ROOT / "benchmarks"))
+    try:
+        import gpu_campaign
+    finally:
+        sys.path.pop(0)
+    points = [{"n_members": 10000, "width": 0.25, "epochs": 80}, {"n_members": 20000, "width": 0.25, "epochs": 80}]
+    entries = [
+        ((p, m, s), campaign.long_config("fmnist", p, m, s, "fp32"))
+        for p in points
+        for m in ("natural", "pgd")
+        for s in (0, 1)
+    ]
+    finished = {entries[0][1].run_id()}  # natural seed 0 of the first point is done
+    monkeypatch.setattr(campaign, "ordered_configs", lambda *a: [(e, c, c.run_id() in finished) for e, c in entries])
+    planned = gpu_campaign.plan_workers(
+        "fmnist", methods="natural,pgd", seeds=2, point=None, precision="fp32", workers=2
+    )
+    specs = [spec.split("+") for spec in planned]
+    assert specs[0][0] == "fmnist/fp32/pgd/0/n_members=20000,width=0.25,epochs=80"  # the costliest first
+    assert specs[1][0] == "fmnist/fp32/pgd/1/n_members=20000,width=0.25,epochs=80"
+    flat = [s for worker in specs for s in worker]
+    assert len(flat) == len(entries) - 1 and "fmnist/fp32/natural/0/n_members=10000,width=0.25,epochs=80" not in flat
+    for spec in flat:  # each reads back as the config it was planned from
+        dataset, precision, method, seed, point = gpu_campaign.parse_model(spec)
+        (chosen,) = campaign.select_points(dataset, point)
+        assert campaign.long_config(dataset, chosen, method, seed, precision).run_id() in {
+            c.run_id() for _, c in entries
+        }
