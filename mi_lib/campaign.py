@@ -213,11 +213,11 @@ def status_frame(
 
 def long_page_status(page: Any) -> tuple[str, pd.DataFrame]:
     """A long-tier page of the book (a :class:`mi_lib.book.Chapter` with ``book_tier="long"``, e.g.
-    ``book.long_page("fmnist")``): a sentence on its point, arithmetic and seeds, and :func:`seeds_frame` for them;
-    never trains."""
+    ``book.long_page("fmnist")``): a sentence on its point (the tier's preset with the page's own members, epochs and
+    precision), arithmetic and seeds, and :func:`seeds_frame` for them; never trains."""
     dataset = page.parameters["dataset"]
     parameters = {**declared(page.path), **page.parameters}
-    config = preset(dataset, "long", precision=parameters.get("precision"))
+    config = preset(dataset, "long", **{key: parameters.get(key) for key in ("n_members", "epochs", "precision")})
     point = {key: getattr(config, key) for key in LONG_PILOTS[dataset][0]}
     frame = seeds_frame(dataset, seeds=parameters["seeds"], precision=config.precision, point=point)
     finished = int((frame.drop(columns="method") == "finished").to_numpy().sum())
@@ -327,7 +327,7 @@ def progress_sentence(dataset: str) -> str:
     )
     fp32 = _frame(_pilot_models(dataset, ("natural", "pgd"), seed=0, precision="fp32"))
     if len(fp32):
-        text += f" Its float32 map (trained on a CPU without bf16 arithmetic) has {len(fp32)} more."
+        text += f" Its float32 map (trained where bf16 is emulated, or on a GPU) has {len(fp32)} more."
         fp32["point"] = fp32["point"] + " (float32)"
     frames = [f for f in (_frame(models), fp32) if len(f)]
     if frames:

@@ -379,6 +379,8 @@ def test_the_appendix_says_where_the_long_pages_seeds_stand(monkeypatch):
     )
     assert campaign.long_page_status(dataclasses.replace(page, in_book=True))[0].endswith("(it is in the book).")
     assert frame.set_index("method").loc["PGD-Based Adv-Train"].tolist() == ["finished", "to run", "to run"]
+    later = dataclasses.replace(page, parameters={**page.parameters, "epochs": 80, "n_members": 20000})
+    assert campaign.long_page_status(later)[0].startswith("Its point: 20,000 members, width 0.25, 80 epochs, float32")
 
 
 def test_a_points_models_at_one_seed_show_each_robust_models_ratio_over_the_natural_one():
