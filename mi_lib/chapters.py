@@ -20,8 +20,8 @@ PAPER_TABLES = {"yale": "ccs_table2", "fmnist": "ccs_table3", "cifar10": "ccs_ta
 FULL_SIZES = {"yale": (1900, 514), "fmnist": (60000, 10000), "cifar10": (50000, 10000), "cifar10-jpeg": (50000, 10000)}
 DATASET_NOTES = {
     "fmnist": "**Fashion-MNIST** (the paper's Table 3): the paper's CNN (Table 13) at the tier's width, ε = 0.1, "
-    "PGD-8 training with step 0.02. The cpu tier trains on a class-balanced subset of the 60,000 training images; "
-    "the appendix *Calibrating the cpu tier* shows how that subset's size was chosen.",
+    "PGD-8 training with step 0.02. The cpu and long tiers train on class-balanced subsets of the 60,000 training "
+    "images; the appendix *Calibrating the cpu tier* shows how their sizes were chosen.",
     "yale": "**Yale Face** (Extended Yale B cropped, the paper's Table 2): 38 subjects, the authors' split of 1,900 training "
     "and 514 test images, ε = 8/255, PGD-10 training with step 2ε/10. Robust training on Yale is fragile: in the issue's "
     "probes PGD training from the first step collapsed to chance accuracy, with or without the authors' ε ramp. The cpu "
