@@ -1,4 +1,6 @@
+import importlib
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -23,3 +25,17 @@ def isolated_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("MI_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("MI_RESULTS_DIR", str(tmp_path / "results"))
     return tmp_path
+
+
+@pytest.fixture
+def benchmark_module():
+    """Imports a script of ``benchmarks/`` by name (they are scripts, not a package)."""
+
+    def load(name: str):
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+        try:
+            return importlib.import_module(name)
+        finally:
+            sys.path.pop(0)
+
+    return load

@@ -9,12 +9,8 @@ import torch
 from mi_lib import book
 
 
-def test_gpu_check_measures_a_training_step_on_the_cpu():
-    sys.path.insert(0, str(book.REPO_ROOT / "benchmarks"))
-    try:
-        import gpu_check
-    finally:
-        sys.path.pop(0)
+def test_gpu_check_measures_a_training_step_on_the_cpu(benchmark_module):
+    gpu_check = benchmark_module("gpu_check")
     rate, batch = gpu_check.throughput("fmnist", "fp32", "cpu", 0.0, tier="smoke")
     assert rate > 0 and batch == 50
 

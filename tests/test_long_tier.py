@@ -206,15 +206,10 @@ def test_each_direction_of_the_map_reports_its_change_against_the_first_point(mo
     )
 
 
-def test_the_paper_regimes_cost_quotes_pineat_and_reads_the_gpu_checks_records(tmp_path, monkeypatch):
+def test_the_paper_regimes_cost_quotes_pineat_and_reads_the_gpu_checks_records(tmp_path, monkeypatch, benchmark_module):
     import json
-    import sys
 
-    sys.path.insert(0, str(campaign.REPO_ROOT / "benchmarks"))
-    try:
-        import gpu_check
-    finally:
-        sys.path.pop(0)
+    gpu_check = benchmark_module("gpu_check")
     monkeypatch.setattr(campaign, "GPU_CHECKS", tmp_path)
     assert campaign.paper_regime_cost("cifar10-jpeg").endswith(
         "80.75 hours of training for one CIFAR-10 PGD model on a server with three V100 GPUs (PINEAT Table 1); "
@@ -394,16 +389,11 @@ def test_a_points_models_at_one_seed_show_each_robust_models_ratio_over_the_natu
     assert campaign.point_frame("fmnist", precision="fp32", point={"n_members": 12345}).empty  # nothing finished there
 
 
-def test_gpu_campaign_returns_each_workers_finished_runs_as_they_land(tmp_path, monkeypatch):
-    import sys
+def test_gpu_campaign_returns_each_workers_finished_runs_as_they_land(tmp_path, monkeypatch, benchmark_module):
     import tarfile
     import types
 
-    sys.path.insert(0, str(campaign.REPO_ROOT / "benchmarks"))
-    try:
-        import gpu_campaign
-    finally:
-        sys.path.pop(0)
+    gpu_campaign = benchmark_module("gpu_campaign")
     from mi_lib import runs
 
     monkeypatch.setenv("MI_RESULTS_DIR", str(tmp_path / "res"))
@@ -430,14 +420,8 @@ def test_gpu_campaign_returns_each_workers_finished_runs_as_they_land(tmp_path, 
         gpu_campaign.main(["fmnist/pgd", "--out", str(tmp_path / "out")])
 
 
-def test_gpu_campaign_plans_the_unfinished_runs_costliest_first_over_the_workers(monkeypatch):
-    import sys
-
-    sys.path.insert(0, str(campaign.REPO_ROOT / "benchmarks"))
-    try:
-        import gpu_campaign
-    finally:
-        sys.path.pop(0)
+def test_gpu_campaign_plans_the_unfinished_runs_costliest_first_over_the_workers(monkeypatch, benchmark_module):
+    gpu_campaign = benchmark_module("gpu_campaign")
     points = [{"n_members": 10000, "width": 0.25, "epochs": 80}, {"n_members": 20000, "width": 0.25, "epochs": 80}]
     entries = [
         ((p, m, s), campaign.long_config("fmnist", p, m, s, "fp32"))
