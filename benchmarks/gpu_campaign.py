@@ -35,6 +35,8 @@ import tarfile
 import time
 from pathlib import Path
 
+from mi_lib.config import PRECISIONS  # light: no torch before the workers start
+
 
 def parse_model(spec: str) -> tuple[str, str | None, str, int, str]:
     try:
@@ -55,7 +57,7 @@ def plan_workers(
 ) -> list[str]:
     """The worker arguments for ``dataset``'s unfinished campaign runs (:func:`mi_lib.campaign.ordered_configs`):
     the costliest first, each to the worker with the least work so far."""
-    from mi_lib.campaign import ordered_configs
+    from mi_lib.campaign import ordered_configs, point_text
 
     todo = [
         (entry, config)
@@ -65,9 +67,8 @@ def plan_workers(
     loads = [0.0] * workers
     lists: list[list[str]] = [[] for _ in range(workers)]
     for (chosen, method, seed), config in sorted(todo, key=lambda item: -cost(item[1])):
-        where = ",".join(f"{key}={value}" for key, value in chosen.items())
         i = loads.index(min(loads))
-        lists[i].append(f"{dataset}/{precision or '-'}/{method}/{seed}/{where}")
+        lists[i].append(f"{dataset}/{precision or '-'}/{method}/{seed}/{point_text(chosen)}")
         loads[i] += cost(config)
     return ["+".join(specs) for specs in lists if specs]
 
@@ -106,7 +107,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--methods", default="natural,pgd", help="with --plan: comma-separated methods")
     parser.add_argument("--seeds", type=int, default=1, help="with --plan: seeds per model")
     parser.add_argument("--point", help="with --plan: the pilot points matching these key=value pairs")
-    parser.add_argument("--precision", help="with --plan: fp32 for the float32 map (default: the tier's)")
+    parser.add_argument(
+        "--precision", choices=PRECISIONS, help="with --plan: fp32 for the float32 map (default: the tier's)"
+    )
     parser.add_argument("--workers", type=int, default=4, help="with --plan: how many workers")
     parser.add_argument("--deadline", type=float, default=480, help="seconds after which unfinished workers stop")
     parser.add_argument("--threads", type=int, default=2, help="CPU threads per worker")

@@ -51,7 +51,7 @@ def select_points(dataset: str, point: str | None) -> list[dict]:
     points = LONG_PILOTS[dataset]
     if point is None:
         return list(points)
-    accepted = "; ".join(",".join(f"{k}={v}" for k, v in p.items()) for p in points)
+    accepted = "; ".join(point_text(p) for p in points)
     wanted = {}
     for pair in point.split(","):
         key, sep, value = pair.partition("=")
@@ -62,6 +62,11 @@ def select_points(dataset: str, point: str | None) -> list[dict]:
     if not chosen:
         raise ConfigError(f"point: no pilot point matches {point!r}; accepted points: {accepted}")
     return chosen
+
+
+def point_text(point: dict) -> str:
+    """A pilot point as :func:`select_points` reads it: "n_members=10000,width=0.25,epochs=80"."""
+    return ",".join(f"{key}={value}" for key, value in point.items())
 
 
 def _same(value: Any, text: str) -> bool:

@@ -11,7 +11,7 @@ from tiny import tiny_config, tiny_split
 
 from mi_lib import book, campaign, objectives, runs, training
 from mi_lib.config import ConfigError, ExperimentConfig
-from mi_lib.tiers import PILOT_POINTS, preset
+from mi_lib.tiers import LONG_PILOTS, PILOT_POINTS, preset
 
 
 def test_long_tier_has_presets_for_fmnist_and_cifar_but_not_yale():
@@ -153,6 +153,9 @@ def test_the_campaign_can_widen_one_chosen_point_only():
         campaign.plan("fmnist", point="n_members=60000")
     with pytest.raises(ConfigError, match="point: cannot read 'members=1'; accepted points: n_members=10000"):
         campaign.plan("fmnist", point="members=1")
+    for dataset, points in LONG_PILOTS.items():  # each point's text reads back as that point alone
+        for p in points:
+            assert campaign.select_points(dataset, campaign.point_text(p)) == [p]
 
 
 def test_the_sentence_counts_and_judges_the_float32_map_and_says_it_has_no_robust_model(monkeypatch):
