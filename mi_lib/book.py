@@ -19,6 +19,7 @@ import argparse
 import ast
 import dataclasses
 import hashlib
+import html
 import json
 import re
 import sys
@@ -277,6 +278,15 @@ def title(chapter: Chapter) -> str:
         (line[4:] for line in chapter.path.read_text().splitlines() if line.startswith("# # ")), chapter.name
     )
     return re.sub(r"\{\{(\w+)\}\}", lambda m: chapter.labels.get(m.group(1), m.group(0)), heading).strip()
+
+
+def link(chapter: str) -> str:
+    """An HTML link to a chapter's page in the built book (pages sit side by side in book/), named by its title."""
+    if not chapter:
+        return "—"
+    by_name = {c.name: c for c in CHAPTERS}
+    name = title(by_name[chapter]) if chapter in by_name else chapter.replace("_", " ")
+    return f'<a href="{html.escape(chapter)}.html">{html.escape(name)}</a>'
 
 
 # Seed counts at the smoke tier (CI's nbval copies) stop at two: two still exercise every multi-seed path of a page

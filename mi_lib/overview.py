@@ -68,6 +68,38 @@ def c1_frame(found: pd.DataFrame, *, tier: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def answer(rows: pd.DataFrame, *, tier: str) -> str:
+    """Markdown: the book's answer in a few lines, one per dataset and tier of :func:`c1_frame`'s rows (a dataset's
+    long-tier line right after its ``tier`` one): whether the robust models leak more there (C1's verdicts in words),
+    then each robust method's advantage ratio over the natural model's beside the paper's, with its verdict.
+    Everything from ``rows``."""
+    order = {d: i for i, d in enumerate(dict.fromkeys(rows["dataset"]))}
+    rows = rows.assign(_order=rows["dataset"].map(order), _own=rows["tier"] != tier)
+    lines = [
+        "Each number is the membership advantage of a robust model ÷ the natural model's (above 1: the robust model "
+        "leaks more), ours beside the paper's, with the verdict of the papers' central claim (C1) in that scope:",
+        "",
+    ]
+    for (_, _, its_tier, dataset), group in rows.groupby(["_order", "_own", "tier", "dataset"], sort=True):
+        verdicts = set(group["verdict"])
+        if verdicts == {"holds"}:
+            lead = "every robust model leaks more than the natural one, as the papers find"
+        elif verdicts == {report.NOT_TESTABLE}:
+            lead = "not testable: our models miss the papers' regime"
+        elif "holds" in verdicts:
+            lead = f"mixed: the finding holds for {', '.join(group.loc[group['verdict'] == 'holds', 'method'])} only"
+        else:
+            lead = "the finding does not show: no robust model's extra leakage holds"
+        seeds = sorted(set(group["seeds"]))
+        per = "; ".join(f"{r.method} {r.ours:.2f}× (paper {r.paper:.2f}×, {r.verdict})" for r in group.itertuples())
+        where = f"{its_tier} tier" + (", more members and epochs" if its_tier == "long" else "")
+        lines.append(
+            f"- **{dataset}** ({where}; {'/'.join(map(str, seeds))} seed{'s' * (seeds != [1])} per model): {lead}. "
+            f"{per}."
+        )
+    return "\n".join(lines)
+
+
 def c1_figure(rows: pd.DataFrame, *, tier: str = "cpu") -> plt.Figure:
     """A dot plot: per row, the paper's ratio (black diamond), ours per seed (small dots), our mean and 95% interval
     coloured by the verdict; the dashed line at 1 is no extra leakage. A row of another tier than ``tier`` says so."""

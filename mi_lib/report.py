@@ -238,11 +238,25 @@ def verdict(
     else:
         low, high = mean_bounds(diff)
         outcome = "holds" if low > 0 else "does not hold" if high <= 0 else "inconclusive"
-        spread = f"{n} {paired_over}, 95% one-sided bounds of the mean difference [{scale * low:+.2f}, {scale * high:+.2f}]{unit and ' pp'}"
+        spread = f"{n} {paired_over}, 95% one-sided bounds of the mean difference [{_signed(scale * low)}, {_signed(scale * high)}]{unit and ' pp'}"
         if outcome == "inconclusive":
             spread += ": the bounds straddle 0"
-    detail = f"{left_name} {show(left)} vs {right_name} {show(right)}; {left_name} − {right_name} > 0 in {(diff > 0).sum()}/{n} ({spread})"
+    against = (
+        right_name
+        if np.all(right == right[0]) and right_name == f"{scale * right[0]:g}"
+        else f"{right_name} {show(right)}"
+    )
+    detail = (
+        f"{left_name} {show(left)} vs {against}; {left_name} − {right_name} > 0 in {(diff > 0).sum()}/{n} ({spread})"
+    )
     return Verdict(claim=claim, verdict=outcome, left=tuple(left), right=tuple(right), detail=detail)
+
+
+def _signed(value: float) -> str:
+    """A bound with its sign, to two decimals; one that rounds to zero keeps its sign in two significant digits (a
+    bound "-0.00" would hide which side of zero it is on)."""
+    text = f"{value:+.2f}"
+    return f"{value:+.2g}" if text in ("+0.00", "-0.00") and value != 0 else text
 
 
 def on_runs(claim: str, outcome: str, *, runs: int, detail: str, left: tuple = (), right: tuple = ()) -> Verdict:
@@ -337,7 +351,9 @@ def out_of_regime(frame: pd.DataFrame, methods: Iterable[str], *, n_classes: int
     if outside.empty:
         return None
     r = outside.iloc[0]
-    return f"the {METHOD_LABELS.get(r['method'], r['method'])} model (seed {r['seed']}) is outside the papers' regime ({regime_reason(r)})"
+    n_out, n_all = int((outside["method"] == r["method"]).sum()), int((regime["method"] == r["method"]).sum())
+    which = f"seed {r['seed']}" if n_all == 1 else f"{n_out} of its {n_all} seeds; seed {r['seed']}"
+    return f"the {METHOD_LABELS.get(r['method'], r['method'])} model ({which}) is outside the papers' regime ({regime_reason(r)})"
 
 
 def not_testable(v: Verdict, reason: str) -> Verdict:

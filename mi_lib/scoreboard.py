@@ -18,7 +18,7 @@ import html
 import pandas as pd
 
 from . import chapters, paper, report
-from .book import CHAPTERS, Chapter, run_tier, tier_parameters, title
+from .book import CHAPTERS, Chapter, link, run_tier, tier_parameters
 from .data import RELEASED_YALE_MODELS, DataError, load_released_yale_outputs
 from .experiments import cached_runs
 from .parameters import declared
@@ -141,17 +141,6 @@ def summary(found: pd.DataFrame, *, models: str | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-_BY_NAME = {c.name: c for c in CHAPTERS}
-
-
-def link(chapter: str) -> str:
-    """An HTML link to a chapter's page in the built book (pages sit side by side in book/), named by its title."""
-    if not chapter:
-        return "—"
-    name = title(_BY_NAME[chapter]) if chapter in _BY_NAME else chapter.replace("_", " ")
-    return f'<a href="{html.escape(chapter)}.html">{html.escape(name)}</a>'
-
-
 RELEASED = "the authors' released models"
 
 
@@ -242,7 +231,8 @@ def status_sentence(board_table: pd.DataFrame, *, tier: str, found: pd.DataFrame
             f"{_count(int(v.get('does not hold', 0)), 'does not hold', 'do not hold')}, "
             f"{_count(int(v.get('inconclusive', 0)), 'is inconclusive', 'are inconclusive')} and "
             f"{_count(int(v.get(report.NOT_TESTABLE, 0)), 'is not testable', 'are not testable')}; "
-            f"a verdict says holds or does not hold only on at least {report.MIN_RUNS} seeds."
+            f"a verdict says holds or does not hold only on at least {report.MIN_RUNS} independent runs "
+            "(seeds, or what its claim repeats over, which the verdict names)."
         )
     for other in _book_tiers(tier):
         if status_column(other) in board_table.columns:  # the long tier's pages: the papers' claims they check

@@ -200,7 +200,9 @@ tables.tidy(attack_metrics.drop(columns="seed").groupby(["method", "attack"], so
 
 # %% [markdown]
 # The DLS paper reports these columns for its CIFAR-10 models (its Table I): on a CIFAR-10 chapter the
-# table below puts them beside ours (the IB attack: the DLS inference accuracy is CCS's IB). Its Fig. 2
+# table below puts them beside ours (the IB attack: the DLS inference accuracy is CCS's IB, though the
+# two papers print it a few hundredths of a point apart, from separate evaluation runs: each paper
+# column is quoted from its own paper). Its Fig. 2
 # plots the precision–recall curves of the natural and the adversarially trained model; ours follow
 # (seed 0, every model of the chapter).
 

@@ -16,17 +16,8 @@
 #
 # **The question.** Defences against adversarial examples train a model to be robust in a small
 # ball around every training point. Does that robustness make the model *leak* which points it was
-# trained on? This book reruns three papers that say it does, puts every reproduced number beside the
-# paper's own, and computes a verdict for each of their claims:
-#
-# - **CCS 2019** — Song, Shokri & Mittal, *Privacy Risks of Securing Machine Learning Models against
-#   Adversarial Examples* {cite}`song2019privacy`. Training a model to resist adversarial examples
-#   (PGD, distributional, TRADES-style or verifiable defences) makes it *more* vulnerable to
-#   membership inference.
-# - **DLS 2019** — the same authors' workshop paper {cite}`song2019membership`: precision, recall,
-#   KL divergence and AUPRC of the attack, and how leakage grows during training.
-# - **PINEAT (PRCV 2023)** {cite}`yan2023pineat` — reverse-symmetry examples that cut both privacy
-#   leakage and training time.
+# trained on? Three papers (below) say it does. This book reruns them, puts every reproduced number
+# beside the paper's own, and computes a verdict for each of their claims.
 
 # %% tags=["parameters", "remove-cell"]
 tier = "cpu"  # whose results the verdicts come from: smoke | cpu | paper
@@ -39,13 +30,29 @@ from mi_lib import overview, plotting, scoreboard, tables, tiers
 tables.show_tidy()  # every table below goes through the book's one formatting step
 
 found = scoreboard.checks(tier)
-board = scoreboard.board(found, tier=tier)
-display(
-    Markdown(
-        "## What the papers claim, and what we found\n\n" + scoreboard.status_sentence(board, tier=tier, found=found)
-    )
-)
 c1 = overview.c1_frame(found, tier=tier)
+display(Markdown("## The answer, on our models\n\n" + overview.answer(c1, tier=tier)))
+
+# %% [markdown]
+# The papers:
+#
+# - **CCS 2019** — Song, Shokri & Mittal, *Privacy Risks of Securing Machine Learning Models against
+#   Adversarial Examples* {cite}`song2019privacy`. Training a model to resist adversarial examples
+#   (PGD, distributional, TRADES-style or verifiable defences) makes it *more* vulnerable to
+#   membership inference.
+# - **DLS 2019** — the same authors' workshop paper {cite}`song2019membership`: precision, recall,
+#   KL divergence and AUPRC of the attack, and how leakage grows during training.
+# - **PINEAT (PRCV 2023)** {cite}`yan2023pineat` — reverse-symmetry examples that cut both privacy
+#   leakage and training time.
+#
+# A model is in the papers' *regime* when it fits its training set and, if robust, fits its
+# adversarial training set far better than the test set; a scope (a dataset and a defence) whose
+# models miss it is *not testable*, since such models cannot show the effect either way. A *tier* is a
+# size of the same experiment (below): `cpu` is what this book shows, `long` spends hours per model.
+
+# %% tags=["remove-input"]
+board = scoreboard.board(found, tier=tier)
+display(Markdown("## Every claim\n\n" + scoreboard.status_sentence(board, tier=tier, found=found)))
 if len(c1):
     display(
         plotting.captioned(
@@ -63,11 +70,12 @@ display(HTML(scoreboard.to_html(board.drop(columns=["source", "paper"]))))
 # %% [markdown]
 # The [claims scoreboard](claims_scoreboard.ipynb) has the paper's numbers behind each claim and
 # every verdict with its own numbers. A verdict is computed, never typed. In each scope (a dataset and a
-# method) it **holds** when the one-sided 95% bound of the effect, over at least three seeds, is on the
-# claim's side of zero, **does not hold** when it is on the other side, and is **inconclusive** otherwise
-# (fewer than three seeds, or an effect within the seed spread); a scope whose models miss the papers'
-# regime is **not testable**. A claim holds when every testable scope holds, and says so when some
-# scopes are not testable.
+# method) it **holds** when the one-sided 95% bound of the effect, over at least three independent
+# runs, is on the claim's side of zero, **does not hold** when it is on the other side, and is
+# **inconclusive** otherwise (fewer than three runs, or an effect within their spread); a scope whose
+# models miss the papers' regime is **not testable**. The runs are seeds, except where a claim is about
+# something else that repeats (removed training points, benchmark repeats), which its verdict names. A
+# claim holds when every testable scope holds, and says so when some scopes are not testable.
 #
 # ## The attack
 #
@@ -83,18 +91,21 @@ display(HTML(scoreboard.to_html(board.drop(columns=["source", "paper"]))))
 #
 # ## How to read a chapter
 #
-# Each chapter is a notebook executed by `mi_lib` and committed with its outputs. It states which
-# **tier** produced it and what that tier changes against the paper, shows whether its models sit in
-# the paper's regime (training set fitted; for robust models, adv-train accuracy far above adv-test),
-# then the paper's table beside ours with the difference, and finally the paper's claims with a
-# computed verdict.
+# Each chapter is a notebook executed by `mi_lib` and committed with its outputs. It opens with its
+# answer (a box: our number beside the paper's, and each claim's verdict), then states which **tier**
+# produced it and what that tier changes against the paper, shows whether its models sit in the
+# paper's regime (training set fitted; for robust models, adv-train accuracy far above adv-test), and
+# the paper's table beside ours with the difference, before the verdicts with their numbers.
 #
 # ## Tiers
 #
-# The papers' models need hundreds of GPU-hours. Every experiment therefore runs at three sizes of
+# The papers' models need hundreds of GPU-hours. Every experiment therefore runs at four sizes of
 # the same method: `smoke` (seconds, for the tests; its numbers mean nothing), `cpu` (what this book
-# shows: hours on a 2-core machine) and `paper` (the authors' settings, for a GPU). PGD-based
-# training at each tier:
+# shows: under 45 minutes per chapter on a 2-core machine), `long` (hours per model on 2 cores or
+# minutes on a GPU, trained by a campaign over several sessions; its pages are marked "at the long
+# tier") and `paper` (the authors' settings, for a GPU). On CIFAR-10 the smaller tiers use a JPEG
+# stand-in of it (the only copy on this project's machines; every result on it says so), the `paper`
+# tier the real data. PGD-based training at each tier:
 
 # %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT  (settings and paper numbers: the same on every machine)

@@ -83,3 +83,33 @@ def test_a_long_page_enters_the_overview_only_in_the_book_and_says_its_tier(monk
     text = overview.claims_by_group(found, tier="cpu")
     c1 = text[text.index("<b>C1</b>") :].split("</details>")[0]
     assert "ours at the long tier: " in c1 and "ours at the long tier" not in text[text.index("<b>C2</b>") :]
+
+
+def test_the_answer_words_each_dataset_and_tier_from_its_c1_rows():
+    import numpy as np
+    import pandas as pd
+
+    def row(dataset, method, ours, verdict, tier="cpu"):
+        return dict(dataset=dataset, method=method, paper=2.0, ours=ours, seeds=3, tier=tier, verdict=verdict)
+
+    rows = pd.DataFrame(
+        [
+            row("Yale Face", "PGD", 2.31, "holds"),
+            row("Yale Face", "Dist", 2.09, "holds"),
+            row("Fashion-MNIST", "PGD", 1.04, "inconclusive"),
+            row("Fashion-MNIST", "Diff", 1.10, "holds"),
+            row("CIFAR-10 (JPEG stand-in)", "PGD", 0.49, report.NOT_TESTABLE),
+            row("Fashion-MNIST", "PGD", 0.99, "inconclusive", tier="long"),
+        ]
+    ).assign(low=np.nan, high=np.nan)
+    lines = [line for line in overview.answer(rows, tier="cpu").splitlines() if line.startswith("- ")]
+    assert [line.split(" per model")[0] for line in lines] == [
+        "- **Yale Face** (cpu tier; 3 seeds",
+        "- **Fashion-MNIST** (cpu tier; 3 seeds",
+        "- **Fashion-MNIST** (long tier, more members and epochs; 3 seeds",  # right after its cpu line
+        "- **CIFAR-10 (JPEG stand-in)** (cpu tier; 3 seeds",
+    ]
+    assert "every robust model leaks more than the natural one" in lines[0]
+    assert "PGD 2.31× (paper 2.00×, holds); Dist 2.09× (paper 2.00×, holds)." in lines[0]
+    assert "mixed: the finding holds for Diff only" in lines[1]
+    assert "the finding does not show" in lines[2] and "not testable: our models miss" in lines[3]

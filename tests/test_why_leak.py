@@ -107,7 +107,7 @@ def test_dynamics_claim():
     assert rhos.nunique() > 1 and 0 < rhos.mean() < 0.5
     claim = why_leak.dynamics_claim([why_leak.dynamics_frame(d) for d in weak])
     assert claim.verdict == "inconclusive" and "straddle" in claim.detail
-    assert "vs 0 0.00" in why_leak.dynamics_claim(seeds(falling)).detail  # decided by the bound against 0
+    assert "ρ -1.00 ± 0.00 vs 0;" in why_leak.dynamics_claim(seeds(falling)).detail  # decided by the bound against 0
     with pytest.raises(ValueError, match="seeds"):
         why_leak.dynamics_claim([])
     short = {k: v[:2] for k, v in rising.items()}
