@@ -158,6 +158,33 @@ def test_the_campaign_can_widen_one_chosen_point_only():
             assert campaign.select_points(dataset, campaign.point_text(p)) == [p]
 
 
+def test_the_closest_point_is_among_those_meeting_the_most_targets_the_one_with_the_highest_ratio(monkeypatch):
+    from types import SimpleNamespace
+
+    first, half = LONG_PILOTS["fmnist"][0], {"n_members": 10000, "width": 0.5, "epochs": 40}
+    assert half in LONG_PILOTS["fmnist"]
+
+    def fake(point, method, adv_train, ia):  # natural: test 89%, best advantage 16%; PGD: its gap and IA
+        config = campaign.long_config("fmnist", point, method, precision="fp32")
+        ib = {"accuracy": 0.58, "advantage": 0.16, "auc": 0.6}
+        robust = {"accuracy": ia, "advantage": 2 * ia - 1, "auc": 0.6}
+        summary = dict(train_acc=1.0, test_acc=0.89, adv_train_acc=adv_train, adv_test_acc=0.70, ib=ib)
+        summary |= dict(ia=robust if method == "pgd" else ib, n_members=10000, train_time_s=1.0, run_id=config.run_id())
+        return config.run_id(), SimpleNamespace(config=config, summary=summary)
+
+    # both points meet 3 of the 4 targets (ratio under 1.5): the second, with the higher ratio, is the closest
+    runs = dict(
+        [fake(first, "natural", 0, 0), fake(first, "pgd", 0.92, 0.585), fake(half, "natural", 0, 0)]
+        + [fake(half, "pgd", 0.93, 0.595)]
+    )
+    monkeypatch.setattr(campaign, "load_run", lambda c: runs.get(c.run_id()))
+    monkeypatch.setattr(campaign, "load_checkpoint", lambda path: None)
+    sentence = campaign.progress_sentence("fmnist")
+    assert sentence.endswith(
+        "Closest so far: 10,000 members, width 0.5, 40 epochs (float32), which meets 3 of 4 targets."
+    )
+
+
 def test_the_sentence_counts_and_judges_the_float32_map_and_says_it_has_no_robust_model(monkeypatch):
     from types import SimpleNamespace
 
