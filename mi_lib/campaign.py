@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from . import paper, report
-from .config import PRECISIONS, ConfigError, ExperimentConfig
+from .config import PRECISION_NAMES, PRECISIONS, ConfigError, ExperimentConfig
 from .data import DISPLAY_NAMES
 from .experiments import run_configs
 from .objectives import bf16_native
@@ -229,7 +229,7 @@ def long_page_status(page: Any) -> tuple[str, pd.DataFrame]:
     point = {key: getattr(config, key) for key in LONG_PILOTS[dataset][0]}
     frame = seeds_frame(dataset, seeds=parameters["seeds"], precision=config.precision, point=point)
     finished = int((frame.drop(columns="method") == "finished").to_numpy().sum())
-    arithmetic = {"fp32": "float32", "bf16": "bfloat16"}[config.precision]
+    arithmetic = PRECISION_NAMES[config.precision]
     text = (
         f"Its point: {describe_point(point)}, {arithmetic} training, {parameters['seeds']} seeds per model; "
         f"{finished} of its {frame.shape[0] * parameters['seeds']} models have finished"

@@ -12,7 +12,7 @@ import pandas as pd
 from . import paper, report
 from .book import CHAPTERS, link
 from .campaign import paper_regime_cost, progress_sentence
-from .config import ExperimentConfig, format_eps
+from .config import PRECISION_NAMES, ExperimentConfig, format_eps
 from .data import DISPLAY_NAMES, N_CLASSES
 from .methods import EMPIRICAL_METHODS, REGISTRY, VERIFIABLE_METHODS, by_label, labels
 from .tiers import LONG_PILOTS, describe_tier, preset
@@ -70,6 +70,12 @@ def tier_setting(config: ExperimentConfig, *, seeds: dict[str, int]) -> tuple[st
         + (f"Training inputs: {attacks}. " if attacks else "")
         + f"Evaluation attack: PGD-{config.eval_steps}, step 2.5ε/{config.eval_steps}, no random start (the authors' protocol)."
     )
+    tier_precision = preset(config.dataset, config.tier).precision
+    if config.precision != tier_precision:
+        text += (
+            f" Training arithmetic: {PRECISION_NAMES[config.precision]}, where the tier's preset trains in "
+            f"{PRECISION_NAMES[tier_precision]} (evaluation is float32 in both)."
+        )
     if config.tier == "paper":
         return text, pd.DataFrame()
     differing = {

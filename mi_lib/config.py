@@ -41,6 +41,7 @@ PRECISIONS = (
     "fp32",
     "bf16",
 )  # training arithmetic: float32, or bfloat16 autocast with float32 weights (evaluation: float32)
+PRECISION_NAMES = {"fp32": "float32", "bf16": "bfloat16"}  # the arithmetic in words
 
 
 HASHED_IF_CHANGED = (

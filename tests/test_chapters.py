@@ -136,6 +136,12 @@ def test_tier_setting_shows_method_specific_settings_on_their_own_rows():
     assert table.loc["downsample", "this tier"] == 4  # the same for every method: one row
     _, single = chapters.tier_setting(preset("fmnist", "cpu"), seeds={"natural": 3, "pgd": 3})
     assert single.loc["n_members", "paper"] == "all" and not any("(" in k for k in single.index)
+    # a page whose arithmetic is not its tier's says so (the long tier's float32 map; the tier trains in bfloat16)
+    assert "Training arithmetic" not in text
+    long_fp32, _ = chapters.tier_setting(preset("fmnist", "long", precision="fp32"), seeds={"natural": 3, "pgd": 3})
+    assert long_fp32.endswith(
+        "Training arithmetic: float32, where the tier's preset trains in bfloat16 (evaluation is float32 in both)."
+    )
 
 
 def test_dls_table1_comparison_puts_ours_beside_the_paper():
