@@ -508,7 +508,7 @@ def verifiable_table(frame: pd.DataFrame, *, dataset: str) -> pd.DataFrame:
         "verified_test_acc": "verified test",
         "iv": "IV",
     }
-    return (100 * table).round(2).rename(columns=names)
+    return table.rename(columns=names)  # fractions: the book's tables show them in % (tables.tidy)
 
 
 def verifiable_claims(frame: pd.DataFrame, *, dataset: str) -> list[tuple[str, str, report.Verdict]]:
@@ -623,7 +623,7 @@ def pixeldp_table(frame: pd.DataFrame) -> pd.DataFrame:
         rows[(label, "paper (CIFAR-10)")] = {c: theirs.get(method, {}).get(c, np.nan) for c in columns}
         rows[(label, "reproduced")] = values.to_dict()
     table = pd.DataFrame.from_dict(rows, orient="index")[columns]
-    return (100 * table).round(2).rename(columns=report.COLUMN_LABELS)
+    return table.rename(columns=report.COLUMN_LABELS)  # fractions: the book's tables show them in % (tables.tidy)
 
 
 def pixeldp_claims(frame: pd.DataFrame, *, dataset: str) -> list[tuple[str, str, report.Verdict]]:

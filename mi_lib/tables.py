@@ -41,6 +41,8 @@ FRACTIONS = {
     "IB",
     "IA",
     "IV",
+    "verified train",
+    "verified test",
     "advantage",
     "best adv.",
     "train − test",

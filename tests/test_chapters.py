@@ -262,3 +262,32 @@ def test_summary_box_gives_ratio_verdicts_and_regime_first():
     long_box = chapters.summary_box(outside, dataset="fmnist", tier="long")
     assert "pilot map looks for" not in long_box and "chosen for what it costs" in long_box
     assert "The same table at the long tier" not in long_box
+
+
+def test_the_verifiable_and_pixeldp_tables_show_percent_once():
+    """Their frames hold fractions; the book's one formatting step (tables.tidy) shows them in % (a table scaled
+    before it was shown 100.00 as 10000.00)."""
+    from mi_lib import tables
+
+    row = dict(train_acc=1.0, test_acc=0.9799, adv_train_acc=0.0261, adv_test_acc=0.0201, ib=0.56, ia=0.54)
+    frame = pd.DataFrame(
+        [
+            {
+                "method": "natural",
+                "seed": 0,
+                **row,
+                "verified_train_acc": float("nan"),
+                "verified_test_acc": float("nan"),
+            },
+            {"method": "ibp", "seed": 0, **row, "verified_train_acc": 0.3, "verified_test_acc": 0.2, "iv": 0.6},
+        ]
+    )
+    shown = tables.tidy(chapters.verifiable_table(frame, dataset="yale"))
+    reproduced = shown[shown.iloc[:, 1] == "reproduced"].iloc[0]
+    assert reproduced["train (%)"] == "100.00" and reproduced["test (%)"] == "97.99"
+    ibp = shown[(shown.iloc[:, 1] == "reproduced")].iloc[1]
+    assert ibp["verified train (%)"] == "30.00" and ibp["IV (%)"] == "60.00"
+    released = shown[shown.iloc[:, 1] == "authors' released model"].iloc[0]
+    assert 50 < float(released["train (%)"]) <= 100  # the paper's fractions, in % as ours
+    pixeldp = tables.tidy(chapters.pixeldp_table(frame.assign(method=["natural", "pixeldp"])))
+    assert all(float(v) <= 100 for column in ("train (%)", "IB (%)") for v in pixeldp[column] if v != "—")
