@@ -35,6 +35,28 @@ def factor_table(frame: pd.DataFrame, *, factor: str, label=str) -> pd.DataFrame
     return table.rename(columns={**report.COLUMN_LABELS, "best_advantage": "best adv."}).round(4)
 
 
+def shared_natural_sentence(frame: pd.DataFrame, *, factor: str) -> str:
+    """A sentence on the natural model of a :func:`factor_frame` whose ``factor`` (e.g. the training ε) does not
+    change its training: one set of weights per seed, evaluated at each value, where one machine trained every run of
+    the seed; where runs of a seed differ (trained on different machines: float arithmetic differs between CPUs),
+    which seeds, and by how much their test accuracy and IB differ: what a change of machine alone moves."""
+    natural = frame[frame["method"] == "natural"]
+    spread = natural.groupby("seed")[["test_acc", "ib"]].agg(lambda v: v.max() - v.min())
+    differing = spread[(spread > 0).any(axis=1)]
+    text = (
+        f"The natural model's training does not depend on {factor}: each seed trains one set of weights, evaluated at "
+        f"every value (only the evaluation attack changes)."
+    )
+    if len(differing):
+        seeds = ", ".join(str(s) for s in differing.index)
+        text += (
+            f" Seed{'s' * (len(differing) > 1)} {seeds} trained on different machines at different values, so "
+            f"{'their' if len(differing) > 1 else 'its'} runs differ by up to {100 * differing['test_acc'].max():.2f} pp "
+            f"in test accuracy and {100 * differing['ib'].max():.2f} pp in IB: what a change of machine alone moves."
+        )
+    return text
+
+
 def trend_claim(
     frame: pd.DataFrame, *, factor: str, method: str, claim: str, label=str, column: str = "best_advantage"
 ) -> report.Verdict:

@@ -69,9 +69,8 @@ runs = plans.run(plan, progress=progress)
 frame = why_leak.factor_frame(runs, factor="eps")
 why_leak.factor_table(frame, factor="eps", label=why_leak.eps_label)
 
-# %% [markdown]
-# The natural model is trained once (its training does not depend on ε); only its evaluation attack
-# changes with ε. Is every robust model in the paper's regime?
+# %% tags=["remove-input"]
+display(Markdown(why_leak.shared_natural_sentence(frame, factor="ε") + " Is every robust model in the paper's regime?"))
 
 # %%
 regime = report.regime_table(frame, n_classes=runs[every_eps[0]][0].signals["output_train_benign"].shape[1])

@@ -180,3 +180,18 @@ def test_secure_points_are_compared_below_float32s_rounding_of_the_softmax():
     underflow = {**s, "output_train_benign": np.array([[1.0, 0.0]] * 4, dtype=np.float32)}
     claim = why_leak.secure_claim(why_leak.secure_split(underflow))
     assert claim.verdict == "inconclusive" and "underflows" in claim.detail
+
+
+def test_the_natural_model_shared_across_a_factor_says_where_machines_made_it_differ():
+    import pandas as pd
+
+    rows = [
+        dict(method="natural", seed=s, eps=e, test_acc=acc, ib=ib)
+        for s, e, acc, ib in [(0, 2, 0.98, 0.57), (0, 8, 0.98, 0.57), (1, 2, 0.9844, 0.5899), (1, 8, 0.9747, 0.5832)]
+    ] + [dict(method="pgd", seed=0, eps=2, test_acc=0.5, ib=0.6)]
+    text = why_leak.shared_natural_sentence(pd.DataFrame(rows), factor="ε")
+    assert text.startswith("The natural model's training does not depend on ε")
+    assert "Seed 1 trained on different machines at different values, so its runs differ by up to 0.97 pp" in text
+    assert "and 0.67 pp in IB" in text
+    same = why_leak.shared_natural_sentence(pd.DataFrame(rows[:2]), factor="ε")
+    assert "different machines" not in same
