@@ -57,7 +57,7 @@ display(
         + "\n\n"
         + text
         + f" Training ε shown: {', '.join(map(why_leak.eps_label, every_eps))}; the sentence above is at the tier's ε, "
-        f"and at every ε the training attack's step is {config.train_step_ratio or 2.5 / config.train_steps:g}·ε."
+        f"and at every ε the training attack's step is {config.step_size / config.eps:.3g}·ε."
     )
 )
 changes
