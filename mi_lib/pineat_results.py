@@ -463,7 +463,7 @@ def variant_claims(table: pd.DataFrame, *, dataset: str, base: str) -> list[tupl
                     list(rising.index),
                     _by_seed(table, base, list(rising.index), "time / Original"),
                     x_name="variant",
-                    value_name="training time (% of Original)",
+                    value_name="training time (% of Original, on the seeds timed for every variant)",
                 ),
             )
         )

@@ -93,8 +93,9 @@ tables.tidy(regime)
 # Rows "paper" come from the paper's Table 1 (the data file `mi_lib/reference/paper_tables.json`), rows
 # "reproduced" from the runs above (mean over seeds). The paper trains on the full datasets with the
 # CCS recipes on GPUs; the tier notes above say what this tier shrinks. Time is relative to Original
-# of the same seed, on the seeds whose two runs were trained on one kind of CPU (`timed seeds`: sessions
-# ran on AVX512 and on AVX2-only machines, and the same run takes about 3× longer on the latter). The runs
+# of the same seed, on the seeds whose two runs were trained on one kind of CPU or recorded none
+# (`timed seeds`: sessions ran on AVX512 and on AVX2-only machines, and the same run takes about 3×
+# longer on the latter; C13 below counts a pair that recorded no kind as unverified). The runs
 # were timed on a 2-core machine one training run at a time, but not on an idle machine
 # (other work of the session — tests, notebook executions — shared the cores for part of some runs), so a
 # ratio carries that noise, up to tens of percent. C13 is judged instead from timings taken back to back
