@@ -171,7 +171,8 @@ def sensitivity(
     and ``noise`` (P,): the same difference for as many points drawn at random (``noise_seed``) among those that
     stayed in the retraining — the change retraining alone causes, the noise floor. Also ``removed_index`` (P,) and
     ``removed_unsorted`` (P,): each removed point's position in the member list and its sensitivity, in the same
-    order, to pair two models' sensitivities point by point."""
+    order, to pair two models' sensitivities point by point, and ``removed_round`` (P,): the round (1, 2, …) that
+    removed it."""
     base_conf = true_label_conf(base["output_train_benign"], base["train_label"])
     removed, noise, where = [], [], []
     rng = np.random.default_rng(noise_seed)
@@ -189,4 +190,5 @@ def sensitivity(
         "noise": np.sort(np.concatenate(noise)),
         "removed_index": np.concatenate(where),
         "removed_unsorted": np.concatenate(removed),
+        "removed_round": np.concatenate([np.full(len(i), r) for r, i in enumerate(where, start=1)]),
     }

@@ -27,9 +27,9 @@
 # **inconclusive** when the effect lies within the seed spread, or when fewer than three seeds back it
 # (one run, including the authors' single released models, is a sign, not evidence). A few claims are
 # about something else that repeats, and pair over that instead, naming it in their numbers: the
-# removed training points of C3, the rounds of one model's perturbations in F1 (a bootstrap), the
-# benchmark repeats behind C13's time ratio; claims about the points of one model (C11) use a
-# bootstrap over the points. A claim's status
+# removal rounds of C3 (each retrains both models), the rounds of one model's perturbations in F1 (a
+# bootstrap), the benchmark repeats behind C13's time ratio; claims about the points of one model
+# (C11) use a bootstrap over the points. A claim's status
 # **holds** when every testable scope holds, **does not hold** when every one does not, **inconclusive**
 # when every one is, and is **mixed** otherwise; claims no chapter checks yet are listed as **not yet
 # reproduced**, not hidden. A scope whose models sit outside the papers' regime (e.g. an Original model

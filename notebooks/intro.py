@@ -74,7 +74,7 @@ display(HTML(scoreboard.to_html(board.drop(columns=["source", "paper"]))))
 # runs, is on the claim's side of zero, **does not hold** when it is on the other side, and is
 # **inconclusive** otherwise (fewer than three runs, or an effect within their spread); a scope whose
 # models miss the papers' regime is **not testable**. The runs are seeds, except where a claim is about
-# something else that repeats (removed training points, benchmark repeats), which its verdict names. A
+# something else that repeats (removal rounds, benchmark repeats), which its verdict names. A
 # claim holds when every testable scope holds, and says so when some scopes are not testable.
 #
 # ## The attack

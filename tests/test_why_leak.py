@@ -21,10 +21,17 @@ def signals(member_conf, nonmember_conf, member_adv=None, nonmember_adv=None):
 
 
 def test_sensitivity_claim_pairs_points():
-    natural = {"removed_index": np.arange(5), "removed_unsorted": np.full(5, 0.01)}
-    robust = {"removed_index": np.arange(5), "removed_unsorted": np.array([0.2, 0.3, 0.25, 0.4, 0.2])}
-    assert why_leak.sensitivity_claim(natural, robust).verdict == "holds"
+    rounds = np.array([1, 1, 2, 2, 3, 3])
+    natural = {"removed_index": np.arange(6), "removed_unsorted": np.full(6, 0.01), "removed_round": rounds}
+    robust = {**natural, "removed_unsorted": np.array([0.2, 0.3, 0.25, 0.4, 0.2, 0.0])}
+    v = why_leak.sensitivity_claim(natural, robust)
+    assert v.verdict == "holds" and "robust > natural in 5 of 6 removed points" in v.detail
+    assert "3 removal rounds" in v.detail  # the rounds are the runs: each retrains both models
     assert why_leak.sensitivity_claim(robust, natural).verdict == "does not hold"
+    two = {key: value[:4] for key, value in natural.items()}  # two rounds: a sign, not evidence
+    assert why_leak.sensitivity_claim(two, {**two, "removed_unsorted": robust["removed_unsorted"][:4]}).verdict == (
+        "inconclusive"
+    )
     with pytest.raises(ValueError, match="removed points differ"):
         why_leak.sensitivity_claim(natural, {**robust, "removed_index": np.arange(1, 6)})
 
