@@ -130,6 +130,8 @@ def tidy(
             header += " (%)"
         elif pd.api.types.is_float_dtype(values) and (_whole(values) or key in WHOLE_SECONDS):
             out[column] = values.map(lambda v: "—" if pd.isna(v) else f"{round(v):d}")
+        elif pd.api.types.is_float_dtype(values) and _vanishes(values, places=decimals + 1):
+            out[column] = values.map(lambda v: "—" if pd.isna(v) else f"{v:.3g}")  # 1e-4 would read 0.000
         elif pd.api.types.is_float_dtype(values):
             places = _places(values, most=decimals + 1)
             out[column] = values.map(lambda v, d=places: "—" if pd.isna(v) else f"{v:.{d}f}")
@@ -167,6 +169,12 @@ def _places(values: pd.Series, *, most: int) -> int:
         if np.allclose(np.round(finite, places), finite, rtol=0, atol=1e-12):
             return places
     return most
+
+
+def _vanishes(values: pd.Series, *, places: int) -> bool:
+    """Whether a non-zero value of ``values`` would read as zero at ``places`` decimals (a weight decay of 1e-4)."""
+    finite = values.dropna().to_numpy(dtype=float)
+    return bool(((finite != 0) & (np.abs(finite) < 0.5 * 10.0**-places)).any())
 
 
 def _cell(value):

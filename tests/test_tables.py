@@ -78,3 +78,9 @@ def test_tidy_differences_signs_fractions_in_points_and_ratios_with_times():
     assert list(out.columns) == ["change", "natural test accuracy (pp)", "PGD / natural advantage ratio"]
     assert out.iloc[0].tolist() == ["width 0.25 → 0.5", "+1.10", "+0.25×"]
     assert tables.tidy_differences(frame.assign(**{"PGD / natural advantage ratio": [np.nan]})).iloc[0, -1] == "—"
+
+
+def test_a_small_value_that_would_read_zero_keeps_its_significant_digits():
+    shown = tables.tidy(pd.DataFrame({"weight decay": [0.0, 1e-4, 1e-3, 5e-3]}))
+    assert shown["weight decay"].tolist() == ["0", "0.0001", "0.001", "0.005"]
+    assert tables.tidy(pd.DataFrame({"width": [0.125, 0.25]}))["width"].tolist() == ["0.125", "0.250"]  # unchanged
