@@ -370,6 +370,38 @@ def early_stopping(dynamics: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def early_stopping_sentence(table: pd.DataFrame) -> str:
+    """What :func:`early_stopping`'s table shows, in words: whether the PGD model over-fits robustly in its snapshots
+    (its best PGD test accuracy before the end and above the end's) and whether stopping there leaks less or more.
+    One seed's snapshots: an observation, not a verdict."""
+    stop, end = table.loc["early stop (best adv-test)"], table.loc["end of training"]
+    pct = lambda v: f"{100 * v:.2f}%"  # noqa: E731
+    leak = (
+        f"the best MI advantage is {pct(stop['best MI advantage'])} there against {pct(end['best MI advantage'])} at "
+        f"the end"
+    )
+    if stop["epoch"] == end["epoch"]:
+        return (
+            f"The best PGD test accuracy comes at the last snapshot (epoch {int(end['epoch'])}): no robust overfitting "
+            "to stop. One seed's snapshots: an observation, not a verdict."
+        )
+    if np.isclose(stop["adv_test_acc"], end["adv_test_acc"], rtol=0, atol=1e-9):
+        opening = (
+            f"The PGD test accuracy at epoch {int(stop['epoch'])} ties the end's ({pct(end['adv_test_acc'])}): these "
+            "snapshots show no robust overfitting, and the rule's choice of the earlier tie is arbitrary"
+        )
+    else:
+        opening = (
+            f"The PGD test accuracy peaks at epoch {int(stop['epoch'])} ({pct(stop['adv_test_acc'])}) and falls to "
+            f"{pct(end['adv_test_acc'])} by the end: robust overfitting"
+        )
+    lower = stop["best MI advantage"] < end["best MI advantage"]
+    return (
+        f"{opening}; {leak}, so stopping there {'leaks less' if lower else 'does not leak less'}. "
+        "One seed's snapshots: an observation, not a verdict."
+    )
+
+
 def target_models(target, shadows: Sequence, *, count: int = 1) -> list[tuple[Mapping, list[Mapping]]]:
     """``count`` target models of one method, each with its reference (shadow) models, as signals: first the seed-0
     target with every shadow, then shadow 1, 2, … playing the target, with the seed-0 target

@@ -194,7 +194,9 @@ if early_stopping:
     from mi_lib import analyses, why_leak
 
     dynamics = why_leak.dynamics_frame(analyses.training_dynamics(config, every=5, progress=progress))
-    display(modern_evaluation.early_stopping(dynamics).astype(float))
+    stopping = modern_evaluation.early_stopping(dynamics).astype(float)
+    display(stopping)
+    display(Markdown(modern_evaluation.early_stopping_sentence(stopping)))
 else:
     display(
         Markdown(

@@ -53,3 +53,22 @@ def test_target_models_rotate_each_shadow_into_the_target_with_the_others_as_ref
     assert [r.get("name", "target") for r in pairs[2][1]] == ["target", "shadow 1", "shadow 3"]
     with pytest.raises(ParameterError, match="target_models: 5 is out of range; accepted values: 1 to 4"):
         modern_evaluation.target_models(types.SimpleNamespace(signals=target), shadows, count=5)
+
+
+def test_the_early_stopping_sentence_says_whether_there_was_overfitting_and_what_stopping_did():
+    import pandas as pd
+
+    def table(stop_epoch, stop_adv_test, stop_best, end_adv_test=0.7529, end_best=0.3521):
+        rows = {
+            "early stop (best adv-test)": dict(
+                epoch=stop_epoch, adv_test_acc=stop_adv_test, **{"best MI advantage": stop_best}
+            ),
+            "end of training": dict(epoch=100, adv_test_acc=end_adv_test, **{"best MI advantage": end_best}),
+        }
+        return pd.DataFrame(rows).T.astype(float)
+
+    tie = modern_evaluation.early_stopping_sentence(table(85, 0.7529, 0.4005))
+    assert tie.startswith("The PGD test accuracy at epoch 85 ties the end's (75.29%)") and "does not leak less" in tie
+    peak = modern_evaluation.early_stopping_sentence(table(60, 0.80, 0.30))
+    assert "peaks at epoch 60 (80.00%) and falls to 75.29%" in peak and "so stopping there leaks less" in peak
+    assert "no robust overfitting to stop" in modern_evaluation.early_stopping_sentence(table(100, 0.7529, 0.3521))
