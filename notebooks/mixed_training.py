@@ -55,7 +55,7 @@ changes
 # %%
 # r = 0: no adversarial point, the natural model
 runs = plans.run(plans.mixed_training(dataset=dataset, tier=tier, fractions=fractions, seeds=seeds), progress=progress)
-frame = why_leak.factor_frame(runs, factor="r").assign(method="mixed PGD")
+frame = why_leak.factor_frame(runs, factor="r").assign(method="mixed PGD")  # one series in r; r = 0 is natural
 why_leak.factor_table(frame, factor="r", label=why_leak.mixed_label)
 
 # %%
@@ -68,7 +68,8 @@ display(
         plotting.factor_plot(
             frame, factor="r", label=why_leak.mixed_label, title="leakage vs the adversarially trained fraction r"
         ),
-        "Leakage (IB, IA) and accuracies as the adversarially trained fraction r of each batch grows (r = 0: natural training).",
+        "Leakage (IB, IA) and accuracies as the adversarially trained fraction r of the members grows (a fixed random "
+        "subset; r = 0: the natural model, r = 1: the PGD model).",
     )
 )
 
