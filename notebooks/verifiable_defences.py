@@ -79,8 +79,9 @@ report.regime_table(frame, n_classes=runs[0].signals["output_train_benign"].shap
 # %% [markdown]
 # ## Tables 8–9 layout
 #
-# In percent; the authors' released models come with IB and IA and their PGD accuracies, but not with
-# verified accuracies or IV (their outputs do not contain the bounds).
+# In percent. Where the authors released models (Yale and Fashion-MNIST), they come with IB and IA
+# and their PGD accuracies, but not with verified accuracies or IV (their outputs do not contain the
+# bounds).
 
 # %%
 chapters.verifiable_table(frame, dataset=dataset)
@@ -89,9 +90,10 @@ chapters.verifiable_table(frame, dataset=dataset)
 # ## The claims (C8, C9)
 #
 # C8 (CCS): verifiable defences raise leakage — strongly on Yale, where the abstract's advantage ratio
-# (below, beside ours) exceeds every IB and IA of the released models, so it must come from IV; judged per
-# method against the natural model, on Yale only: on Fashion-MNIST the paper finds the opposite (its
-# verifiable models barely leak: their IB and IA in the table above sit near 50%). C9 (DLS): provable
+# exceeds every IB and IA of the released models, so it must come from IV (the Yale page shows that
+# ratio beside ours); judged per method against the natural model, on Yale only: on Fashion-MNIST the
+# paper finds the opposite (its released verifiable models barely leak: their IB and IA sit near 50%,
+# in the Fashion-MNIST page's table). C9 (DLS): provable
 # (duality-based) training does not raise leakage on CIFAR-10/SVHN-like data,
 # at a large cost in clean accuracy; judged on the duality model off Yale, where this page has one. A
 # model that collapsed (test accuracy near chance) is no evidence either way: its rows are *not
