@@ -148,7 +148,7 @@ report.verdict_frame(verdicts)
 # ## The n/m variants (claims C15, C16)
 #
 # PINEAT-n/m on the first base method, from the largest ratio of adversarial to reverse-symmetry
-# examples to the smallest. The paper's variant table is in its supplementary material, which we do
+# examples to the smallest, on the page that runs them (the book runs them on one page only). The paper's variant table is in its supplementary material, which we do
 # not have: only the trends of its Observations 6–9 are checked.
 
 # %%
@@ -172,8 +172,9 @@ else:
 # PINEAT starts from an observation: over training, the adversarial examples generated for a training
 # point cluster in one region around it, so the model fits that region and its confidence there marks
 # the point as a member. Every strategy run traces the examples it generates for two training points
-# (the first member of classes 0 and 1); below, PCA of the two points and all of their adversarial and
-# reverse-symmetry examples from the PINEAT-1/1 run on the first base. The clustering is measured as the
+# (the first member of classes 0 and 1); the page that draws the figure (one page of the book) shows a
+# PCA of the two points and all of their adversarial and reverse-symmetry examples from the PINEAT-1/1
+# run on the first base. The clustering is measured as the
 # mean cosine similarity between a point's perturbations of different rounds, against its cosine with the
 # other traced point's adversarial perturbations (the null: adversarial, but not this point's); uniform
 # noise in the ε-ball is shown for reference. The spread is a bootstrap over the rounds.
