@@ -77,12 +77,13 @@ sweep_frame = why_leak.eps_sweep_frame(sweeps)
 display(
     plotting.captioned(
         plotting.eps_sweep_plot(sweep_frame, train_eps=config.eps, label=why_leak.eps_label),
-        f"IA (inference accuracy on PGD examples) as the attack ε grows, for each model; the dashed line marks the training ε {why_leak.eps_label(config.eps)}.",
+        f"IA (inference accuracy on PGD examples) as the attack ε grows, for each model (seed 0); the dashed line marks the training ε {why_leak.eps_label(config.eps)}.",
     )
 )
 
 # %%
 ia_by_eps = sweep_frame.pivot(index="attack_eps", columns="model", values="IA").rename(index=why_leak.eps_label)
+display(Markdown("IA by attack ε, seed 0's models (the claim below uses every seed's):"))
 tables.tidy(ia_by_eps, percent=ia_by_eps.columns)
 
 # %% [markdown]

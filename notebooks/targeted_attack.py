@@ -64,6 +64,12 @@ for method in methods:
     per_seed = [why_leak.targeted_frame(run.signals, analyses.targeted_signals(run.config)) for run in runs[method]]
     frames[report.METHOD_LABELS[method]] = per_seed[0]
     verdicts.append(why_leak.targeted_claim(per_seed, model=method))
+display(
+    Markdown(
+        "Seed 0's models (the verdicts below use every seed's). *min* and *mean* threshold the minimum and the mean, "
+        "over the wrong labels, of the true-label confidence on the examples targeted at each."
+    )
+)
 pd.concat(frames)
 
 # %% [markdown]
