@@ -26,5 +26,8 @@ def temperature_scaled(probs: np.ndarray, temperature: float, *, floor: float = 
 
 
 def scaled_signals(signals: Mapping[str, np.ndarray], temperature: float) -> dict[str, np.ndarray]:
-    """``signals`` with every softmax output (``output_*``) temperature-scaled."""
+    """``signals`` with every softmax output (``output_*``) temperature-scaled; at T = 1, ``signals`` as they are (the
+    float64 round trip would re-rank ties of saturated float32 outputs: a T = 1 row must equal the unscaled model's)."""
+    if temperature == 1:
+        return dict(signals)
     return {k: temperature_scaled(v, temperature) if k.startswith("output_") else v for k, v in signals.items()}

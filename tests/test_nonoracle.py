@@ -109,6 +109,11 @@ def test_temperature_scaling_is_exact_on_softmax_outputs_and_keeps_predictions()
         assert (scaled.argmax(1) == logits.argmax(1)).all()
     with pytest.raises(ValueError, match="temperature"):
         countermeasures.temperature_scaled(softmax(logits, axis=1), 0.0)
+    # at T = 1 the signals are the model's own, bit for bit (a T = 1 row equals the unscaled model's numbers)
+    signals = {"output_train_benign": softmax(logits, axis=1).astype(np.float32), "train_label": np.arange(50) % 6}
+    same = countermeasures.scaled_signals(signals, 1.0)
+    assert all(same[k] is signals[k] for k in signals)
+    assert countermeasures.scaled_signals(signals, 2.0)["output_train_benign"] is not signals["output_train_benign"]
 
 
 def test_log_odds_orders_confidences_that_rounded_to_one():
