@@ -24,8 +24,8 @@ DATASET_NOTES = {
     "PGD-8 training with step 0.02. The cpu and long tiers train on class-balanced subsets of the 60,000 training "
     "images; the appendix *Calibrating the cpu tier* shows how their sizes were chosen.",
     "yale": "**Yale Face** (Extended Yale B cropped, the paper's Table 2): 38 subjects, the authors' split of 1,900 training "
-    "and 514 test images, ε = 8/255, PGD-10 training with step 2ε/10. Robust training on Yale is fragile: in the issue's "
-    "probes PGD training from the first step collapsed to chance accuracy, with or without the authors' ε ramp. The cpu "
+    "and 514 test images, ε = 8/255, PGD-10 training with step 2ε/10. Robust training on Yale is fragile: in this project's "
+    "early probes PGD training from the first step collapsed to chance accuracy, with or without the authors' ε ramp. The cpu "
     "tier therefore trains on clean inputs first (an ε = 0 warm-up), then ramps ε linearly, and average-pools the faces "
     "to a lower resolution (see the settings table). Dist-based training is the exception: its adversary's strength is "
     "set by an ascent coefficient, not by ε, so a ramp cannot ease it in, and switching it on after a clean warm-up "

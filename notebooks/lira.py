@@ -108,9 +108,10 @@ report.verdict_frame(verdicts)
 # references that trained on x and those that did not; **offline** RMIA uses only the latter, with the
 # paper's linear correction Pr(x) = ½((1 + a)·Pr_OUT(x) + (1 − a)), a tuned on the references themselves
 # (each in turn playing the target), here with 1, 2, 4 and 8 references. The population z is a random half
-# of the target's non-members, never scored; the other half and every member are. A population of a few
-# hundred points makes the fraction coarse (every point above the whole population scores 1), so ties are
-# broken by the point's own likelihood ratio, which orders points as a larger population would. As for
+# of the target's non-members, never scored; the other half and every member are. A population of a
+# few hundred to a thousand points makes the fraction coarse (every point above the whole population
+# scores 1), so ties are broken by the point's own likelihood ratio, which orders points as a larger
+# population would. As for
 # LiRA, the attacker picks the input (clean or PGD) from the AUC of RMIA run on the references (`chosen`).
 # The attack time is on the cached signals.
 
