@@ -31,7 +31,7 @@ from .objectives import bf16_native
 from .parameters import declared
 from .runs import REPO_ROOT, checkpoint_path, load_run, load_summary, resolve_device
 from .runs_io import load_checkpoint
-from .tiers import LONG_PILOTS, TARGETS_BY_DATASET, describe_point, meets, natural_target_values, preset
+from .tiers import LONG_PILOTS, PAGE_OVERRIDES, TARGETS_BY_DATASET, describe_point, meets, natural_target_values, preset
 
 
 def plan(
@@ -221,11 +221,11 @@ def status_frame(
 
 def long_page_status(page: Any) -> tuple[str, pd.DataFrame]:
     """A long-tier page of the book (a :class:`mi_lib.book.Chapter` with ``book_tier="long"``, e.g.
-    ``book.long_page("fmnist")``): a sentence on its point (the tier's preset with the page's own members, epochs and
-    precision), arithmetic and seeds, and :func:`seeds_frame` for them; never trains."""
+    ``book.long_page("fmnist")``): a sentence on its point (the tier's preset with the page's own overrides,
+    :data:`mi_lib.tiers.PAGE_OVERRIDES`), arithmetic and seeds, and :func:`seeds_frame` for them; never trains."""
     dataset = page.parameters["dataset"]
     parameters = {**declared(page.path), **page.parameters}
-    config = preset(dataset, "long", **{key: parameters.get(key) for key in ("n_members", "epochs", "precision")})
+    config = preset(dataset, "long", **{key: parameters.get(key) for key in PAGE_OVERRIDES})
     point = {key: getattr(config, key) for key in LONG_PILOTS[dataset][0]}
     frame = seeds_frame(dataset, seeds=parameters["seeds"], precision=config.precision, point=point)
     finished = int((frame.drop(columns="method") == "finished").to_numpy().sum())

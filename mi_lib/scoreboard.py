@@ -24,6 +24,7 @@ from .experiments import cached_runs
 from .parameters import declared
 from .runs import results_root
 from .runs_io import load_json, save_json
+from .tiers import PAGE_OVERRIDES
 
 
 def page_runs(chapter: Chapter, tier: str) -> tuple[str, list]:
@@ -41,7 +42,7 @@ def page_runs(chapter: Chapter, tier: str) -> tuple[str, list]:
             methods=(m,),
             max_seeds=chapters.seeds_of(m, parameters["seeds"], parameters["other_seeds"]),
             numbers_only=True,
-            precision=parameters.get("precision"),
+            **{key: parameters.get(key) for key in PAGE_OVERRIDES},
         )
     ]
     return parameters["dataset"], runs

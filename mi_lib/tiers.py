@@ -444,6 +444,11 @@ def meets(target: tuple[str, float], value: float) -> bool:
 # float32 map (``precision="fp32"``; `./run campaign fmnist --precision fp32` continues it).
 
 
+# The preset fields a natural-vs-robust page's parameters may override (None: the preset's): where the long tier's
+# pages sit on its pilot map, and in which arithmetic. The page, its plan and the scoreboard read the same ones.
+PAGE_OVERRIDES = ("n_members", "epochs", "width", "precision")
+
+
 def preset(dataset: str, tier: str, *, method: str = "natural", **overrides: Any) -> ExperimentConfig:
     """The ``tier`` preset of ``dataset`` for ``method``, with ``overrides`` applied (papermill parameters).
 

@@ -360,8 +360,8 @@ def test_a_page_not_in_the_book_gives_the_scoreboard_no_verdict(monkeypatch):
     assert read == [dataclasses.replace(page, in_book=True)]
 
 
-def test_the_page_reads_the_long_runs_of_its_precision(monkeypatch):
-    from mi_lib import scoreboard
+def test_the_page_reads_the_long_runs_of_its_precision_and_point(monkeypatch):
+    from mi_lib import plans, scoreboard
 
     page = next(c for c in book.CHAPTERS if c.name == "fmnist_natural_vs_pgd_long")
     asked = []
@@ -371,6 +371,22 @@ def test_the_page_reads_the_long_runs_of_its_precision(monkeypatch):
     scoreboard.page_runs(page, "cpu")
     scoreboard.page_runs(page, "smoke")
     assert asked == [("fmnist", "long", "fp32")] * 2 + [("fmnist", "smoke", "fp32")] * 2
+    # a page moved to another point of the map: its plan, the scoreboard and the appendix read that point's runs
+    moved = dataclasses.replace(page, parameters={**page.parameters, "width": 0.5, "epochs": 80})
+    configs = []
+    monkeypatch.setattr(
+        scoreboard,
+        "cached_runs",
+        lambda dataset, tier, *, methods, max_seeds, numbers_only, **kw: (
+            configs.append(preset(dataset, tier, **kw)) or []
+        ),
+    )
+    scoreboard.page_runs(moved, "cpu")
+    parameters = {**book.declared(moved.path), **book.tier_parameters(moved, "cpu")}
+    planned = plans.empirical_defences(tier="long", **{k: v for k, v in parameters.items() if k != "tier"})
+    assert {(c.width, c.epochs, c.precision) for c in configs} == {(0.5, 80, "fp32")}
+    assert {(c.width, c.epochs) for cs in planned.values() for c in cs} == {(0.5, 80)}
+    assert campaign.long_page_status(moved)[0].startswith("Its point: 10,000 members, width 0.5, 80 epochs, float32")
 
 
 def test_the_seeds_of_the_chosen_point_say_finished_in_progress_or_to_run(tmp_path, monkeypatch):
