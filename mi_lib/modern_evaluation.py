@@ -470,11 +470,12 @@ def _inputs(rows: pd.DataFrame) -> str:
 
 
 def lira_claims(frame: pd.DataFrame, *, dataset: str, robust: str = "pgd") -> list[tuple[str, str, report.Verdict]]:
-    """P2 under LiRA: the robust targets' TPR at 1% FPR and AUC above the natural targets', paired by target model
-    (:func:`target_models`), each on the input the attacker chose on the shadows; judged by the statistics rule
-    (:func:`mi_lib.report.verdict`: at least three target models)."""
+    """P2 under offline LiRA: the robust targets' TPR at 1% FPR and AUC above the natural targets', paired by target
+    model (:func:`target_models`), each on the input the attacker chose on the shadows; judged by the statistics rule
+    (:func:`mi_lib.report.verdict`: at least three target models). Online LiRA is judged in P4
+    (:func:`modern_attack_claims`), beside RMIA: the scoreboard counts each attack's evidence once."""
     out = []
-    for variant in frame["LiRA"].unique():
+    for variant in [v for v in frame["LiRA"].unique() if v != "online"]:
         left, right = _chosen(frame, "LiRA", variant, robust), _chosen(frame, "LiRA", variant, "natural")
         for metric, name in (("tpr@0.01", "TPR at 1% FPR"), ("auc", "AUC")):
             out.append(

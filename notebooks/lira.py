@@ -96,6 +96,9 @@ display(
 
 # %% [markdown]
 # ## Does C1 survive LiRA? (P2)
+#
+# Offline LiRA here; online LiRA is judged with RMIA in the P4 section below, so that each attack's
+# evidence counts once on the scoreboard.
 
 # %%
 verdicts = modern_evaluation.lira_claims(frame, dataset=chapters.DISPLAY_NAMES[dataset])

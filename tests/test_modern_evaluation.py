@@ -72,3 +72,38 @@ def test_the_early_stopping_sentence_says_whether_there_was_overfitting_and_what
     peak = modern_evaluation.early_stopping_sentence(table(60, 0.80, 0.30))
     assert "peaks at epoch 60 (80.00%) and falls to 75.29%" in peak and "so stopping there leaks less" in peak
     assert "no robust overfitting to stop" in modern_evaluation.early_stopping_sentence(table(100, 0.7529, 0.3521))
+
+
+def test_lira_judges_p2_offline_only_and_p4_online_so_no_evidence_counts_twice():
+    import pandas as pd
+
+    rows = [
+        {
+            "method": method,
+            "target model": t,
+            "LiRA": variant,
+            "RMIA": variant,
+            "input": "benign",
+            "chosen": True,
+            "tpr@0.001": 0.01 + 0.02 * (method == "pgd"),
+            "tpr@0.01": 0.05 + 0.05 * (method == "pgd") + 0.001 * t,
+            "auc": 0.6 + 0.1 * (method == "pgd") + 0.001 * t,
+            "tpr@0.001 low": 0.0,
+            "tpr@0.001 high": 0.1,
+            "tpr@0.01 low": 0.0,
+            "tpr@0.01 high": 0.2,
+            "auc low": 0.5,
+            "auc high": 0.8,
+        }
+        for method in ("natural", "pgd")
+        for variant in ("online", "offline")
+        for t in range(3)
+    ]
+    frame = pd.DataFrame(rows)
+    p2 = modern_evaluation.lira_claims(frame, dataset="Fashion-MNIST")
+    assert {cid for cid, _, _ in p2} == {"P2"} and all("LiRA offline" in scope for _, scope, _ in p2)
+    assert [v.verdict for _, _, v in p2] == ["holds", "holds"]
+    p4 = modern_evaluation.modern_attack_claims(frame, frame, dataset="Fashion-MNIST")
+    assert {scope for _, scope, _ in p4 if "LiRA" in scope} == {
+        f"Fashion-MNIST, LiRA online, {name}" for name in ("TPR at 0.1% FPR", "TPR at 1% FPR", "AUC")
+    }
