@@ -100,6 +100,30 @@ def answer(rows: pd.DataFrame, *, tier: str) -> str:
     return "\n".join(lines)
 
 
+def beyond(found: pd.DataFrame, *, tier: str, claim: str = "P4") -> str:
+    """Markdown: one line on this project's check beyond the papers (``claim``, P4: does a PGD model still leak more
+    under today's strongest attacks, LiRA and RMIA, at low false-positive rates), per dataset: in how many of its
+    scopes the check holds on our ``tier`` models, and what the others are. Empty where no page has checked it."""
+    rows = found[(found["claim_id"] == claim) & (found["models"] == scoreboard.models_label(tier))]
+    if rows.empty:
+        return ""
+    names = {DISPLAY_NAMES[key]: SHORT_DATASET_NAMES[key] for key in SHORT_DATASET_NAMES}
+    parts = []
+    for dataset, group in rows.groupby(rows["scope"].str.split(", ").str[0], sort=False):
+        counts = group["verdict"].value_counts()
+        rest = ", ".join(f"{n} {v}" for v, n in counts.items() if v != "holds")
+        parts.append(
+            f"{names.get(dataset, dataset)}: holds in {counts.get('holds', 0)} of {len(group)}"
+            + (f" ({rest})" if rest else "")
+        )
+    return (
+        "- **Beyond the papers** (this project's check P4): does the PGD model still leak more than the natural one under "
+        "today's strongest attacks, online LiRA and RMIA, at TPR at 0.1% and 1% FPR and in AUC? Scope by scope, "
+        + "; ".join(parts)
+        + "."
+    )
+
+
 def c1_figure(rows: pd.DataFrame, *, tier: str = "cpu") -> plt.Figure:
     """A dot plot: per row, the paper's ratio (black diamond), ours per seed (small dots), our mean and 95% interval
     coloured by the verdict; the dashed line at 1 is no extra leakage. A row of another tier than ``tier`` says so."""

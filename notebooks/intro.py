@@ -31,7 +31,11 @@ tables.show_tidy()  # every table below goes through the book's one formatting s
 
 found = scoreboard.checks(tier)
 c1 = overview.c1_frame(found, tier=tier)
-display(Markdown("## The answer, on our models\n\n" + overview.answer(c1, tier=tier)))
+display(
+    Markdown(
+        "## The answer, on our models\n\n" + overview.answer(c1, tier=tier) + "\n" + overview.beyond(found, tier=tier)
+    )
+)
 
 # %% [markdown]
 # The papers:

@@ -113,3 +113,25 @@ def test_the_answer_words_each_dataset_and_tier_from_its_c1_rows():
     assert "PGD 2.31× (paper 2.00×, holds); Dist 2.09× (paper 2.00×, holds)." in lines[0]
     assert "mixed: the finding holds for Diff only" in lines[1]
     assert "the finding does not show" in lines[2] and "not testable: our models miss" in lines[3]
+
+
+def test_beyond_the_papers_counts_p4_per_dataset_on_our_models_only():
+    import pandas as pd
+
+    ours, other = scoreboard.models_label("cpu"), scoreboard.models_label("long")
+
+    def row(scope, verdict, models=ours, claim="P4"):
+        return dict(claim_id=claim, scope=scope, models=models, chapter="x", verdict=verdict, numbers="")
+
+    found = pd.DataFrame(
+        [
+            row("Extended Yale B (cropped), LiRA online, AUC", "holds"),
+            row("Extended Yale B (cropped), RMIA online, AUC", "inconclusive"),
+            row("Fashion-MNIST, LiRA online, AUC", "holds"),
+            row("Fashion-MNIST, RMIA online, AUC", "holds", models=other),  # another tier's: not counted
+            row("Fashion-MNIST, PGD vs natural, AUC", "does not hold", claim="P2"),  # another claim
+        ]
+    )
+    text = overview.beyond(found, tier="cpu")
+    assert text.endswith("Scope by scope, Yale Face: holds in 1 of 2 (1 inconclusive); Fashion-MNIST: holds in 1 of 1.")
+    assert overview.beyond(found[found["claim_id"] == "P2"], tier="cpu") == ""
