@@ -166,6 +166,7 @@ CHECKS: dict[str, Callable[[str, Any], None]] = {
     "n_members": _optional_whole(0),  # 0: the whole official training split
     "epochs": _optional_whole(1),
     "precision": _optional(_choice(PRECISIONS)),  # None: the tier's
+    "width": _optional(_number(positive=True)),  # None: the tier's
     "progress": _flag,
     "early_stopping": _flag,
     "trace_figure": _flag,
