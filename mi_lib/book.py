@@ -24,6 +24,7 @@ import json
 import re
 import sys
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -229,9 +230,21 @@ def library_dependencies(source: Path) -> list[Path]:
     return files
 
 
+def long_pages(dataset: str, robust: Iterable[str] | None = None) -> list[Chapter]:
+    """The chapters that show ``dataset``'s tables at the long tier (``book_tier="long"``), in book order; with
+    ``robust``, those whose robust method (the last of their ``methods``) is one of them."""
+    return [
+        c
+        for c in CHAPTERS
+        if c.book_tier == "long"
+        and c.parameters.get("dataset") == dataset
+        and (robust is None or c.parameters["methods"][-1] in robust)
+    ]
+
+
 def long_page(dataset: str) -> Chapter:
-    """The chapter that shows ``dataset``'s Table at the long tier (``book_tier="long"``)."""
-    return next(c for c in CHAPTERS if c.book_tier == "long" and c.parameters.get("dataset") == dataset)
+    """The first chapter that shows ``dataset``'s tables at the long tier: its natural-vs-PGD page (Table 3's)."""
+    return long_pages(dataset)[0]
 
 
 def source_hash(chapter: Chapter, parameters: dict[str, Any] | None = None, *, tier: str) -> str:

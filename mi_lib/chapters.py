@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from . import paper, report
-from .book import CHAPTERS, link
+from .book import link, long_pages
 from .campaign import paper_regime_cost, progress_sentence
 from .config import PRECISION_NAMES, ExperimentConfig, format_eps
 from .data import DISPLAY_NAMES, N_CLASSES
@@ -244,13 +244,7 @@ def summary_box(frame: pd.DataFrame, *, dataset: str, tier: str = "cpu") -> str:
         )
     elif dataset in LONG_PILOTS and tier in ("smoke", "cpu"):
         robust = [m for m in frame["method"].unique() if m != "natural"]
-        at_long = [
-            c.name
-            for c in CHAPTERS
-            if c.book_tier == "long"
-            and c.parameters.get("dataset") == dataset
-            and c.parameters["methods"][-1] in robust
-        ]
+        at_long = [c.name for c in long_pages(dataset, robust)]
         lines.append(
             f"<p>{html.escape(progress_sentence(dataset))} "
             '<a href="appendix_cpu_tier_calibration.html">The map and its numbers are in the appendix.</a>'
@@ -268,7 +262,7 @@ def regime_comparison(frame: pd.DataFrame, *, config: ExperimentConfig, robust: 
     table = PAPER_TABLES[config.dataset]
     mean = report.mean_spread(frame, columns=report.COLUMNS).set_index("method")
     nat, rob = paper.row(table, method="natural"), paper.row(table, method=robust)
-    pct = lambda v: f"{100 * v:.2f}%"  # noqa: E731
+    pct = report.percent
     ours_gap = mean.loc["natural", "train_acc_mean"] - mean.loc["natural", "test_acc_mean"]
     paper_gap = nat["train_acc"] - nat["test_acc"]
     robust_gap = mean.loc[robust, "adv_train_acc_mean"] - mean.loc[robust, "adv_test_acc_mean"]
@@ -277,13 +271,13 @@ def regime_comparison(frame: pd.DataFrame, *, config: ExperimentConfig, robust: 
     natural_fit = mean.loc["natural", "train_acc_mean"]
     if ratio >= 0.75 * theirs:
         why = "within a quarter of the paper's."
-    elif natural_fit < 0.95 and robust_gap < 0.15:
+    elif natural_fit < report.REGIME_FIT and robust_gap < report.REGIME_GAP:
         why = (
             f"below the paper's: at this tier neither model fits its training set (natural train accuracy {pct(natural_fit)}, "
             f"{SHORT_NAMES[robust]} adv-train − adv-test gap {pct(robust_gap)}), so neither has memorised much to leak. The "
             "paper's effect needs models that memorise their training set; this tier's budget does not reach that regime."
         )
-    elif robust_gap < 0.15:
+    elif robust_gap < report.REGIME_GAP:
         why = (
             f"below the paper's: the robust model's adv-train − adv-test gap is only {pct(robust_gap)} (the paper's: "
             f"{pct(rob['adv_train_acc'] - rob['adv_test_acc'])}), i.e. it memorises its training set under attack "
@@ -319,8 +313,7 @@ def _ratio_shortfall(
 ) -> str:
     """Why a ratio with both models near the regime is below the paper's: the natural model leaking more than the
     paper's (IB above it), the robust one leaking less (IA below it), or both, the larger named first."""
-    pp = lambda v: f"{100 * v:.2f} pp"  # noqa: E731
-    pct = lambda v: f"{100 * v:.2f}%"  # noqa: E731
+    pp, pct = report.points, report.percent
     causes = []
     if natural_excess > 0:
         causes.append(
@@ -640,7 +633,7 @@ def pixeldp_claims(frame: pd.DataFrame, *, dataset: str) -> list[tuple[str, str,
         right_name="natural IB",
     )
     paired = frame[frame["method"].isin(["natural", "pixeldp"]) & frame["seed"].isin(seeds)]
-    unfit = paired[paired["train_acc"] < 0.95]
+    unfit = paired[paired["train_acc"] < report.REGIME_FIT]
     if not unfit.empty:
         accuracies = ", ".join(
             f"{report.METHOD_LABELS.get(m, m)} {100 * a:.1f}%" for m, a in zip(unfit["method"], unfit["train_acc"])

@@ -375,7 +375,7 @@ def early_stopping_sentence(table: pd.DataFrame) -> str:
     (its best PGD test accuracy before the end and above the end's) and whether stopping there leaks less or more.
     One seed's snapshots: an observation, not a verdict."""
     stop, end = table.loc["early stop (best adv-test)"], table.loc["end of training"]
-    pct = lambda v: f"{100 * v:.2f}%"  # noqa: E731
+    pct = report.percent
     leak = (
         f"the best MI advantage is {pct(stop['best MI advantage'])} there against {pct(end['best MI advantage'])} at "
         f"the end"

@@ -303,8 +303,24 @@ def verdict_frame(verdicts: Iterable[Verdict | tuple]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+REGIME_FIT = 0.95
+"""The papers' regime: a model fits its training set at this train accuracy or above (:func:`regime_table`)."""
+REGIME_GAP = 0.15
+"""The papers' regime: a robust model's adv-train − adv-test gap is at least this (:func:`regime_table`)."""
+
+
+def percent(value: float, digits: int = 2) -> str:
+    """A fraction as a percentage for prose: ``0.1234`` → ``"12.34%"``."""
+    return f"{100 * value:.{digits}f}%"
+
+
+def points(value: float, digits: int = 2) -> str:
+    """A difference of fractions in percentage points for prose: ``0.0123`` → ``"1.23 pp"``."""
+    return f"{100 * value:.{digits}f} pp"
+
+
 def regime_table(
-    frame: pd.DataFrame, *, n_classes: int = 10, fit_threshold: float = 0.95, gap_threshold: float = 0.15
+    frame: pd.DataFrame, *, n_classes: int = 10, fit_threshold: float = REGIME_FIT, gap_threshold: float = REGIME_GAP
 ) -> pd.DataFrame:
     """Is each model in the papers' regime? The leakage the papers measure comes from models that fit their
     training set (train accuracy >= ``fit_threshold``) and, for robust models, whose adv-train accuracy is far

@@ -491,3 +491,11 @@ def test_gpu_campaign_plans_the_unfinished_runs_costliest_first_over_the_workers
         assert campaign.long_config(dataset, chosen, method, seed, precision).run_id() in {
             c.run_id() for _, c in entries
         }
+
+
+def test_a_datasets_long_pages_are_found_by_their_robust_method():
+    pages = book.long_pages("fmnist")
+    assert book.long_page("fmnist") == pages[0] and pages[0].parameters["methods"][-1] == "pgd"
+    diff = book.long_pages("fmnist", ["diff"])
+    assert [c.parameters["methods"][-1] for c in diff] == ["diff"] and diff[0] in pages
+    assert book.long_pages("fmnist", ["no-such-method"]) == [] and book.long_pages("yale") == []

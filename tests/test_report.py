@@ -1,4 +1,5 @@
 import numpy as np
+import pandas as pd
 import pytest
 
 from mi_lib import paper, report
@@ -191,3 +192,22 @@ def test_training_time_splits_by_device_only_where_runs_trained_on_both():
     assert "took **30 min** of wall time on the CPU (2 models) and **2 min** on a GPU (1 model)" in text
     assert table.loc[("pgd", "GPU"), "mean"] == 90.0 and table.loc[("pgd", "CPU"), "mean"] == 1200.0
     assert "**2 min** of wall time on a GPU in total" in report.training_time(mixed[2:])[0]
+
+
+def test_prose_shows_fractions_as_percent_and_differences_as_points():
+    assert report.percent(0.12345) == "12.35%" and report.percent(0.5, digits=1) == "50.0%"
+    assert report.points(-0.0123) == "-1.23 pp"
+
+
+def test_the_regime_bars_are_the_regime_tables_defaults():
+    frame = pd.DataFrame(
+        {
+            "method": ["natural", "pgd", "pgd"],
+            "seed": [0, 0, 1],
+            "train_acc": [report.REGIME_FIT, 1.0, 1.0],
+            "test_acc": [0.9, 0.9, 0.9],
+            "adv_train_acc": [0.2, 0.9, 0.9],
+            "adv_test_acc": [0.1, 0.9 - report.REGIME_GAP, 0.9 - report.REGIME_GAP + 0.01],
+        }
+    )
+    assert report.regime_table(frame)["in regime"].tolist() == [True, True, False]
