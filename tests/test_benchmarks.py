@@ -37,3 +37,21 @@ def test_bench_runs_one_preset_briefly():
         and "attack" in result.stdout
         and "PGD-20 evaluation" in result.stdout
     )
+
+
+@pytest.mark.parametrize(
+    "flags, expected",
+    [
+        ("fpu avx2", "emulated"),
+        ("fpu avx512f avx512_bf16", "native (AVX512-BF16, no AMX)"),
+        ("fpu avx512f avx512_bf16 amx_bf16 amx_tile", "native (AMX)"),
+    ],
+)
+def test_bench_names_the_units_that_compute_bf16(benchmark_module, monkeypatch, tmp_path, flags, expected):
+    throughput = benchmark_module("throughput")
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text(f"processor\t: 0\nflags\t\t: {flags}\n")
+    real = throughput.Path
+    monkeypatch.setattr(throughput, "Path", lambda p: real(cpuinfo) if p == "/proc/cpuinfo" else real(p))
+    monkeypatch.setattr(throughput, "bf16_native", lambda: "avx512_bf16" in flags)
+    assert throughput._bf16_units().startswith(expected)
