@@ -18,14 +18,13 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 
 import torch
 from torch.nn import functional as F
 
 from mi_lib.attacks import pgd_linf
 from mi_lib.models import build_model
-from mi_lib.objectives import adversary, bf16_native, training_precision
+from mi_lib.objectives import adversary, bf16_native, cpu_flags, training_precision
 from mi_lib.tiers import preset
 
 SHAPES = {"fmnist": ((1, 28, 28), 10), "yale": ((1, 48, 42), 38), "cifar10": ((3, 32, 32), 10)}
@@ -145,11 +144,7 @@ def _bf16_units() -> str:
     bench-cpu-avx512-bf16.txt)."""
     if not bf16_native():
         return "emulated (no AVX512-BF16/AMX: expect bf16 far slower than fp32)"
-    try:
-        flags = set(Path("/proc/cpuinfo").read_text().split())
-    except OSError:
-        flags = set()
-    return "native (AMX)" if "amx_bf16" in flags else "native (AVX512-BF16, no AMX)"
+    return "native (AMX)" if "amx_bf16" in cpu_flags() else "native (AVX512-BF16, no AMX)"
 
 
 def main() -> None:

@@ -31,7 +31,7 @@ from typing import Any
 from .config import ConfigError
 from .methods import REGISTRY
 from .parameters import declared, validate
-from .tiers import TIER_NAMES
+from .tiers import PAGE_OVERRIDES, TIER_NAMES
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SOURCES = REPO_ROOT / "notebooks"
@@ -103,11 +103,13 @@ CHAPTERS = [
     _defence_page("fmnist_dist", "fmnist", "dist", other_seeds=3),
     _defence_page("fmnist_diff", "fmnist", "diff", other_seeds=3),
     _defence_page("cifar10_jpeg_natural_vs_pgd", "cifar10-jpeg", "pgd"),
-    # Table 3 at the long tier (the first point of its float32 map): natural and PGD at seeds 0-2 (`./run campaign fmnist
-    # --precision fp32 --point n_members=10000,width=0.25,epochs=40 --seeds 3`: ~30 min per natural and ~4 h per PGD
-    # model on 2 AVX2 cores; PGD seeds 1 and 2 trained on an H200 GPU in stop 42, ~95 s each). Dist and Diff at the same
-    # point and seeds (`--methods dist,diff --seeds 3`; seed 0 on an H200 in stop 42, seeds 1-2 in stop 43).
-    _defence_page("fmnist_natural_vs_pgd_long", "fmnist", "pgd", book_tier="long", precision="fp32"),
+    # Table 3 at the long tier, at the in-regime point of its map with the highest ratio (20,000 members, ¼ width, 80
+    # epochs, bfloat16 training): natural and PGD at seeds 0-2 (`./run campaign fmnist --precision bf16 --methods
+    # natural,pgd --seeds 3 --point n_members=20000,width=0.25,epochs=80`: ~16 min per natural and ~80-90 min per PGD
+    # model on 2 AMX cores, stops 46-48). Dist and Diff stay at the float32 map's first point (10,000 members, ¼ width,
+    # 40 epochs) where they trained at seeds 0-2 (`--precision fp32 --methods dist,diff --seeds 3`; seed 0 on an H200
+    # in stop 42, seeds 1-2 in stop 43), each page against the natural models of its own point.
+    _defence_page("fmnist_natural_vs_pgd_long", "fmnist", "pgd", book_tier="long", n_members=20000, epochs=80),
     _defence_page("fmnist_dist_long", "fmnist", "dist", book_tier="long", precision="fp32", other_seeds=3),
     _defence_page("fmnist_diff_long", "fmnist", "diff", book_tier="long", precision="fp32", other_seeds=3),
     Chapter("claims_scoreboard", "claims_scoreboard", summary=True),
@@ -312,8 +314,12 @@ def tier_parameters(chapter: Chapter, tier: str, rerun: dict[str, Any] | None = 
     """The chapter's own parameters at ``tier``: the paper tier trains the CIFAR-10 pages on the real CIFAR-10
     (torchvision's download), never on the JPEG stand-in the other tiers use offline; the smoke tier runs at most
     :data:`SMOKE_MAX_SEEDS` seeds, unless a ``rerun`` sets a seed count (then it runs the chapter's counts, so that
-    ``-p weight_decay_seeds 3`` still fits under ``seeds``). A rerun's own values are the caller's to merge."""
+    ``-p weight_decay_seeds 3`` still fits under ``seeds``). A long-tier page's point on its map (members, epochs,
+    width, arithmetic: :data:`~mi_lib.tiers.PAGE_OVERRIDES`) applies at the long tier only: at any other tier (CI's
+    smoke copy) the page runs that tier's preset. A rerun's own values are the caller's to merge."""
     parameters = dict(chapter.parameters)
+    if chapter.book_tier != "cpu" and tier not in (chapter.book_tier, "cpu"):
+        parameters = {k: v for k, v in parameters.items() if k not in PAGE_OVERRIDES}
     if tier == "paper" and parameters.get("dataset") == "cifar10-jpeg":
         parameters["dataset"] = "cifar10"
     if tier == "smoke" and not any(name in (rerun or {}) for name in SEED_PARAMETERS):

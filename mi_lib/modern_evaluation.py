@@ -136,7 +136,7 @@ def low_fpr_table(
     for name, values in with_intervals(low, metrics).items():
         out[name] = values
     if "resolvable fpr" in low:
-        out["smallest FPR resolvable"] = low["resolvable fpr"].map(lambda v: f"{100 * v:.3f}%")
+        out["smallest FPR resolvable"] = low["resolvable fpr"].map(lambda v: report.percent(v, 3))
     return out.reset_index(drop=True)
 
 

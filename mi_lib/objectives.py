@@ -258,17 +258,25 @@ def pixeldp_loss(
     return F.cross_entropy(model(x + noise_sigma(config.pixeldp_l2) * noise), y)
 
 
+BF16_CPU_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})
+"""The /proc/cpuinfo flags of a CPU that computes bfloat16 natively."""
+
+
+def cpu_flags() -> frozenset[str]:
+    """This CPU's feature flags from /proc/cpuinfo (empty where it cannot be read)."""
+    try:
+        return frozenset(Path("/proc/cpuinfo").read_text().split())
+    except OSError:
+        return frozenset()
+
+
 def bf16_native(device: torch.device | str = "cpu") -> bool:
     """Whether ``device`` computes bfloat16 natively: a CUDA GPU that supports it, or a CPU with AVX512-BF16 or AMX
-    (from /proc/cpuinfo's flags). Elsewhere bf16 is emulated: measured on an AVX2-only CPU, a PGD-10 training step
-    ran 12x slower in bf16 than in float32 (benchmarks/results/bench-cpu-avx2.txt)."""
+    (:data:`BF16_CPU_FLAGS`). Elsewhere bf16 is emulated: measured on an AVX2-only CPU, a PGD-10 training step ran
+    12x slower in bf16 than in float32 (benchmarks/results/bench-cpu-avx2.txt)."""
     if torch.device(device).type == "cuda":
         return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
-    try:
-        flags = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return False
-    return "avx512_bf16" in flags or "amx_bf16" in flags
+    return bool(cpu_flags() & BF16_CPU_FLAGS)
 
 
 def training_precision(config: ExperimentConfig, device: torch.device | str) -> contextlib.AbstractContextManager:

@@ -352,8 +352,8 @@ def regime_reason(row: pd.Series) -> str:
         else "its adv-train accuracy is not far above adv-test"
     )
     return (
-        f"train accuracy {100 * row['train_acc']:.1f}%"
-        + ("" if pd.isna(gap) else f", adv-train − adv-test {100 * gap:.1f} pp")
+        f"train accuracy {percent(row['train_acc'], 1)}"
+        + ("" if pd.isna(gap) else f", adv-train − adv-test {points(gap, 1)}")
         + f": {why}"
     )
 

@@ -263,11 +263,11 @@ def test_the_paper_regimes_cost_quotes_pineat_and_reads_the_gpu_checks_records(t
 
 
 # --------------------------------------------------------------------------- the long tier's pages
-def test_the_long_page_shows_the_long_tiers_float32_runs_in_the_book_and_smoke_runs_in_ci(monkeypatch, tmp_path):
+def test_the_long_page_shows_the_long_tiers_runs_at_its_point_in_the_book_and_smoke_runs_in_ci(monkeypatch, tmp_path):
     import papermill
 
     page = next(c for c in book.CHAPTERS if c.name == "fmnist_natural_vs_pgd_long")
-    assert page.book_tier == "long" and page.parameters["precision"] == "fp32"
+    assert page.book_tier == "long" and (page.parameters["n_members"], page.parameters["epochs"]) == (20000, 80)
     assert book.run_tier(page, "cpu") == "long" and book.run_tier(page, "smoke") == "smoke"
     assert "Table 3, long tier" in book.title(page)
     plain = next(c for c in book.CHAPTERS if c.name == "fmnist_natural_vs_pgd")
@@ -280,7 +280,12 @@ def test_the_long_page_shows_the_long_tiers_float32_runs_in_the_book_and_smoke_r
     book.execute(page, tier="smoke")  # CI's copy
     book.execute(page, tier="cpu", output=tmp_path / "rerun.ipynb", parameters={"seeds": 1})  # a rerun says its tier
     assert [p["tier"] for p in seen] == ["long", "smoke", "cpu"]
-    assert all(p["precision"] == "fp32" for p in seen)
+    # the page's point on the long tier's map never reaches CI's smoke copy (20,000 members, 80 epochs at smoke scale)
+    assert [p.get("n_members") for p in seen] == [20000, None, 20000]
+    dist = next(c for c in book.CHAPTERS if c.name == "fmnist_dist_long")
+    assert book.tier_parameters(dist, "cpu")["precision"] == "fp32" and "precision" not in book.tier_parameters(
+        dist, "smoke"
+    )
 
 
 def test_notebook_and_plan_default_to_the_tier_the_book_shows(monkeypatch, capsys):
@@ -363,14 +368,14 @@ def test_a_page_not_in_the_book_gives_the_scoreboard_no_verdict(monkeypatch):
 def test_the_page_reads_the_long_runs_of_its_precision_and_point(monkeypatch):
     from mi_lib import plans, scoreboard
 
-    page = next(c for c in book.CHAPTERS if c.name == "fmnist_natural_vs_pgd_long")
+    page = next(c for c in book.CHAPTERS if c.name == "fmnist_dist_long")
     asked = []
     monkeypatch.setattr(
         scoreboard, "cached_runs", lambda dataset, tier, **kw: asked.append((dataset, tier, kw["precision"])) or []
     )
     scoreboard.page_runs(page, "cpu")
     scoreboard.page_runs(page, "smoke")
-    assert asked == [("fmnist", "long", "fp32")] * 2 + [("fmnist", "smoke", "fp32")] * 2
+    assert asked == [("fmnist", "long", "fp32")] * 2 + [("fmnist", "smoke", None)] * 2
     # a page moved to another point of the map: its plan, the scoreboard and the appendix read that point's runs
     moved = dataclasses.replace(page, parameters={**page.parameters, "width": 0.5, "epochs": 80})
     configs = []
@@ -387,6 +392,10 @@ def test_the_page_reads_the_long_runs_of_its_precision_and_point(monkeypatch):
     assert {(c.width, c.epochs, c.precision) for c in configs} == {(0.5, 80, "fp32")}
     assert {(c.width, c.epochs) for cs in planned.values() for c in cs} == {(0.5, 80)}
     assert campaign.long_page_status(moved)[0].startswith("Its point: 10,000 members, width 0.5, 80 epochs, float32")
+    table3 = next(c for c in book.CHAPTERS if c.name == "fmnist_natural_vs_pgd_long")
+    configs.clear()
+    scoreboard.page_runs(table3, "cpu")
+    assert {(c.n_members, c.width, c.epochs, c.precision) for c in configs} == {(20000, 0.25, 80, "bf16")}
 
 
 def test_the_seeds_of_the_chosen_point_say_finished_in_progress_or_to_run(tmp_path, monkeypatch):
@@ -409,19 +418,21 @@ def test_the_seeds_of_the_chosen_point_say_finished_in_progress_or_to_run(tmp_pa
 
 def test_the_appendix_says_where_the_long_pages_seeds_stand(monkeypatch):
     monkeypatch.setattr(
-        campaign, "load_summary", lambda config: object() if config.precision == "fp32" and config.seed == 0 else None
+        campaign,
+        "load_summary",
+        lambda config: object() if (config.precision, config.n_members, config.seed) == ("bf16", 20000, 0) else None,
     )
     monkeypatch.setattr(campaign, "load_checkpoint", lambda path: None)
     page = book.long_page("fmnist")
     text, frame = campaign.long_page_status(dataclasses.replace(page, in_book=False))
     assert text == (
-        "Its point: 10,000 members, width 0.25, 40 epochs, float32 training, 3 seeds per model; 2 of its 6 models have "
-        "finished; the page enters the book when all have."
+        "Its point: 20,000 members, width 0.25, 80 epochs, bfloat16 training, 3 seeds per model; 2 of its 6 models "
+        "have finished; the page enters the book when all have."
     )
     assert campaign.long_page_status(dataclasses.replace(page, in_book=True))[0].endswith("(it is in the book).")
     assert frame.set_index("method").loc["PGD-Based Adv-Train"].tolist() == ["finished", "to run", "to run"]
-    later = dataclasses.replace(page, parameters={**page.parameters, "epochs": 80, "n_members": 20000})
-    assert campaign.long_page_status(later)[0].startswith("Its point: 20,000 members, width 0.25, 80 epochs, float32")
+    earlier = dataclasses.replace(page, parameters={**page.parameters, "epochs": 40, "precision": "fp32"})
+    assert campaign.long_page_status(earlier)[0].startswith("Its point: 20,000 members, width 0.25, 40 epochs, float32")
 
 
 def test_a_points_models_at_one_seed_show_each_robust_models_ratio_over_the_natural_one():
