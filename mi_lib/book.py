@@ -310,15 +310,20 @@ SMOKE_MAX_SEEDS = 2
 SEED_PARAMETERS = ("seeds", "other_seeds", "pineat_seeds", "weight_decay_seeds")
 
 
-def tier_parameters(chapter: Chapter, tier: str, rerun: dict[str, Any] | None = None) -> dict[str, Any]:
+def tier_parameters(
+    chapter: Chapter, tier: str, rerun: dict[str, Any] | None = None, *, book_copy: bool = True
+) -> dict[str, Any]:
     """The chapter's own parameters at ``tier``: the paper tier trains the CIFAR-10 pages on the real CIFAR-10
     (torchvision's download), never on the JPEG stand-in the other tiers use offline; the smoke tier runs at most
     :data:`SMOKE_MAX_SEEDS` seeds, unless a ``rerun`` sets a seed count (then it runs the chapter's counts, so that
-    ``-p weight_decay_seeds 3`` still fits under ``seeds``). A long-tier page's point on its map (members, epochs,
-    width, arithmetic: :data:`~mi_lib.tiers.PAGE_OVERRIDES`) applies at the long tier only: at any other tier (CI's
-    smoke copy) the page runs that tier's preset. A rerun's own values are the caller's to merge."""
+    ``-p weight_decay_seeds 3`` still fits under ``seeds``). ``tier`` names the book's copy (``cpu``: the book's,
+    whose runs are :func:`run_tier`'s) or, with ``book_copy=False``, the tier a rerun or a plan trains at. A long-tier
+    page's point on its map (members, epochs, width, arithmetic: :data:`~mi_lib.tiers.PAGE_OVERRIDES`) applies at the
+    long tier only: at any other (CI's smoke copy, a rerun at ``--tier cpu``) the page runs that tier's preset. A
+    rerun's own values are the caller's to merge."""
     parameters = dict(chapter.parameters)
-    if chapter.book_tier != "cpu" and tier not in (chapter.book_tier, "cpu"):
+    runs_at = run_tier(chapter, tier) if book_copy else tier
+    if chapter.book_tier != "cpu" and runs_at != chapter.book_tier:
         parameters = {k: v for k, v in parameters.items() if k not in PAGE_OVERRIDES}
     if tier == "paper" and parameters.get("dataset") == "cifar10-jpeg":
         parameters["dataset"] = "cifar10"
@@ -424,7 +429,7 @@ def execute(
         )
     book_copy = own is not None and output.resolve() == own.resolve()
     shown_tier = run_tier(chapter, tier) if book_copy else tier
-    injected = {**tier_parameters(chapter, tier, parameters), "tier": shown_tier, **parameters}
+    injected = {**tier_parameters(chapter, tier, parameters, book_copy=book_copy), "tier": shown_tier, **parameters}
     if book_copy and "chapter" in declared(chapter.path):  # only the book's own page records its verdicts
         injected["chapter"] = chapter.name
     output.parent.mkdir(parents=True, exist_ok=True)

@@ -72,7 +72,12 @@ def chapter_plan(chapter: Chapter, *, tier: str, parameters: dict[str, Any] | No
     validate(chapter.path, parameters, chapter=chapter.name)
     if tier not in TIER_NAMES:
         raise ConfigError(f"tier: unknown value {tier!r}; accepted values: {', '.join(TIER_NAMES)}")
-    full = {**declared(chapter.path), **tier_parameters(chapter, tier, parameters), **parameters, "tier": tier}
+    full = {
+        **declared(chapter.path),
+        **tier_parameters(chapter, tier, parameters, book_copy=False),
+        **parameters,
+        "tier": tier,
+    }
     return plans.for_chapter(chapter.source, full)
 
 

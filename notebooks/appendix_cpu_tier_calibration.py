@@ -165,9 +165,10 @@ regime
 # The tier's preset trains in bfloat16 (float32 weights, optimiser and evaluation; the A/B check at
 # the end of this page), several times faster than float32 on a CPU that computes bf16 (`./run bench`
 # measures it on the machine at hand). Most sessions' machines do not, so the map continued in
-# float32: natural models on the CPU, most robust models on a GPU (the `trained on` column). The
-# long-tier pages use the float32 map. Only finished runs are shown (this page never trains them); a
-# point's missing model reads as blank.
+# float32: natural models on the CPU, most robust models on a GPU (the `trained on` column). Table
+# 3's long page shows a point of the bf16 map (below); its Dist and Diff pages, the float32 map's first
+# point. Only finished runs are shown (this page never trains them); a point's missing model reads as
+# blank.
 
 # %% tags=["hide-input"]
 from mi_lib import book, campaign

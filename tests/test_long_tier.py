@@ -11,7 +11,7 @@ from tiny import tiny_config, tiny_split
 
 from mi_lib import book, campaign, objectives, runs, training
 from mi_lib.config import ConfigError, ExperimentConfig
-from mi_lib.tiers import LONG_PILOTS, PILOT_POINTS, preset
+from mi_lib.tiers import LONG_PILOTS, PAGE_OVERRIDES, PILOT_POINTS, preset
 
 
 def test_long_tier_has_presets_for_fmnist_and_cifar_but_not_yale():
@@ -280,8 +280,15 @@ def test_the_long_page_shows_the_long_tiers_runs_at_its_point_in_the_book_and_sm
     book.execute(page, tier="smoke")  # CI's copy
     book.execute(page, tier="cpu", output=tmp_path / "rerun.ipynb", parameters={"seeds": 1})  # a rerun says its tier
     assert [p["tier"] for p in seen] == ["long", "smoke", "cpu"]
-    # the page's point on the long tier's map never reaches CI's smoke copy (20,000 members, 80 epochs at smoke scale)
-    assert [p.get("n_members") for p in seen] == [20000, None, 20000]
+    # the page's point on the long tier's map reaches neither CI's smoke copy nor a rerun at another tier (20,000
+    # members and 80 epochs at the smoke or cpu preset's scale)
+    assert seen[0]["n_members"] == 20000 and not any(set(PAGE_OVERRIDES) & set(p) for p in seen[1:])
+    from mi_lib import sweep
+
+    def members(tier):
+        return {c.n_members for cs in sweep.chapter_plan(page, tier=tier).values() for c in cs}
+
+    assert members("long") == {20000} and members("cpu") == {preset("fmnist", "cpu").n_members}  # ./run plan --tier
     dist = next(c for c in book.CHAPTERS if c.name == "fmnist_dist_long")
     assert book.tier_parameters(dist, "cpu")["precision"] == "fp32" and "precision" not in book.tier_parameters(
         dist, "smoke"
