@@ -10,6 +10,7 @@ Ratios are taken within the run, so they hold for this machine; the header says 
 natively (without AVX512-BF16 or AMX, bf16 is emulated and far slower than float32).
 
 Run: ./run bench [--seconds 3] [--models fmnist,fmnist-long,yale,cifar10] [--precisions fp32,bf16]
+(also cifar10-long and cifar10-long-wide: the CIFAR-10 long pilot's WRN-16-2 and WRN-16-4, slow in float32)
 Note: the malloc settings of ./run apply to both columns; compare with and without them by running this file
 directly with plain `python`.
 """
@@ -34,6 +35,8 @@ PRESETS = {
     "yale": ("yale", "cpu"),
     "cifar10": ("cifar10", "cpu"),
     "cifar10-long": ("cifar10", "long"),
+    # The CIFAR-10 long pilot's wider point (WRN-16-4): what its PGD model costs on the machine at hand.
+    "cifar10-long-wide": ("cifar10", "long", {"width": 4}),
 }
 
 
@@ -95,9 +98,9 @@ def _mi_lib_step(
 
 
 def bench(name: str, seconds: float, precisions: list[str]) -> None:
-    dataset, tier = PRESETS[name]
+    dataset, tier, *overrides = PRESETS[name]
     in_shape, classes = SHAPES[dataset]
-    base = preset(dataset, tier, method="pgd")
+    base = preset(dataset, tier, method="pgd", **(overrides[0] if overrides else {}))
     batch = base.batch_size
     x, y = torch.rand(batch, *in_shape), torch.randint(0, classes, (batch,))
     plain = build_model(base, in_shape=in_shape, n_classes=classes).to(memory_format=torch.contiguous_format)
@@ -128,6 +131,14 @@ def bench(name: str, seconds: float, precisions: list[str]) -> None:
         )
     if "fp32" in rates and "bf16" in rates:
         print(f"  PGD-10 training   mi_lib bf16 / mi_lib fp32: {rates['bf16'] / rates['fp32']:5.2f}x", flush=True)
+    if tier == "long":  # what one PGD model of the tier's preset costs here (training only, not its evaluation)
+        work = base.n_members * base.epochs
+        for precision, rate in rates.items():
+            print(
+                f"  PGD-10 training   {base.n_members:,} members x {base.epochs} epochs, mi_lib {precision}: "
+                f"{work / rate / 3600:5.2f} h",
+                flush=True,
+            )
     ours = build_model(base, in_shape=in_shape, n_classes=classes)
     a = measure(
         lambda: pgd_linf(ours, x, y, eps=eps, step_size=base.eval_step_size, steps=20, random_start=False),

@@ -169,7 +169,7 @@ def seeds_frame(
     precision: str | None = None,
     point: dict | None = None,
 ) -> pd.DataFrame:
-    """Where each seed of one point stands (``point`` None: the tier's preset, the point a long-tier page shows): one
+    """Where each seed of one point stands (``point`` None: the tier's preset): one
     row per method, one column per seed, each finished, in progress or to run; never trains."""
     rows = []
     for method in methods:
@@ -219,14 +219,22 @@ def status_frame(
     return _status(_pilot_models(dataset, methods, seed, precision))
 
 
+def page_point(page: Any) -> tuple[ExperimentConfig, dict]:
+    """The long-tier config a long-tier page of the book trains (the tier's preset with the page's own overrides,
+    :data:`mi_lib.tiers.PAGE_OVERRIDES`) and its pilot point, keyed as :data:`mi_lib.tiers.LONG_PILOTS` is."""
+    dataset = page.parameters["dataset"]
+    parameters = {**declared(page.path), **page.parameters}
+    config = preset(dataset, "long", **{key: parameters.get(key) for key in PAGE_OVERRIDES})
+    return config, {key: getattr(config, key) for key in LONG_PILOTS[dataset][0]}
+
+
 def long_page_status(page: Any) -> tuple[str, pd.DataFrame]:
     """A long-tier page of the book (a :class:`mi_lib.book.Chapter` with ``book_tier="long"``, e.g.
     ``book.long_page("fmnist")``): a sentence on its point (the tier's preset with the page's own overrides,
     :data:`mi_lib.tiers.PAGE_OVERRIDES`), arithmetic and seeds, and :func:`seeds_frame` for them; never trains."""
     dataset = page.parameters["dataset"]
     parameters = {**declared(page.path), **page.parameters}
-    config = preset(dataset, "long", **{key: parameters.get(key) for key in PAGE_OVERRIDES})
-    point = {key: getattr(config, key) for key in LONG_PILOTS[dataset][0]}
+    config, point = page_point(page)
     frame = seeds_frame(dataset, seeds=parameters["seeds"], precision=config.precision, point=point)
     finished = int((frame.drop(columns="method") == "finished").to_numpy().sum())
     arithmetic = PRECISION_NAMES[config.precision]

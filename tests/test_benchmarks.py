@@ -55,3 +55,15 @@ def test_bench_names_the_units_that_compute_bf16(benchmark_module, monkeypatch, 
     monkeypatch.setattr(objectives, "Path", lambda p: real(cpuinfo) if p == "/proc/cpuinfo" else real(p))
     assert objectives.bf16_native() == (expected != "emulated")
     assert throughput._bf16_units().startswith(expected)
+
+
+def test_bench_projects_a_long_tier_model_from_the_measured_rate(benchmark_module, monkeypatch, capsys):
+    throughput = benchmark_module("throughput")
+    monkeypatch.setattr(throughput, "measure", lambda fn, batch, seconds: 1000.0)  # images/s, without timing
+    throughput.bench("fmnist-long", 0.0, ["fp32"])
+    out = capsys.readouterr().out
+    long = throughput.preset("fmnist", "long", method="pgd")
+    hours = long.n_members * long.epochs / 1000.0 / 3600
+    assert f"{long.n_members:,} members x {long.epochs} epochs, mi_lib fp32: {hours:5.2f} h" in out
+    wide = throughput.PRESETS["cifar10-long-wide"]
+    assert throughput.preset(wide[0], wide[1], method="pgd", **wide[2]).width == 4

@@ -84,6 +84,20 @@ def test_robust_methods_with_fewer_seeds_are_paired_on_common_seeds():
     assert list(ratios.index) == ["PGD-Based Adv-Train", "Dist-Based Adv-Train"]
     assert ratios.loc["Dist-Based Adv-Train", "ours (mean)"] == round(0.04 / 0.14, 2)
     assert ratios.loc["Dist-Based Adv-Train", "paper"] == round(chapters.paper_method_ratio("fmnist", "dist"), 2)
+    assert ratios.loc["Dist-Based Adv-Train", "ours 95% interval"] == "— (one seed)"  # no interval from one run
+
+
+def test_the_ratio_carries_its_interval_over_seeds():
+    data = frame(0.92, 0.57, 0.97, 0.68, 0.645)
+    pgd = data["method"] == "pgd"
+    data.loc[pgd, "ia_advantage"] = data.loc[pgd, "ia_advantage"] + data.loc[pgd, "seed"] * 0.02  # seeds differ
+    ratio = report.advantage_ratio(data, robust="pgd")
+    low, high = report.mean_bounds(ratio, two_sided=True)
+    assert low < ratio.mean() < high
+    ratios = chapters.advantage_ratios(data, dataset="fmnist")
+    assert ratios.loc["PGD-Based Adv-Train", "ours 95% interval"] == f"[{low:.2f}, {high:.2f}]"
+    text, _ = chapters.natural_vs_robust_claims(data, dataset="fmnist")
+    assert f"two-sided 95% interval [{low:.2f}, {high:.2f}]" in text
 
 
 def test_models_outside_the_regime_make_their_claims_not_testable():
