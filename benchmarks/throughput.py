@@ -29,12 +29,12 @@ from mi_lib.objectives import adversary, bf16_native, cpu_flags, training_precis
 from mi_lib.tiers import preset
 
 SHAPES = {"fmnist": ((1, 28, 28), 10), "yale": ((1, 48, 42), 38), "cifar10": ((3, 32, 32), 10)}
-PRESETS = {
-    "fmnist": ("fmnist", "cpu"),
-    "fmnist-long": ("fmnist", "long"),
-    "yale": ("yale", "cpu"),
-    "cifar10": ("cifar10", "cpu"),
-    "cifar10-long": ("cifar10", "long"),
+PRESETS = {  # name: (dataset, tier, overrides of the tier's preset)
+    "fmnist": ("fmnist", "cpu", {}),
+    "fmnist-long": ("fmnist", "long", {}),
+    "yale": ("yale", "cpu", {}),
+    "cifar10": ("cifar10", "cpu", {}),
+    "cifar10-long": ("cifar10", "long", {}),
     # The CIFAR-10 long pilot's wider point (WRN-16-4): what its PGD model costs on the machine at hand.
     "cifar10-long-wide": ("cifar10", "long", {"width": 4}),
 }
@@ -98,9 +98,9 @@ def _mi_lib_step(
 
 
 def bench(name: str, seconds: float, precisions: list[str]) -> None:
-    dataset, tier, *overrides = PRESETS[name]
+    dataset, tier, overrides = PRESETS[name]
     in_shape, classes = SHAPES[dataset]
-    base = preset(dataset, tier, method="pgd", **(overrides[0] if overrides else {}))
+    base = preset(dataset, tier, method="pgd", **overrides)
     batch = base.batch_size
     x, y = torch.rand(batch, *in_shape), torch.randint(0, classes, (batch,))
     plain = build_model(base, in_shape=in_shape, n_classes=classes).to(memory_format=torch.contiguous_format)

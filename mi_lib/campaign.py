@@ -220,7 +220,7 @@ def status_frame(
 
 
 def page_point(page: Any) -> tuple[ExperimentConfig, dict]:
-    """The long-tier config a long-tier page of the book trains (the tier's preset with the page's own overrides,
+    """The config of the runs a long-tier page of the book shows (the tier's preset with the page's own overrides,
     :data:`mi_lib.tiers.PAGE_OVERRIDES`) and its pilot point, keyed as :data:`mi_lib.tiers.LONG_PILOTS` is."""
     dataset = page.parameters["dataset"]
     parameters = {**declared(page.path), **page.parameters}

@@ -39,7 +39,7 @@ from IPython.display import Markdown, display
 from mi_lib import paper, plans, plotting, report, tables, tiers
 
 tables.show_tidy()  # every table below goes through the book's one formatting step
-from mi_lib.config import parse_eps
+from mi_lib.config import PRECISION_NAMES, parse_eps
 
 pd.set_option("display.max_colwidth", None)  # verdicts carry their numbers in full
 
@@ -221,10 +221,14 @@ tables.tidy(seeds_status)
 # table.
 
 # %% tags=["hide-input"]
-_, table3_point = campaign.page_point(book.long_page("fmnist"))
+table3, table3_point = campaign.page_point(book.long_page("fmnist"))
 for precision, point, heading in (
     ("fp32", None, "the float32 map's first point"),
-    (None, table3_point, f"Table 3's point ({tiers.describe_point(table3_point)}, bfloat16)"),
+    (
+        table3.precision,
+        table3_point,
+        f"Table 3's point ({tiers.describe_point(table3_point)}, {PRECISION_NAMES[table3.precision]})",
+    ),
 ):
     display(Markdown(f"**At {heading}**"))
     point_models = campaign.point_frame("fmnist", precision=precision, point=point)
@@ -246,12 +250,11 @@ for precision, point, heading in (
 # first: they are cheap). Its natural models also run in float32 where bf16 is emulated (`--precision
 # fp32 --methods natural`: about an hour each on 2 AVX2 cores, where a float32 PGD model would take
 # about ten), so the map's natural side advances on any CPU; its float32 PGD models train on a GPU
-# when a session has one. In bfloat16 on a CPU with AMX, a PGD model of the map is affordable on 2
-# cores: `./run bench --models cifar10-long,cifar10-long-wide --precisions bf16` projects about 1.5
-# hours of training for the WRN-16-2 and 3.3 hours for the WRN-16-4 (10,000 members, 60 epochs;
-# `benchmarks/results/bench-cpu-avx512-amx-cifar-long.txt`), plus under an hour of float32
-# evaluation, within the campaign's 6 CPU-hours per robust model. The bf16 map therefore starts with
-# the PGD WRN-16-4, the point whose natural model meets both natural targets in float32. Only
+# when a session has one. In bfloat16 on a CPU with AMX, even the WRN-16-4's PGD model fits the
+# pilot's cost limit of 6 CPU-hours per robust model on 2 cores (`./run bench --models
+# cifar10-long,cifar10-long-wide --precisions bf16` projects each model's hours of training on the
+# machine at hand), so the bf16 map was started with that model (`./run campaign cifar10-jpeg
+# --methods pgd --point width=4`): its natural model meets both natural targets in float32. Only
 # finished runs are judged; this page never trains them.
 
 # %% tags=["hide-input"]

@@ -65,5 +65,20 @@ def test_bench_projects_a_long_tier_model_from_the_measured_rate(benchmark_modul
     long = throughput.preset("fmnist", "long", method="pgd")
     hours = long.n_members * long.epochs / 1000.0 / 3600
     assert f"{long.n_members:,} members x {long.epochs} epochs, mi_lib fp32: {hours:5.2f} h" in out
-    wide = throughput.PRESETS["cifar10-long-wide"]
-    assert throughput.preset(wide[0], wide[1], method="pgd", **wide[2]).width == 4
+
+
+def test_bench_applies_a_presets_overrides(benchmark_module, monkeypatch):
+    throughput = benchmark_module("throughput")
+    asked = {}
+
+    class Built(Exception):
+        pass
+
+    def preset(dataset, tier, **overrides):
+        asked.update(dataset=dataset, tier=tier, **overrides)
+        raise Built  # the config is all this test needs: no WRN-16-4 is built
+
+    monkeypatch.setattr(throughput, "preset", preset)
+    with pytest.raises(Built):
+        throughput.bench("cifar10-long-wide", 0.0, ["bf16"])
+    assert asked == {"dataset": "cifar10", "tier": "long", "method": "pgd", "width": 4}

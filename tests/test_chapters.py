@@ -84,7 +84,7 @@ def test_robust_methods_with_fewer_seeds_are_paired_on_common_seeds():
     assert list(ratios.index) == ["PGD-Based Adv-Train", "Dist-Based Adv-Train"]
     assert ratios.loc["Dist-Based Adv-Train", "ours (mean)"] == round(0.04 / 0.14, 2)
     assert ratios.loc["Dist-Based Adv-Train", "paper"] == round(chapters.paper_method_ratio("fmnist", "dist"), 2)
-    assert ratios.loc["Dist-Based Adv-Train", "ours 95% interval"] == "— (one seed)"  # no interval from one run
+    assert ratios.loc["Dist-Based Adv-Train", "ours 95% interval"] == "— (fewer than two seeds)"  # one run: no interval
 
 
 def test_the_ratio_carries_its_interval_over_seeds():
