@@ -171,7 +171,7 @@ regime
 # blank.
 
 # %% tags=["hide-input"]
-from mi_lib import book, campaign
+from mi_lib import book, campaign, campaign_cost
 
 columns = ["method", "width", "epochs", "n_members", "train_acc", "test_acc", "adv_train_acc", "adv_test_acc"]
 
@@ -281,6 +281,19 @@ for precision, heading, methods in (
     else:
         display(Markdown("No run of this map has finished yet."))
     display(tables.tidy(campaign.status_frame("cifar10-jpeg", methods=methods, precision=precision)))
+
+# %% [markdown]
+# ## What the campaign has cost
+#
+# The long tier has one budget for both pilots and their seeds, counted in hours of training on 2 CPU
+# cores and spent where a model buys a verdict; GPU hours come from the sessions that were lent one.
+# Its finished models, by dataset, device and precision:
+
+# %% tags=["hide-input"]
+spent_text, spent = campaign_cost.spend()
+display(Markdown(spent_text))
+if len(spent):
+    display(tables.tidy(spent.rename(columns={"hours": "hours of training"})))
 
 # %% [markdown]
 # ## bfloat16 training: does it change the science?

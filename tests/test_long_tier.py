@@ -9,7 +9,7 @@ import pytest
 import torch
 from tiny import tiny_config, tiny_split
 
-from mi_lib import book, campaign, objectives, runs, training
+from mi_lib import book, campaign, campaign_cost, objectives, runs, training
 from mi_lib.config import ConfigError, ExperimentConfig
 from mi_lib.tiers import LONG_PILOTS, PAGE_OVERRIDES, PILOT_POINTS, preset
 
@@ -517,3 +517,32 @@ def test_a_datasets_long_pages_are_found_by_their_robust_method():
     diff = book.long_pages("fmnist", ["diff"])
     assert [c.parameters["methods"][-1] for c in diff] == ["diff"] and diff[0] in pages
     assert book.long_pages("fmnist", ["no-such-method"]) == [] and book.long_pages("yale") == []
+
+
+def test_the_campaigns_spend_sums_committed_training_hours_by_device_and_skips_a_corrupt_result(tmp_path, monkeypatch):
+    from mi_lib.runs_io import CorruptArtifact, save_json
+
+    monkeypatch.setenv("MI_RESULTS_DIR", str(tmp_path))
+    assert campaign_cost.spend()[0].startswith("No model of the long tier has finished yet")
+    cpu = {"cpu_capability": "AVX512", "device": "cpu"}
+    for run_id, precision, environment, seconds in (
+        ("fmnist-pgd-a", "bf16", cpu, 5400.0),
+        ("fmnist-natural-b", "bf16", cpu, 1800.0),
+        ("fmnist-pgd-c", "fp32", {"device": "cuda:0"}, 360.0),
+        ("cifar10-jpeg-natural-d", "fp32", {"device": "cpu"}, 3600.0),  # recorded before cpu_capability was
+    ):
+        config = {"dataset": run_id.rsplit("-", 2)[0], "precision": precision}
+        save_json(
+            tmp_path / "long" / run_id / "result.json",
+            {"run_id": run_id, "config": config, "environment": environment, "train_time_s": seconds},
+        )
+    (tmp_path / "long" / "fmnist-pgd-c" / "result.json").write_text("{}")  # fails its checksum: not counted
+    with pytest.warns(CorruptArtifact, match="checksum mismatch"):
+        text, table = campaign_cost.spend(budget_hours=40)
+    assert "took **3.0 hours** of training on 2 CPU cores (3 models) against the campaign's budget of about 40" in text
+    assert "on a GPU" not in text
+    rows = {(r.dataset, r.device, r.precision): (r.models, round(r.hours, 2)) for r in table.itertuples()}
+    assert rows == {
+        ("Fashion-MNIST", "CPU (AVX512)", "bfloat16"): (2, 2.0),
+        ("CIFAR-10 JPEG stand-in (q≈75)", "CPU (not recorded)", "float32"): (1, 1.0),
+    }
