@@ -264,7 +264,7 @@ def _change(base: dict, point: dict) -> str:
 
 def direction_frame(dataset: str, *, seed: int = 0, precision: str | None = None) -> pd.DataFrame:
     """How far each direction of ``dataset``'s long pilot moved the numbers its targets judge: one row per point after
-    the map's first (its base), with the one thing it changes and, per target of
+    the map's first (its base), with what it changes and, per target of
     :data:`mi_lib.tiers.TARGETS_BY_DATASET`, the point's number minus the base point's (NaN where a model of either
     point has not finished). Points with no finished model are left out; never trains."""
     models = _pilot_models(dataset, ("natural", "pgd"), seed, precision)

@@ -22,12 +22,11 @@ def spend(budget_hours: float = CAMPAIGN_BUDGET_HOURS) -> tuple[str, pd.DataFram
     The same on every clone: it reads committed results only, never a checkpoint in progress."""
     rows = []
     for summary in recorded_summaries("long"):
-        config, environment = summary.get("config") or {}, summary.get("environment") or {}
-        device = report.trained_on(summary)
+        config, machine = summary.get("config") or {}, report.machine(summary)
         rows.append(
             {
                 "dataset": DISPLAY_NAMES.get(config.get("dataset"), config.get("dataset")),
-                "device": device if device == "GPU" else f"CPU ({environment.get('cpu_capability') or 'not recorded'})",
+                "device": machine if machine == "GPU" else f"CPU ({machine or 'not recorded'})",
                 "precision": PRECISION_NAMES.get(config.get("precision", "fp32"), config.get("precision")),
                 "hours": float(summary.get("train_time_s") or 0.0) / 3600,
             }

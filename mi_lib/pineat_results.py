@@ -17,7 +17,7 @@ COLUMNS = ["A_train", "A_test", "R_train", "R_test", "P_Enat", "P_Eadv", "P_MAX"
 # C13's "about half": this project's acceptance band for the time ratio PINEAT-1/1 / Original, around the paper's
 # own ratios (:func:`paper_ratios`).
 HALF_TIME = (0.4, 0.7)
-# A run's machine kind (``environment.cpu_capability``: AVX2, AVX512, ...) where it was not recorded (runs trained
+# A run's machine kind (:func:`mi_lib.report.machine`: GPU, AVX2, AVX512, ...) where it was not recorded (runs trained
 # before the record). Two such runs may have run on different CPUs (their chapters' runs landed in different sessions),
 # so a ratio between them is shown in Table 1 but is no evidence for C13.
 NOT_RECORDED = "not recorded"
@@ -74,7 +74,7 @@ def frame(runs) -> pd.DataFrame:
                 "P_Eadv": s["ia"]["accuracy"],
                 "P_MAX": max(s["ib"]["accuracy"], s["ia"]["accuracy"]),
                 "time_s": s["train_time_s"],
-                "machine": s.get("environment", {}).get("cpu_capability") or NOT_RECORDED,
+                "machine": report.machine(s) or NOT_RECORDED,
             }
         )
     return pd.DataFrame(rows)

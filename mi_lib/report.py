@@ -86,6 +86,14 @@ def trained_on(summary: dict[str, Any]) -> str:
     return "GPU" if str(device).startswith("cuda") else "CPU"
 
 
+def machine(summary: dict[str, Any]) -> str | None:
+    """The kind of machine the run of ``summary`` trained on, which its times are comparable within: "GPU", else the
+    CPU's recorded capability ("AVX2", "AVX512", ...); None where the run predates that record."""
+    if trained_on(summary) == "GPU":
+        return "GPU"
+    return (summary.get("environment") or {}).get("cpu_capability") or None
+
+
 def training_time(runs: Sequence[RunResult]) -> tuple[str, pd.DataFrame]:
     """A sentence on the total training wall time of ``runs`` and a per-method table (mean, min, max seconds); split by
     device where some trained on a GPU and some on the CPU, whose times are not comparable."""

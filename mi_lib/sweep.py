@@ -36,7 +36,7 @@ from .chapters import FULL_SIZES
 from .config import TIER_NAMES, ConfigError, ExperimentConfig
 from .experiments import run_configs
 from .parameters import declared, validate
-from .report import trained_on
+from .report import machine, trained_on
 from .runs import (
     RETRAIN_LOCAL,
     checkpoint_path,
@@ -113,7 +113,7 @@ class PlannedRun:
     elsewhere: bool = False  # a Yale run trained on another machine: its summary is here, its folder is not
 
 
-Recorded = tuple[ExperimentConfig, float, str | None]  # a finished run's config, training seconds, CPU kind or "cuda"
+Recorded = tuple[ExperimentConfig, float, str | None]  # a finished run's config, training seconds, report.machine
 
 
 def _recorded_times(tier: str) -> list[Recorded]:
@@ -122,10 +122,7 @@ def _recorded_times(tier: str) -> list[Recorded]:
         if summary.get("train_time_s"):
             try:
                 config = ExperimentConfig.from_dict(summary["config"])
-                machine = (
-                    "cuda" if trained_on(summary) == "GPU" else (summary.get("environment") or {}).get("cpu_capability")
-                )
-                found.append((config, float(summary["train_time_s"]), machine))
+                found.append((config, float(summary["train_time_s"]), machine(summary)))
             except (ConfigError, KeyError, TypeError, AttributeError):
                 continue
     return found
@@ -138,15 +135,15 @@ def _cost(config: ExperimentConfig, cached, recorded: list[Recorded]) -> tuple[s
         return f"{_duration(seconds)} (recorded{where})", seconds
     gpu_here = resolve_device().type == "cuda"
     similar = [
-        (other, seconds, machine)
-        for other, seconds, machine in recorded
+        (other, seconds, kind)
+        for other, seconds, kind in recorded
         if (other.dataset, other.method, other.strategy, other.model, other.precision)
         == (config.dataset, config.method, config.strategy, config.model, config.precision)
         and _work(other) > 0
-        and (machine == "cuda") == gpu_here
+        and (kind == "GPU") == gpu_here
     ]  # the same arithmetic (a bf16 run took ~1/4 of a float32 one where bf16 is native) on the same kind of device
     here = torch.backends.cpu.get_cpu_capability()
-    if any(machine == here for _, _, machine in similar):  # this machine's kind, where timed (AVX2 vs AVX512: 2.6x)
+    if any(kind == here for _, _, kind in similar):  # this machine's kind, where timed (AVX2 vs AVX512: 2.6x)
         similar = [entry for entry in similar if entry[2] == here]
     alike = [seconds * _work(config) / _work(other) for other, seconds, _ in similar]
     if alike:

@@ -375,7 +375,7 @@ PILOT_POINTS = {
 # side is what needs moving, hence more epochs and, since bf16 made it affordable (stop 29), twice the width.
 # CIFAR-10: the preset's WRN-16-2 on 10,000 members with augmentation, then one change at a time: more width (the
 # robust model's capacity), more members (the natural model's generalisation), no augmentation (the robust model's
-# over-fitting).
+# over-fitting), then more members without augmentation (both at once).
 LONG_PILOTS: dict[str, list[dict[str, Any]]] = {
     "fmnist": PILOT_POINTS["long"],
     "cifar10-jpeg": [
@@ -383,6 +383,10 @@ LONG_PILOTS: dict[str, list[dict[str, Any]]] = {
         {"n_members": 10000, "depth": 16, "width": 4, "epochs": 60, "augment": True},
         {"n_members": 20000, "depth": 16, "width": 2, "epochs": 60, "augment": True},
         {"n_members": 10000, "depth": 16, "width": 2, "epochs": 60, "augment": False},
+        # Stop 51: augmentation buys the natural model's generalisation and costs the PGD model its over-fitting (the
+        # PGD WRN-16-4 with augmentation under-fits); no augmentation does the opposite. More members without it: the
+        # natural model's generalisation from data, the PGD model's over-fitting kept.
+        {"n_members": 20000, "depth": 16, "width": 2, "epochs": 60, "augment": False},
     ],
 }
 LONG_PILOTS["cifar10"] = LONG_PILOTS["cifar10-jpeg"]

@@ -95,14 +95,19 @@ def test_the_campaign_runs_the_robust_model_of_a_promising_point_first():
     assert not campaign.natural_meets_targets({**good, "train_acc": 0.90, "test_acc": 0.78}, "cifar10-jpeg")
 
 
-def test_the_cifar_pilot_changes_one_thing_at_a_time_from_the_preset():
+def test_the_cifar_pilot_changes_one_thing_at_a_time_from_the_preset_then_joins_two():
     from mi_lib.tiers import LONG_PILOTS, describe_point
 
-    first, *others = LONG_PILOTS["cifar10-jpeg"]
+    points = LONG_PILOTS["cifar10-jpeg"]
+    first, *singles, joined = points
     assert preset("cifar10-jpeg", "long", **first).train_id() == preset("cifar10-jpeg", "long").train_id()
-    assert all(sum(p[k] != first[k] for k in first) == 1 for p in others)
-    assert describe_point(others[-1]) == "10,000 members, WRN-16-2, 60 epochs, no augmentation"
-    assert [p for p, _, _ in campaign.plan("cifar10-jpeg")][:4] == LONG_PILOTS["cifar10-jpeg"]
+    assert all(sum(p[k] != first[k] for k in first) == 1 for p in singles)
+    assert describe_point(singles[-1]) == "10,000 members, WRN-16-2, 60 epochs, no augmentation"
+    # the last point joins two of the directions above (more members, no augmentation), and nothing else
+    changed = {k for k in first if joined[k] != first[k]}
+    assert changed == {"n_members", "augment"} and all(any(p[k] == joined[k] for p in singles) for k in changed)
+    assert describe_point(joined) == "20,000 members, WRN-16-2, 60 epochs, no augmentation"
+    assert [p for p, _, _ in campaign.plan("cifar10-jpeg")][: len(points)] == points
 
 
 def test_status_says_finished_in_progress_or_to_run_and_the_sentence_counts_them(tmp_path, monkeypatch):
@@ -199,7 +204,8 @@ def test_the_sentence_counts_and_judges_the_float32_map_and_says_it_has_no_robus
     monkeypatch.setattr(campaign, "load_run", lambda c: fake if c.run_id() == fp32_natural.run_id() else None)
     monkeypatch.setattr(campaign, "load_checkpoint", lambda path: None)
     sentence = campaign.progress_sentence("cifar10-jpeg")
-    assert "0 of 8 models finished, 0 in progress. Its float32 map" in sentence and "has 1 more." in sentence
+    models = 2 * len(LONG_PILOTS["cifar10-jpeg"])  # a natural and a PGD model per point
+    assert f"0 of {models} models finished, 0 in progress. Its float32 map" in sentence and "has 1 more." in sentence
     assert sentence.endswith(
         "Closest so far: 10,000 members, WRN-16-2, 60 epochs (float32), which meets 2 of 3 targets "
         "(its robust model is not in the float32 map)."
@@ -211,7 +217,7 @@ def test_each_direction_of_the_map_reports_its_change_against_the_first_point(mo
 
     from mi_lib.tiers import LONG_PILOTS
 
-    base, no_augment = LONG_PILOTS["cifar10-jpeg"][0], LONG_PILOTS["cifar10-jpeg"][-1]
+    base, no_augment = LONG_PILOTS["cifar10-jpeg"][0], LONG_PILOTS["cifar10-jpeg"][3]
     attack = {"accuracy": 0.6, "advantage": 0.2, "auc": 0.6}
     finished = {}
     for point, train, test in ((base, 0.90, 0.78), (no_augment, 1.0, 0.70)):

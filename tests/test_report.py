@@ -194,6 +194,12 @@ def test_training_time_splits_by_device_only_where_runs_trained_on_both():
     assert "**2 min** of wall time on a GPU in total" in report.training_time(mixed[2:])[0]
 
 
+def test_a_runs_machine_is_the_gpu_or_the_cpu_kind_it_recorded():
+    assert report.machine({"environment": {"device": "cuda:0", "cpu_capability": "AVX512"}}) == "GPU"
+    assert report.machine({"environment": {"device": "cpu", "cpu_capability": "AVX2"}}) == "AVX2"
+    assert report.machine({"environment": {"device": "cpu"}}) is None and report.machine({}) is None
+
+
 def test_prose_shows_fractions_as_percent_and_differences_as_points():
     assert report.percent(0.12345) == "12.35%" and report.percent(0.5, digits=1) == "50.0%"
     assert report.points(-0.0123) == "-1.23 pp"

@@ -220,10 +220,10 @@ def test_a_missing_runs_cost_is_scaled_from_runs_of_its_arithmetic_on_this_machi
     assert sweep._cost(config, None, elsewhere[:2])[1] == 6000.0  # else every kind (their median)
     assert sweep._cost(config, None, [(bf16, 1100.0, here)])[1] is None
     monkeypatch.delenv("MI_DEVICE", raising=False)  # a CPU here: a GPU's time is no estimate of a CPU's
-    assert sweep._cost(config, None, [(same, 90.0, "cuda")])[1] is None
-    assert sweep._cost(config, None, [(same, 90.0, "cuda"), *elsewhere[:2]])[1] == 6000.0
+    assert sweep._cost(config, None, [(same, 90.0, "GPU")])[1] is None
+    assert sweep._cost(config, None, [(same, 90.0, "GPU"), *elsewhere[:2]])[1] == 6000.0
     monkeypatch.setattr(sweep, "resolve_device", lambda: torch.device("cuda"))  # and on a GPU, only GPU times
-    assert sweep._cost(config, None, [(same, 90.0, "cuda"), *elsewhere])[1] == 90.0
+    assert sweep._cost(config, None, [(same, 90.0, "GPU"), *elsewhere])[1] == 90.0
 
 
 def test_the_command_after_a_sweep_executes_the_page_the_sweep_fed():
