@@ -217,7 +217,8 @@ def test_each_direction_of_the_map_reports_its_change_against_the_first_point(mo
 
     from mi_lib.tiers import LONG_PILOTS
 
-    base, no_augment = LONG_PILOTS["cifar10-jpeg"][0], LONG_PILOTS["cifar10-jpeg"][3]
+    base = LONG_PILOTS["cifar10-jpeg"][0]
+    (no_augment,) = [p for p in LONG_PILOTS["cifar10-jpeg"] if p == base | {"augment": False}]  # one direction away
     attack = {"accuracy": 0.6, "advantage": 0.2, "auc": 0.6}
     finished = {}
     for point, train, test in ((base, 0.90, 0.78), (no_augment, 1.0, 0.70)):
