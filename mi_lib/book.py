@@ -112,6 +112,21 @@ CHAPTERS = [
     _defence_page("fmnist_natural_vs_pgd_long", "fmnist", "pgd", book_tier="long", n_members=20000, epochs=80),
     _defence_page("fmnist_dist_long", "fmnist", "dist", book_tier="long", precision="fp32", other_seeds=3),
     _defence_page("fmnist_diff_long", "fmnist", "diff", book_tier="long", precision="fp32", other_seeds=3),
+    # Table 4 at the long tier, on the CIFAR-10 JPEG stand-in, at the first point of its map that meets all three
+    # targets (20,000 members, WRN-16-2, 60 epochs, no augmentation, bfloat16 training; depth 16 is the long preset's):
+    # natural and PGD at seeds 0-2 (`./run campaign cifar10-jpeg --precision bf16 --methods natural,pgd --seeds 3
+    # --point n_members=20000,width=2,augment=false`: ~25 min per natural and ~3.5 h per PGD model on 2 AMX cores,
+    # stops 51-). In progress until the six models have finished: the appendix shows how far they are.
+    _defence_page(
+        "cifar10_jpeg_natural_vs_pgd_long",
+        "cifar10-jpeg",
+        "pgd",
+        book_tier="long",
+        in_book=False,
+        n_members=20000,
+        width=2,
+        augment=False,
+    ),
     Chapter("claims_scoreboard", "claims_scoreboard", summary=True),
     # Why robust models leak (CCS §5.2).
     Chapter("yale_perturbation_budget", "perturbation_budget", {"dataset": "yale", "seeds": 3}),
@@ -318,7 +333,7 @@ def tier_parameters(
     :data:`SMOKE_MAX_SEEDS` seeds, unless a ``rerun`` sets a seed count (then it runs the chapter's counts, so that
     ``-p weight_decay_seeds 3`` still fits under ``seeds``). ``tier`` names the book's copy (``cpu``: the book's,
     whose runs are :func:`run_tier`'s) or, with ``book_copy=False``, the tier a rerun or a plan trains at. A long-tier
-    page's point on its map (members, epochs, width, arithmetic: :data:`~mi_lib.tiers.PAGE_OVERRIDES`) applies at the
+    page's point on its map (members, epochs, width, augmentation, arithmetic: :data:`~mi_lib.tiers.PAGE_OVERRIDES`) applies at the
     long tier only: at any other (CI's smoke copy, a rerun at ``--tier cpu``) the page runs that tier's preset. A
     rerun's own values are the caller's to merge."""
     parameters = dict(chapter.parameters)

@@ -252,7 +252,7 @@ def summary_box(frame: pd.DataFrame, *, dataset: str, tier: str = "cpu") -> str:
         )
     elif dataset in LONG_PILOTS and tier in ("smoke", "cpu"):
         robust = [m for m in frame["method"].unique() if m != "natural"]
-        at_long = [c.name for c in long_pages(dataset, robust)]
+        at_long = [c.name for c in long_pages(dataset, robust) if c.in_book]
         lines.append(
             f"<p>{html.escape(progress_sentence(dataset))} "
             '<a href="appendix_cpu_tier_calibration.html">The map and its numbers are in the appendix.</a>'

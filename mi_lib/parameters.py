@@ -167,6 +167,7 @@ CHECKS: dict[str, Callable[[str, Any], None]] = {
     "epochs": _optional_whole(1),
     "precision": _optional(_choice(PRECISIONS)),  # None: the tier's
     "width": _optional(_number(positive=True)),  # None: the tier's
+    "augment": _optional(_flag),  # None: the tier's
     "progress": _flag,
     "early_stopping": _flag,
     "trace_figure": _flag,

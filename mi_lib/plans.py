@@ -43,10 +43,10 @@ def configs(plan: Plan) -> list[ExperimentConfig]:
 
 
 def empirical_defences(
-    *, dataset, tier, eps, methods, seeds, other_seeds, n_members, epochs, precision=None, width=None, **_
+    *, dataset, tier, eps, methods, seeds, other_seeds, n_members, epochs, precision=None, width=None, augment=None, **_
 ) -> Plan:
     eps = parse_eps(eps) if eps is not None else preset(dataset, tier).eps
-    overrides = dict(eps=eps, n_members=n_members, epochs=epochs, width=width, precision=precision)
+    overrides = dict(eps=eps, n_members=n_members, epochs=epochs, width=width, augment=augment, precision=precision)
     return {
         m: grid_configs(dataset, tier, methods=(m,), seeds=range(seeds_of(m, seeds, other_seeds)), **overrides)
         for m in chapter_methods(methods)

@@ -449,8 +449,9 @@ def meets(target: tuple[str, float], value: float) -> bool:
 
 
 # The preset fields a natural-vs-robust page's parameters may override (None: the preset's): where the long tier's
-# pages sit on its pilot map, and in which arithmetic. The page, its plan and the scoreboard read the same ones.
-PAGE_OVERRIDES = ("n_members", "epochs", "width", "precision")
+# pages sit on its pilot map (members, epochs, width, augmentation), and in which arithmetic. The page, its plan and
+# the scoreboard read the same ones.
+PAGE_OVERRIDES = ("n_members", "epochs", "width", "augment", "precision")
 
 
 def preset(dataset: str, tier: str, *, method: str = "natural", **overrides: Any) -> ExperimentConfig:

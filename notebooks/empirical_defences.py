@@ -27,6 +27,7 @@ other_seeds = 1  # seeds of the Dist- and Diff-based models
 n_members = None  # None: the tier's preset
 epochs = None  # None: the tier's preset
 width = None  # network width multiplier; None: the tier's preset
+augment = None  # random crops and flips in training, True | False; None: the tier's preset (CIFAR-10's: True)
 precision = None  # training arithmetic, fp32 | bf16; None: the tier's (the long tier's float32 map: "fp32")
 progress = False  # training progress bars
 
@@ -42,7 +43,7 @@ from mi_lib.config import parse_eps
 pd.set_option("display.max_colwidth", None)  # verdicts carry their numbers in full
 
 eps = parse_eps(eps) if eps is not None else tiers.preset(dataset, tier).eps
-overrides = dict(eps=eps, n_members=n_members, epochs=epochs, width=width, precision=precision)
+overrides = dict(eps=eps, n_members=n_members, epochs=epochs, width=width, augment=augment, precision=precision)
 methods = chapters.chapter_methods(methods)
 seeds_per_method = {m: chapters.seeds_of(m, seeds, other_seeds) for m in methods}
 config = tiers.preset(dataset, tier, **overrides)
@@ -56,6 +57,7 @@ plan = plans.empirical_defences(
     n_members=n_members,
     epochs=epochs,
     width=width,
+    augment=augment,
     precision=precision,
 )
 runs = plans.flatten(plans.run(plan, progress=progress).values())

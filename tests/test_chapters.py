@@ -278,6 +278,18 @@ def test_summary_box_gives_ratio_verdicts_and_regime_first():
     assert "The same table at the long tier" not in long_box
 
 
+def test_a_long_page_in_progress_is_not_linked_from_the_pages_below_it(monkeypatch):
+    import dataclasses
+
+    from mi_lib import book
+
+    page = book.long_page("fmnist")
+    link = f'<a href="{page.name}.html">'
+    assert link in chapters.summary_box(frame(0.92, 0.57, 0.97, 0.68, 0.645), dataset="fmnist")
+    monkeypatch.setattr(book, "CHAPTERS", [dataclasses.replace(page, in_book=False)])
+    assert link not in chapters.summary_box(frame(0.92, 0.57, 0.97, 0.68, 0.645), dataset="fmnist")
+
+
 def test_the_verifiable_and_pixeldp_tables_show_percent_once():
     """Their frames hold fractions; the book's one formatting step (tables.tidy) shows them in % (a table scaled
     before it was shown 100.00 as 10000.00)."""

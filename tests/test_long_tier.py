@@ -412,6 +412,30 @@ def test_the_page_reads_the_long_runs_of_its_precision_and_point(monkeypatch):
     assert {(c.n_members, c.width, c.epochs, c.precision) for c in configs} == {(20000, 0.25, 80, "bf16")}
 
 
+def test_the_cifar_long_page_sits_at_the_point_meeting_every_target_without_augmentation(monkeypatch):
+    from mi_lib import plans, scoreboard
+
+    page = book.long_page("cifar10-jpeg")
+    config, point = campaign.page_point(page)
+    assert point == LONG_PILOTS["cifar10-jpeg"][-1] and point["augment"] is False and config.precision == "bf16"
+    # augmentation off reaches the page's plan and the scoreboard's runs at the long tier ...
+    parameters = {**book.declared(page.path), **book.tier_parameters(page, "cpu")}
+    planned = plans.empirical_defences(tier="long", **{k: v for k, v in parameters.items() if k != "tier"})
+    assert {(c.n_members, c.width, c.augment) for cs in planned.values() for c in cs} == {(20000, 2, False)}
+    configs = []
+    monkeypatch.setattr(
+        scoreboard,
+        "cached_runs",
+        lambda dataset, tier, *, methods, max_seeds, numbers_only, **kw: (
+            configs.append(preset(dataset, tier, **kw)) or []
+        ),
+    )
+    scoreboard.page_runs(page, "cpu")
+    assert {(c.tier, c.augment, c.n_members) for c in configs} == {("long", False, 20000)}
+    # ... and never CI's smoke copy, which trains the smoke preset (with its augmentation)
+    assert "augment" not in book.tier_parameters(page, "smoke") and preset("cifar10-jpeg", "smoke").augment
+
+
 def test_the_seeds_of_the_chosen_point_say_finished_in_progress_or_to_run(tmp_path, monkeypatch):
     from mi_lib.runs import checkpoint_path
     from mi_lib.runs_io import save_checkpoint

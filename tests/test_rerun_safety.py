@@ -125,6 +125,7 @@ def test_a_real_smoke_rerun_touches_no_tracked_file(tmp_path, monkeypatch):
         ("methods", "[natural, pdg]", "methods: unknown value 'pdg'; accepted values: natural, pgd"),
         ("dataset", "svhn", "dataset: unknown value 'svhn'; accepted values: fmnist, yale, cifar10, cifar10-jpeg"),
         ("progress", "maybe", "progress: expected true or false"),
+        ("augment", "sometimes", "augment: expected true or false, got 'sometimes'"),
         ("tier", "paper", "tier: set the tier with --tier"),
         ("chapter", "x", "chapter: set by the book"),
     ],
