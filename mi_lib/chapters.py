@@ -4,6 +4,7 @@ these and display the results; every number comes from runs and from the papers'
 
 from __future__ import annotations
 
+import dataclasses
 import html
 
 import numpy as np
@@ -78,8 +79,15 @@ def tier_setting(config: ExperimentConfig, *, seeds: dict[str, int]) -> tuple[st
         )
     if config.tier == "paper":
         return text, pd.DataFrame()
+    # the page's own overrides (a long page's point on its map, a rerun's ε): where ``config`` departs from its preset
+    base = preset(config.dataset, config.tier, method=config.method)
+    overrides = {
+        f.name: getattr(config, f.name)
+        for f in dataclasses.fields(config)
+        if getattr(config, f.name) != getattr(base, f.name) and f.name not in ("method", "seed")
+    }
     differing = {
-        m: describe_tier(config.dataset, config.tier, method=m, precision=config.precision) for m in seeds
+        m: describe_tier(config.dataset, config.tier, method=m, **overrides) for m in seeds
     }  # {method: {key: (tier, paper)}}
     shown = lambda k, v: "all" if k in ("n_members", "n_nonmembers") and v == 0 else v  # noqa: E731
     rows = {}
@@ -245,10 +253,10 @@ def summary_box(frame: pd.DataFrame, *, dataset: str, tier: str = "cpu") -> str:
         )
     if tier == "long":
         lines.append(
-            "<p>These are the long tier's models, at a point of its pilot map chosen for what it costs, not for meeting "
-            "every target (up to hours per model on 2 CPU cores, minutes on a GPU: the timing table below says where "
-            'each trained). <a href="appendix_cpu_tier_calibration.html">The map, its targets and why this point are '
-            "in the appendix.</a></p>"
+            "<p>These are the long tier's models, at one point of its pilot map (up to hours per model on 2 CPU cores, "
+            "minutes on a GPU: the timing table below says where each trained). "
+            '<a href="appendix_cpu_tier_calibration.html">The map, its targets, what each point reached and why this '
+            "point are in the appendix.</a></p>"
         )
     elif dataset in LONG_PILOTS and tier in ("smoke", "cpu"):
         robust = [m for m in frame["method"].unique() if m != "natural"]

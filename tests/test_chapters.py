@@ -156,6 +156,11 @@ def test_tier_setting_shows_method_specific_settings_on_their_own_rows():
     assert long_fp32.endswith(
         "Training arithmetic: float32, where the tier's preset trains in bfloat16 (evaluation is float32 in both)."
     )
+    # a page's point on its map is what the table shows, not the tier's preset (the Table 4 page at the long tier)
+    point = preset("cifar10-jpeg", "long", n_members=20000, width=2, augment=False)
+    _, table4 = chapters.tier_setting(point, seeds={"natural": 3, "pgd": 3})
+    assert table4.loc["n_members", "this tier"] == 20000 and table4.loc["augment"].tolist() == [False, True]
+    assert "augment" not in chapters.tier_setting(preset("cifar10-jpeg", "long"), seeds={"natural": 1})[1].index
 
 
 def test_dls_table1_comparison_puts_ours_beside_the_paper():
@@ -274,7 +279,7 @@ def test_summary_box_gives_ratio_verdicts_and_regime_first():
     # and links to the same table at the long tier where the book has it
     assert 'The same table at the long tier: <a href="fmnist_natural_vs_pgd_long.html">' in box
     long_box = chapters.summary_box(outside, dataset="fmnist", tier="long")
-    assert "pilot map looks for" not in long_box and "chosen for what it costs" in long_box
+    assert "pilot map looks for" not in long_box and "at one point of its pilot map" in long_box
     assert "The same table at the long tier" not in long_box
 
 
