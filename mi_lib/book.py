@@ -53,7 +53,8 @@ class Chapter:
     parameters: dict[str, Any] = dataclasses.field(default_factory=dict)
     labels: dict[str, str] = dataclasses.field(default_factory=dict)
     # False: a chapter in progress, executed at the smoke tier (so nbval checks it) but not yet at the cpu tier,
-    # hence not in the book's table of contents until its cpu-tier runs exist (`./run notebook NAME` runs it).
+    # hence not in the book's table of contents until the runs its book copy shows exist (the cpu tier's; a long-tier
+    # page's, the long tier's: `./run campaign`); `./run notebook NAME` runs it.
     in_book: bool = True
     # A summary page (landing page, scoreboard) reads the verdicts other chapters record: it is executed after them,
     # and its executed copy is stale when those records change.
@@ -260,7 +261,8 @@ def long_pages(dataset: str, robust: Iterable[str] | None = None) -> list[Chapte
 
 
 def long_page(dataset: str) -> Chapter:
-    """The first chapter that shows ``dataset``'s tables at the long tier: its natural-vs-PGD page (Table 3's)."""
+    """The first chapter that shows ``dataset``'s tables at the long tier: its natural-vs-PGD page (Table 3's for
+    Fashion-MNIST, Table 4's for the CIFAR-10 stand-in)."""
     return long_pages(dataset)[0]
 
 

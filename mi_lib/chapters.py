@@ -4,8 +4,8 @@ these and display the results; every number comes from runs and from the papers'
 
 from __future__ import annotations
 
-import dataclasses
 import html
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -16,7 +16,7 @@ from .campaign import paper_regime_cost, progress_sentence
 from .config import PRECISION_NAMES, ExperimentConfig, format_eps
 from .data import DISPLAY_NAMES, N_CLASSES
 from .methods import EMPIRICAL_METHODS, REGISTRY, VERIFIABLE_METHODS, by_label, labels
-from .tiers import LONG_PILOTS, describe_tier, preset
+from .tiers import LONG_PILOTS, PAGE_OVERRIDES, describe_tier, preset
 
 PAPER_TABLES = {"yale": "ccs_table2", "fmnist": "ccs_table3", "cifar10": "ccs_table4", "cifar10-jpeg": "ccs_table4"}
 FULL_SIZES = {"yale": (1900, 514), "fmnist": (60000, 10000), "cifar10": (50000, 10000), "cifar10-jpeg": (50000, 10000)}
@@ -53,8 +53,9 @@ def training_attack(config: ExperimentConfig) -> str:
 def tier_setting(config: ExperimentConfig, *, seeds: dict[str, int]) -> tuple[str, pd.DataFrame]:
     """A sentence on the data, seeds and attacks of ``config``'s tier for the methods in ``seeds`` ({method: number
     of seeds}), and a table of every setting that differs from the paper tier (this tier vs paper), per method
-    where the paper's settings differ by method; the training arithmetic is ``config``'s (the long tier's float32
-    map overrides the tier's bf16)."""
+    where the paper's settings differ by method. A page's own values of :data:`~mi_lib.tiers.PAGE_OVERRIDES` and ε
+    (a long page's point on its map, its arithmetic, a rerun's ε: where ``config`` departs from its method's preset)
+    apply to every method's row."""
     members, nonmembers = FULL_SIZES[config.dataset]
     robust = [m for m in seeds if m != "natural"]
     attacks = "; ".join(training_attack(preset(config.dataset, config.tier, method=m, eps=config.eps)) for m in robust)
@@ -79,17 +80,17 @@ def tier_setting(config: ExperimentConfig, *, seeds: dict[str, int]) -> tuple[st
         )
     if config.tier == "paper":
         return text, pd.DataFrame()
-    # the page's own overrides (a long page's point on its map, a rerun's ε): where ``config`` departs from its preset
     base = preset(config.dataset, config.tier, method=config.method)
-    overrides = {
-        f.name: getattr(config, f.name)
-        for f in dataclasses.fields(config)
-        if getattr(config, f.name) != getattr(base, f.name) and f.name not in ("method", "seed")
-    }
+    overrides = {k: getattr(config, k) for k in (*PAGE_OVERRIDES, "eps") if getattr(config, k) != getattr(base, k)}
     differing = {
         m: describe_tier(config.dataset, config.tier, method=m, **overrides) for m in seeds
     }  # {method: {key: (tier, paper)}}
-    shown = lambda k, v: "all" if k in ("n_members", "n_nonmembers") and v == 0 else v  # noqa: E731
+
+    def shown(key: str, value: Any) -> Any:
+        if key in ("n_members", "n_nonmembers") and value == 0:
+            return "all"
+        return format_eps(value) if key == "eps" else value
+
     rows = {}
     for key in dict.fromkeys(k for changes in differing.values() for k in changes):
         pairs = {m: tuple(shown(key, v) for v in changes[key]) for m, changes in differing.items() if key in changes}

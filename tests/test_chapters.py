@@ -161,6 +161,11 @@ def test_tier_setting_shows_method_specific_settings_on_their_own_rows():
     _, table4 = chapters.tier_setting(point, seeds={"natural": 3, "pgd": 3})
     assert table4.loc["n_members", "this tier"] == 20000 and table4.loc["augment"].tolist() == [False, True]
     assert "augment" not in chapters.tier_setting(preset("cifar10-jpeg", "long"), seeds={"natural": 1})[1].index
+    # a rerun's ε is shown as ε is written, and a method's own preset is not mistaken for the page's override
+    _, rerun = chapters.tier_setting(preset("cifar10-jpeg", "cpu", eps=4 / 255), seeds={"natural": 1, "pgd": 1})
+    assert rerun.loc["eps"].tolist() == ["4/255", "8/255"]
+    _, diff = chapters.tier_setting(preset("yale", "cpu", method="dist"), seeds={"natural": 3, "dist": 1})
+    assert "dist_coeff (Dist)" in diff.index and "dist_coeff" not in diff.index and "eps" not in diff.index
 
 
 def test_dls_table1_comparison_puts_ours_beside_the_paper():

@@ -434,6 +434,9 @@ def test_the_cifar_long_page_sits_at_the_point_meeting_every_target_without_augm
     assert {(c.tier, c.augment, c.n_members) for c in configs} == {("long", False, 20000)}
     # ... and never CI's smoke copy, which trains the smoke preset (with its augmentation)
     assert "augment" not in book.tier_parameters(page, "smoke") and preset("cifar10-jpeg", "smoke").augment
+    from mi_lib import sweep
+
+    assert {c.augment for cs in sweep.chapter_plan(page, tier="smoke").values() for c in cs} == {True}
 
 
 def test_the_seeds_of_the_chosen_point_say_finished_in_progress_or_to_run(tmp_path, monkeypatch):
