@@ -379,8 +379,31 @@ def test_a_page_not_in_the_book_gives_the_scoreboard_no_verdict(monkeypatch):
     assert read == [dataclasses.replace(page, in_book=True)]
 
 
+def _configs_the_scoreboard_reads(monkeypatch) -> list:
+    """The configs :func:`mi_lib.scoreboard.page_runs` asks the run cache for, from now on (it finds none)."""
+    from mi_lib import scoreboard
+
+    configs = []
+    monkeypatch.setattr(
+        scoreboard,
+        "cached_runs",
+        lambda dataset, tier, *, methods, max_seeds, numbers_only, **kw: (
+            configs.append(preset(dataset, tier, **kw)) or []
+        ),
+    )
+    return configs
+
+
+def _long_plan(page) -> dict:
+    """The plan of ``page``'s book copy at the long tier, as its notebook builds it."""
+    from mi_lib import plans
+
+    parameters = {**book.declared(page.path), **book.tier_parameters(page, "cpu")}
+    return plans.empirical_defences(tier="long", **{k: v for k, v in parameters.items() if k != "tier"})
+
+
 def test_the_page_reads_the_long_runs_of_its_precision_and_point(monkeypatch):
-    from mi_lib import plans, scoreboard
+    from mi_lib import scoreboard
 
     page = next(c for c in book.CHAPTERS if c.name == "fmnist_dist_long")
     asked = []
@@ -392,17 +415,9 @@ def test_the_page_reads_the_long_runs_of_its_precision_and_point(monkeypatch):
     assert asked == [("fmnist", "long", "fp32")] * 2 + [("fmnist", "smoke", None)] * 2
     # a page moved to another point of the map: its plan, the scoreboard and the appendix read that point's runs
     moved = dataclasses.replace(page, parameters={**page.parameters, "width": 0.5, "epochs": 80})
-    configs = []
-    monkeypatch.setattr(
-        scoreboard,
-        "cached_runs",
-        lambda dataset, tier, *, methods, max_seeds, numbers_only, **kw: (
-            configs.append(preset(dataset, tier, **kw)) or []
-        ),
-    )
+    configs = _configs_the_scoreboard_reads(monkeypatch)
     scoreboard.page_runs(moved, "cpu")
-    parameters = {**book.declared(moved.path), **book.tier_parameters(moved, "cpu")}
-    planned = plans.empirical_defences(tier="long", **{k: v for k, v in parameters.items() if k != "tier"})
+    planned = _long_plan(moved)
     assert {(c.width, c.epochs, c.precision) for c in configs} == {(0.5, 80, "fp32")}
     assert {(c.width, c.epochs) for cs in planned.values() for c in cs} == {(0.5, 80)}
     assert campaign.long_page_status(moved)[0].startswith("Its point: 10,000 members, width 0.5, 80 epochs, float32")
@@ -413,23 +428,15 @@ def test_the_page_reads_the_long_runs_of_its_precision_and_point(monkeypatch):
 
 
 def test_the_cifar_long_page_sits_at_the_point_meeting_every_target_without_augmentation(monkeypatch):
-    from mi_lib import plans, scoreboard
+    from mi_lib import scoreboard
 
     page = book.long_page("cifar10-jpeg")
     config, point = campaign.page_point(page)
     assert point == LONG_PILOTS["cifar10-jpeg"][-1] and point["augment"] is False and config.precision == "bf16"
     # augmentation off reaches the page's plan and the scoreboard's runs at the long tier ...
-    parameters = {**book.declared(page.path), **book.tier_parameters(page, "cpu")}
-    planned = plans.empirical_defences(tier="long", **{k: v for k, v in parameters.items() if k != "tier"})
+    planned = _long_plan(page)
     assert {(c.n_members, c.width, c.augment) for cs in planned.values() for c in cs} == {(20000, 2, False)}
-    configs = []
-    monkeypatch.setattr(
-        scoreboard,
-        "cached_runs",
-        lambda dataset, tier, *, methods, max_seeds, numbers_only, **kw: (
-            configs.append(preset(dataset, tier, **kw)) or []
-        ),
-    )
+    configs = _configs_the_scoreboard_reads(monkeypatch)
     scoreboard.page_runs(page, "cpu")
     assert {(c.tier, c.augment, c.n_members) for c in configs} == {("long", False, 20000)}
     # ... and never CI's smoke copy, which trains the smoke preset (with its augmentation)
