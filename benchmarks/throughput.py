@@ -25,7 +25,7 @@ from torch.nn import functional as F
 
 from mi_lib.attacks import pgd_linf
 from mi_lib.models import build_model
-from mi_lib.objectives import adversary, bf16_native, cpu_flags, training_precision
+from mi_lib.objectives import adversary, bf16_units, training_precision
 from mi_lib.tiers import preset
 
 SHAPES = {"fmnist": ((1, 28, 28), 10), "yale": ((1, 48, 42), 38), "cifar10": ((3, 32, 32), 10)}
@@ -150,12 +150,11 @@ def bench(name: str, seconds: float, precisions: list[str]) -> None:
 
 
 def _bf16_units() -> str:
-    """Which units compute bf16 on this CPU, from /proc/cpuinfo's flags: AMX's tiles are ~3x faster than
-    AVX512-BF16's dot products on the Fashion-MNIST long model (bench-cpu-avx512-amx.txt against
-    bench-cpu-avx512-bf16.txt)."""
-    if not bf16_native():
+    """Which units compute bf16 on this CPU (:func:`mi_lib.objectives.bf16_units`), for the bench's first line."""
+    units = bf16_units()
+    if units == "emulated":
         return "emulated (no AVX512-BF16/AMX: expect bf16 far slower than fp32)"
-    return "native (AMX)" if "amx_bf16" in cpu_flags() else "native (AVX512-BF16, no AMX)"
+    return "native (AMX)" if units == "AMX" else "native (AVX512-BF16, no AMX)"
 
 
 def main() -> None:

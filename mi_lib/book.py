@@ -272,7 +272,8 @@ def source_hash(chapter: Chapter, parameters: dict[str, Any] | None = None, *, t
     executed copy stale until it is re-executed (from cached runs: seconds), and a change to a module the chapter
     does not import leaves it current. The summary pages also hash the list of chapters in the book and the verdict
     records they read; the PINEAT pages, the committed timings they judge C13 from; the pages whose summary box reads
-    the campaign, the committed GPU projections of ``benchmarks/gpu_check.py``. The chapter's parameters are those
+    the campaign, the committed GPU projections of ``benchmarks/gpu_check.py``; the natural-vs-robust pages and the
+    appendix, which long-tier pages are in the book (the boxes link to their dataset's, the appendix names each). The chapter's parameters are those
     of ``tier`` (:func:`tier_parameters`); a rerun's ``parameters`` enter the hash too."""
     h = hashlib.sha256(chapter.path.read_bytes())
     h.update(
@@ -291,6 +292,12 @@ def source_hash(chapter: Chapter, parameters: dict[str, Any] | None = None, *, t
     if LIBRARY / "campaign.py" in dependencies:  # the GPU projections the CIFAR-10 summary box reads
         for path in sorted((REPO_ROOT / "benchmarks" / "results").glob("gpu-check*.json")):
             h.update(path.name.encode() + b"\0" + path.read_bytes())
+    if chapter.source in ("empirical_defences", "appendix_cpu_tier_calibration"):
+        # which long-tier pages are in the book: a natural-vs-robust page's summary box links to its dataset's, the
+        # appendix says of each whether it is
+        dataset = chapter.parameters.get("dataset")
+        long = [c for c in CHAPTERS if c.book_tier == "long" and dataset in (None, c.parameters["dataset"])]
+        h.update(json.dumps([c.name for c in long if c.in_book]).encode())
     if chapter.summary:  # the committed verdict records of the cpu tier (see mi_lib.scoreboard.record)
         # the chapters in the book with their parameters (the scoreboard reads the seeds each page uses)
         h.update(

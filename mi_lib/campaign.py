@@ -25,8 +25,9 @@ import pandas as pd
 
 from . import paper, report
 from .config import PRECISION_NAMES, PRECISIONS, ConfigError, ExperimentConfig
-from .data import DISPLAY_NAMES
+from .data import DISPLAY_NAMES, N_CLASSES
 from .experiments import run_configs
+from .methods import seeds_of
 from .objectives import bf16_native
 from .parameters import declared
 from .runs import REPO_ROOT, checkpoint_path, load_run, load_summary, resolve_device
@@ -226,6 +227,24 @@ def page_point(page: Any) -> tuple[ExperimentConfig, dict]:
     parameters = {**declared(page.path), **page.parameters}
     config = preset(dataset, "long", **{key: parameters.get(key) for key in PAGE_OVERRIDES})
     return config, {key: getattr(config, key) for key in LONG_PILOTS[dataset][0]}
+
+
+def page_out_of_regime(page: Any) -> str | None:
+    """Why a long-tier page's finished models cannot test its claims (:func:`mi_lib.report.out_of_regime`: the first
+    outside the papers' regime, named), or None when all are in it or none has finished; never trains."""
+    dataset = page.parameters["dataset"]
+    parameters = {**declared(page.path), **page.parameters}
+    config, point = page_point(page)
+    methods = [m for m in parameters["methods"] if m != "natural"] + ["natural"]
+    runs = [
+        run
+        for method in methods
+        for seed in range(seeds_of(method, parameters["seeds"], parameters["other_seeds"]))
+        if (run := load_summary(long_config(dataset, point, method, seed, config.precision))) is not None
+    ]
+    if not runs:
+        return None
+    return report.out_of_regime(report.runs_frame(runs), methods, n_classes=N_CLASSES[dataset])
 
 
 def long_page_status(page: Any) -> tuple[str, pd.DataFrame]:

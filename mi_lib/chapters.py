@@ -12,7 +12,7 @@ import pandas as pd
 
 from . import paper, report
 from .book import link, long_pages
-from .campaign import paper_regime_cost, progress_sentence
+from .campaign import page_out_of_regime, paper_regime_cost, progress_sentence
 from .config import PRECISION_NAMES, ExperimentConfig, format_eps
 from .data import DISPLAY_NAMES, N_CLASSES
 from .methods import EMPIRICAL_METHODS, REGISTRY, VERIFIABLE_METHODS, by_label, labels
@@ -36,11 +36,12 @@ DATASET_NOTES = {
     "cifar10": "**CIFAR-10** (the paper's Table 4): wide ResNet, ε = 8/255, PGD-10 training with step 2/255, random crops "
     "and flips.",
     "cifar10-jpeg": "**CIFAR-10 JPEG stand-in (q≈75)** — a lossy re-encoding of CIFAR-10, not the original: every number "
-    "in this chapter is on the stand-in, compared with the paper's Table 4 (CIFAR-10). Wide ResNet, ε = 8/255, PGD-10 "
-    "training with step 2/255, random crops and flips. CIFAR-10 is the hardest regime to reach on a CPU: the paper "
-    "trains a WRN-34-10 on 50,000 images for 205 epochs, each step on PGD-10 examples; on two cores even the smallest "
-    "wide ResNet (WRN-10-1) trains slowly under PGD (`./run bench` measures it), so the cpu tier trains it on a subset "
-    "for few epochs, and the regime check below says how far that is from the paper's models.",
+    "in this chapter is on the stand-in, compared with the paper's Table 4 (CIFAR-10). The paper trains a WRN-34-10 "
+    "on all 50,000 training images for 205 epochs with random crops and flips, ε = 8/255, each step on PGD-10 "
+    "examples with step 2/255. CIFAR-10 is the hardest regime to reach on a CPU: on two cores even the smallest wide "
+    "ResNet (WRN-10-1) trains slowly under PGD (`./run bench` measures it), so this chapter trains a smaller network "
+    "on a subset for fewer epochs (the settings table below lists each departure from the paper), and the regime "
+    "check below says how far that is from the paper's models.",
 }
 SMOKE_WARNING = "> **Smoke tier:** a seconds-long run that exercises the code; its numbers mean nothing."
 
@@ -235,9 +236,12 @@ def summary_box(frame: pd.DataFrame, *, dataset: str, tier: str = "cpu") -> str:
     best = ratios["ours (mean)"].idxmax()
     ours, theirs = ratios.loc[best, "ours (mean)"], ratios.loc[best, "paper"]
     seeds = len(report.common_seeds(frame, by_label(best), "natural"))
+    interval = ratios.loc[best, "ours 95% interval"]
+    interval = f"; 95% interval {interval}" if interval.startswith("[") else ""
     lines = [
         f"<p><b>Advantage ratio, robust / natural</b> ({html.escape(best)}): ours <b>{ours:.2f}×</b> "
-        f"({seeds} seed{'s' * (seeds != 1)}) against the paper's <b>{theirs:.2f}×</b> (Δ {ours - theirs:+.2f}×).</p>",
+        f"({seeds} seed{'s' * (seeds != 1)}{interval}) against the paper's <b>{theirs:.2f}×</b> "
+        f"(Δ {ours - theirs:+.2f}×).</p>",
         "<ul>",
     ]
     for cid, scope, v in claim_checks(frame, dataset=dataset):
@@ -261,16 +265,22 @@ def summary_box(frame: pd.DataFrame, *, dataset: str, tier: str = "cpu") -> str:
         )
     elif dataset in LONG_PILOTS and tier in ("smoke", "cpu"):
         robust = [m for m in frame["method"].unique() if m != "natural"]
-        at_long = [c.name for c in long_pages(dataset, robust) if c.in_book]
+        at_long = [c for c in long_pages(dataset, robust) if c.in_book]
         lines.append(
             f"<p>{html.escape(progress_sentence(dataset))} "
             '<a href="appendix_cpu_tier_calibration.html">The map and its numbers are in the appendix.</a>'
-            + "".join(f" The same table at the long tier: {link(name)}." for name in at_long)
+            + "".join(f" The same table at the long tier: {link(page.name)}{_long_regime(page)}." for page in at_long)
             + "</p>"
         )
         if dataset.startswith("cifar10") and (cost := paper_regime_cost(dataset)):
             lines.append(f"<p>{html.escape(cost)}</p>")
     return report.admonition("In short", "".join(lines))
+
+
+def _long_regime(page: Any) -> str:
+    """A clause on a long-tier page's models where one is outside the papers' regime, for the link to it."""
+    reason = page_out_of_regime(page)
+    return f" (there, {html.escape(reason)}: the claims that use it are not testable)" if reason else ""
 
 
 def regime_comparison(frame: pd.DataFrame, *, config: ExperimentConfig, robust: str = "pgd") -> str:
@@ -285,7 +295,7 @@ def regime_comparison(frame: pd.DataFrame, *, config: ExperimentConfig, robust: 
     robust_gap = mean.loc[robust, "adv_train_acc_mean"] - mean.loc[robust, "adv_test_acc_mean"]
     ratio = float(np.mean(report.advantage_ratio(frame, robust=robust)))
     theirs = round(paper_method_ratio(config.dataset, robust), 2)
-    natural_fit = mean.loc["natural", "train_acc_mean"]
+    natural_fit, robust_fit = mean.loc["natural", "train_acc_mean"], mean.loc[robust, "train_acc_mean"]
     if ratio >= 0.75 * theirs:
         why = "within a quarter of the paper's."
     elif natural_fit < report.REGIME_FIT and robust_gap < report.REGIME_GAP:
@@ -306,6 +316,7 @@ def regime_comparison(frame: pd.DataFrame, *, config: ExperimentConfig, robust: 
             robust_shortfall=rob["ia"] - mean.loc[robust, "ia_mean"],
             natural_gaps=(ours_gap, paper_gap),
             robust_gaps=(robust_gap, rob["adv_train_acc"] - rob["adv_test_acc"]),
+            robust_fits=(robust_fit, rob["train_acc"]),
             robust=SHORT_NAMES[robust],
         )
     members = config.n_members or FULL_SIZES[config.dataset][0]
@@ -313,7 +324,8 @@ def regime_comparison(frame: pd.DataFrame, *, config: ExperimentConfig, robust: 
         f"- **Natural model:** test accuracy {pct(mean.loc['natural', 'test_acc_mean'])} against the paper's {pct(nat['test_acc'])} "
         f"(generalisation gap {pct(ours_gap)} vs {pct(paper_gap)}); IB {pct(mean.loc['natural', 'ib_mean'])} "
         f"against {pct(nat['ib'])}. Trained on {members} of the {FULL_SIZES[config.dataset][0]} images the paper used.\n"
-        f"- **{SHORT_NAMES[robust]} model:** adv-train {pct(mean.loc[robust, 'adv_train_acc_mean'])} vs adv-test {pct(mean.loc[robust, 'adv_test_acc_mean'])} "
+        f"- **{SHORT_NAMES[robust]} model:** train accuracy {pct(robust_fit)} against the paper's {pct(rob['train_acc'])}; "
+        f"adv-train {pct(mean.loc[robust, 'adv_train_acc_mean'])} vs adv-test {pct(mean.loc[robust, 'adv_test_acc_mean'])} "
         f"(gap {pct(robust_gap)}; paper {pct(rob['adv_train_acc'])} vs {pct(rob['adv_test_acc'])}, gap "
         f"{pct(rob['adv_train_acc'] - rob['adv_test_acc'])}); IA {pct(mean.loc[robust, 'ia_mean'])} against {pct(rob['ia'])}.\n"
         f"- **Ratio {SHORT_NAMES[robust]} / natural:** {ratio:.2f}× against the paper's {theirs}× for the same method, {why}"
@@ -326,10 +338,13 @@ def _ratio_shortfall(
     robust_shortfall: float,
     natural_gaps: tuple[float, float],
     robust_gaps: tuple[float, float],
+    robust_fits: tuple[float, float],
     robust: str,
 ) -> str:
-    """Why a ratio with both models near the regime is below the paper's: the natural model leaking more than the
-    paper's (IB above it), the robust one leaking less (IA below it), or both, the larger named first."""
+    """Why a ratio is below the paper's when the robust model's adv-train − adv-test gap is in the regime: the natural
+    model leaking more than the paper's (IB above it), the robust one leaking less (IA below it; where it fits less
+    than :data:`~mi_lib.report.REGIME_FIT` of its training set, that first), or both, the larger named first.
+    ``*_gaps`` and ``robust_fits`` are (ours, the paper's)."""
     pp, pct = report.points, report.percent
     causes = []
     if natural_excess > 0:
@@ -344,15 +359,21 @@ def _ratio_shortfall(
         causes.append(
             (
                 robust_shortfall,
-                f"the {robust} model leaks less than the paper's (IA {pp(robust_shortfall)} below it; it memorises "
-                f"less under attack: adv-train − adv-test gap {pct(robust_gaps[0])} vs {pct(robust_gaps[1])})",
+                f"the {robust} model leaks less than the paper's (IA {pp(robust_shortfall)} below it; "
+                + (
+                    f"it fits only {pct(robust_fits[0])} of its training set against the paper's "
+                    f"{pct(robust_fits[1])}, and "
+                    if robust_fits[0] < report.REGIME_FIT
+                    else "it "
+                )
+                + f"memorises less under attack: adv-train − adv-test gap {pct(robust_gaps[0])} vs "
+                f"{pct(robust_gaps[1])})",
             )
         )
     if not causes:
         return (
-            "below the paper's, with both models close to the paper's regime and neither leaking on the wrong side of "
-            "the paper's (natural IB not above it, robust IA not below it): a ratio of two advantages magnifies small "
-            "differences in either."
+            "below the paper's, with neither model leaking on the wrong side of the paper's (natural IB not above it, "
+            "robust IA not below it): a ratio of two advantages magnifies small differences in either."
         )
     causes.sort(key=lambda c: -c[0])
     text = "; and ".join(c[1] for c in causes)
@@ -421,12 +442,6 @@ def chapter_methods(methods) -> list[str]:
     if unknown:
         raise ValueError(f"methods: unknown value(s) {unknown}; accepted values: natural, {', '.join(ROBUST_METHODS)}")
     return ["natural"] + [m for m in ROBUST_METHODS if m in methods]
-
-
-def seeds_of(method: str, seeds: int, other_seeds: int) -> int:
-    """How many seeds a natural-vs-robust page trains of ``method``: ``seeds`` for the natural and PGD models (every
-    claim compares with them), ``other_seeds`` for the Dist- and Diff-based ones (parameters of the same names)."""
-    return seeds if method in ("natural", "pgd") else other_seeds
 
 
 def has_dls_rows(dataset: str) -> bool:

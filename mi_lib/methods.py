@@ -145,3 +145,9 @@ def labels(field: str = "label") -> dict[str, Any]:
 def by_label(label: str) -> str:
     """The name of the method whose table label is ``label`` (tables index rows by label)."""
     return next(m.name for m in _RECORDS if m.label == label)
+
+
+def seeds_of(method: str, seeds: int, other_seeds: int) -> int:
+    """How many seeds a natural-vs-robust page trains of ``method``: ``seeds`` for the natural and PGD models (every
+    claim compares with them), ``other_seeds`` for the Dist- and Diff-based ones (parameters of the same names)."""
+    return seeds if method in ("natural", "pgd") else other_seeds

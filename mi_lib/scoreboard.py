@@ -21,6 +21,7 @@ from . import chapters, paper, report
 from .book import CHAPTERS, Chapter, link, run_tier, tier_parameters
 from .data import RELEASED_YALE_MODELS, DataError, load_released_yale_outputs
 from .experiments import cached_runs
+from .methods import seeds_of
 from .parameters import declared
 from .runs import results_root
 from .runs_io import load_json, save_json
@@ -40,7 +41,7 @@ def page_runs(chapter: Chapter, tier: str) -> tuple[str, list]:
             parameters["dataset"],
             run_tier(chapter, tier),
             methods=(m,),
-            max_seeds=chapters.seeds_of(m, parameters["seeds"], parameters["other_seeds"]),
+            max_seeds=seeds_of(m, parameters["seeds"], parameters["other_seeds"]),
             numbers_only=True,
             **{key: parameters.get(key) for key in PAGE_OVERRIDES},
         )

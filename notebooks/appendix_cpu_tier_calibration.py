@@ -290,10 +290,10 @@ for precision, heading, methods in (
     display(tables.tidy(campaign.status_frame("cifar10-jpeg", methods=methods, precision=precision)))
 
 # %% [markdown]
-# **Table 4 at the `long` tier.** The point that meets all three targets is being widened to three
-# seeds per model (`./run campaign cifar10-jpeg --precision bf16 --methods natural,pgd --seeds 3
-# --point n_members=20000,width=2,augment=false`); its page enters the book when all six models have
-# finished (the table below says how far they are). One seed is no verdict; at seed 0, without augmentation,
+# **Table 4 at the `long` tier.** The point that meets all three targets trains three seeds per model
+# (`./run campaign cifar10-jpeg --precision bf16 --methods natural,pgd --seeds 3
+# --point n_members=20000,width=2,augment=false`); its page is in the book once all six models have
+# finished (the sentence and table below say how far they are). One seed is no verdict; at seed 0, without augmentation,
 # the natural model memorises its members and leaks more than the PGD model does (IB and IA in the
 # table above), the opposite of the paper's Table 4, whose natural model generalises far better (below).
 

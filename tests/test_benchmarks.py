@@ -50,11 +50,14 @@ def test_bench_runs_one_preset_briefly():
 def test_bench_names_the_units_that_compute_bf16(benchmark_module, monkeypatch, tmp_path, flags, expected):
     throughput = benchmark_module("throughput")
     cpuinfo = tmp_path / "cpuinfo"
-    cpuinfo.write_text(f"processor\t: 0\nflags\t\t: {flags}\n")
+    cpuinfo.write_text(f"processor\t: 0\nmodel name\t: AMD EPYC\nflags\t\t: {flags}\n")
     real = objectives.Path
     monkeypatch.setattr(objectives, "Path", lambda p: real(cpuinfo) if p == "/proc/cpuinfo" else real(p))
     assert objectives.bf16_native() == (expected != "emulated")
     assert throughput._bf16_units().startswith(expected)
+    # what a run records of the CPU (result.json's environment)
+    assert objectives.cpu_model() == "AMD EPYC"
+    assert objectives.bf16_units() == {"emulated": "emulated", "native (AMX)": "AMX"}.get(expected, "AVX512-BF16")
 
 
 def test_bench_projects_a_long_tier_model_from_the_measured_rate(benchmark_module, monkeypatch, capsys):

@@ -55,6 +55,16 @@ def test_regime_comparison_names_the_reason_for_a_low_ratio():
     assert "below the paper's: the PGD model leaks less than the paper's (IA 4.49 pp below it;" in both
     assert "; and the natural model leaks more than the paper's (IB 1.98 pp above it;" in both
     assert both.endswith("The first is the larger difference.")
+    # a robust model that misses the fit check: its fit is named among the causes, and its bullet shows it
+    unfitted = frame(0.76, 0.74, 0.59, 0.31, 0.60)
+    unfitted.loc[unfitted["method"] == "pgd", "train_acc"] = 0.88
+    text = chapters.regime_comparison(unfitted, config=config)
+    assert "- **PGD model:** train accuracy 88.00% against the paper's" in text
+    assert (
+        "the PGD model leaks less than the paper's (IA 4.39 pp below it; it fits only 88.00% of its training set"
+        in text
+    )
+    assert "it fits only" not in chapters.regime_comparison(frame(0.89, 0.59, 0.92, 0.72, 0.599), config=config)
     underfit = frame(0.55, 0.55, 0.30, 0.25, 0.53)
     underfit.loc[underfit["method"] == "natural", "train_acc"] = 0.63
     assert "neither model fits its training set (natural train accuracy 63.00%" in chapters.regime_comparison(
@@ -263,10 +273,17 @@ def test_verifiable_claims_include_iv_and_the_accuracy_cost():
     )
 
 
-def test_summary_box_gives_ratio_verdicts_and_regime_first():
+def test_summary_box_gives_ratio_verdicts_and_regime_first(monkeypatch):
     box = chapters.summary_box(frame(0.92, 0.57, 0.97, 0.68, 0.645), dataset="fmnist")
     assert box.startswith('<div class="admonition tip"><p class="admonition-title">In short</p>')
-    assert "ours <b>2.06×</b> (3 seeds) against the paper's <b>2.04×</b> (Δ +0.02×)" in box
+    interval = chapters.advantage_ratios(frame(0.92, 0.57, 0.97, 0.68, 0.645), dataset="fmnist").iloc[0][
+        "ours 95% interval"
+    ]
+    assert interval.startswith("[") and (
+        f"ours <b>2.06×</b> (3 seeds; 95% interval {interval}) against the paper's <b>2.04×</b> (Δ +0.02×)" in box
+    )
+    # one seed has no interval
+    assert "(1 seed) against" in chapters.summary_box(frame(0.92, 0.57, 0.97, 0.68, 0.645, seeds=1), dataset="fmnist")
     assert (
         "C1: the PGD model leaks more than the natural model: <b>holds</b>" in box
         and "Not the papers' regime" not in box
@@ -283,6 +300,12 @@ def test_summary_box_gives_ratio_verdicts_and_regime_first():
     )
     # and links to the same table at the long tier where the book has it
     assert 'The same table at the long tier: <a href="fmnist_natural_vs_pgd_long.html">' in box
+    # ... saying so where a model of that page is outside the papers' regime
+    monkeypatch.setattr(chapters, "page_out_of_regime", lambda page: "the PGD model (seed 0) is outside it")
+    assert (
+        "</a> (there, the PGD model (seed 0) is outside it: the claims that use it are not testable)."
+        in chapters.summary_box(frame(0.92, 0.57, 0.97, 0.68, 0.645), dataset="fmnist")
+    )
     long_box = chapters.summary_box(outside, dataset="fmnist", tier="long")
     assert "pilot map looks for" not in long_box and "at one point of its pilot map" in long_box
     assert "The same table at the long tier" not in long_box

@@ -587,3 +587,42 @@ def test_the_campaigns_spend_sums_committed_training_hours_by_device_and_skips_a
         ("Fashion-MNIST", "CPU (AVX512)", "bfloat16"): (2, 2.0),
         ("CIFAR-10 JPEG stand-in (q≈75)", "CPU (not recorded)", "float32"): (1, 1.0),
     }
+
+
+def test_a_long_page_names_the_first_of_its_finished_models_outside_the_regime(monkeypatch):
+    """The clause the pages below a long page add to their link to it (and the appendix's check): computed from the
+    page's own point and seeds, none trained."""
+
+    def finished(config, pgd_fit):
+        pgd = config.method == "pgd"
+        metrics = {"accuracy": 0.65, "advantage": 0.3, "auc": 0.7}
+        summary = {
+            "train_acc": pgd_fit if pgd else 1.0,
+            "test_acc": 0.7,
+            "adv_train_acc": 0.6 if pgd else 0.0,
+            "adv_test_acc": 0.3 if pgd else 0.0,
+            **{"ib": metrics, "ia": metrics, "n_members": config.n_members, "train_time_s": 1.0},
+            "run_id": config.run_id(),
+        }
+        return runs.RunResult(config=config, summary=summary, directory=None)
+
+    page = book.long_page("cifar10-jpeg")
+    seen = []
+
+    def two_seeds(config, pgd_fit=0.884):
+        seen.append(config)
+        return finished(config, pgd_fit) if config.seed < 2 else None
+
+    monkeypatch.setattr(campaign, "load_summary", two_seeds)
+    assert campaign.page_out_of_regime(page) == (
+        "the PGD-Based Adv-Train model (2 of its 2 seeds; seed 0) is outside the papers' regime (train accuracy "
+        "88.4%, adv-train − adv-test 30.0 pp: it does not fit its training set)"
+    )
+    # the page's own point (20,000 members, no augmentation, bf16) and seeds, never the tier's preset
+    assert {(c.n_members, c.augment, c.precision, c.seed) for c in seen} == {
+        (20000, False, "bf16", seed) for seed in range(3)
+    }
+    monkeypatch.setattr(campaign, "load_summary", lambda config: two_seeds(config, pgd_fit=0.99))
+    assert campaign.page_out_of_regime(page) is None
+    monkeypatch.setattr(campaign, "load_summary", lambda config: None)
+    assert campaign.page_out_of_regime(page) is None

@@ -105,3 +105,20 @@ def test_executing_every_chapter_runs_the_summary_pages_last_without_reordering_
     assert set(executed[-len(summaries) :]) == summaries and len(executed) == len(order_before)
     assert [c.name for c in book.CHAPTERS] == order_before  # the order the summary pages' hashes read
     assert book.source_hash(next(c for c in book.CHAPTERS if c.summary), tier="smoke") == summary_hash
+
+
+def test_a_long_page_entering_the_book_stales_the_pages_that_link_to_it(monkeypatch):
+    """The summary box of a page below a long-tier page links to it once it is in the book (chapters.summary_box)."""
+    import dataclasses
+
+    names = ["cifar10_jpeg_natural_vs_pgd", "appendix_cpu_tier_calibration", "fmnist_natural_vs_pgd", "yale_dist"]
+    pages = [next(c for c in book.CHAPTERS if c.name == name) for name in names]
+    before = [book.source_hash(page, tier=tier) for page in pages for tier in ("smoke", "cpu")]
+    flipped = [
+        dataclasses.replace(c, in_book=not c.in_book) if c.name == "cifar10_jpeg_natural_vs_pgd_long" else c
+        for c in book.CHAPTERS
+    ]
+    monkeypatch.setattr(book, "CHAPTERS", flipped)
+    after = [book.source_hash(page, tier=tier) for page in pages for tier in ("smoke", "cpu")]
+    # the CIFAR-10 page links to it and the appendix names it, at both tiers; other datasets' pages do neither
+    assert [a != b for a, b in zip(after, before)] == [True] * 4 + [False] * 4

@@ -35,6 +35,9 @@ def test_a_run_writes_signals_in_the_authors_schema_and_is_reused(isolated_cache
     assert not list(runs.evaluation_partial_dir(config).parent.glob("*-eval-*"))  # removed once the run is saved
     np.testing.assert_allclose(signals["output_test_adversarial"].sum(1), 1, rtol=1e-5)
     assert 0.5 <= first["ib"]["accuracy"] <= 1 and first["train_time_s"] > 0
+    # the CPU it ran on, beyond torch's capability ("AVX512" is an AMX Xeon and an AMD EPYC alike)
+    assert {"threads", "torch", "device", "cpu_capability", "cpu_model", "bf16_units"} <= set(first["environment"])
+    assert first["environment"]["bf16_units"] in ("AMX", "AVX512-BF16", "emulated")
     again = runs.run_experiment(config, split=None, progress=False)  # no split needed: read from the cache
     assert again.summary == first.summary
 
