@@ -273,8 +273,9 @@ def source_hash(chapter: Chapter, parameters: dict[str, Any] | None = None, *, t
     does not import leaves it current. The summary pages also hash the list of chapters in the book and the verdict
     records they read; the PINEAT pages, the committed timings they judge C13 from; the pages whose summary box reads
     the campaign, the committed GPU projections of ``benchmarks/gpu_check.py``; the natural-vs-robust pages and the
-    appendix, which long-tier pages are in the book (the boxes link to their dataset's, the appendix names each). The chapter's parameters are those
-    of ``tier`` (:func:`tier_parameters`); a rerun's ``parameters`` enter the hash too."""
+    appendix, which long-tier pages are in the book and at which point (the boxes link to their dataset's and say
+    whether their models are in the regime; the appendix names each). The chapter's parameters are those of ``tier``
+    (:func:`tier_parameters`); a rerun's ``parameters`` enter the hash too."""
     h = hashlib.sha256(chapter.path.read_bytes())
     h.update(
         json.dumps(
@@ -297,7 +298,7 @@ def source_hash(chapter: Chapter, parameters: dict[str, Any] | None = None, *, t
         # appendix says of each whether it is
         dataset = chapter.parameters.get("dataset")
         long = [c for c in CHAPTERS if c.book_tier == "long" and dataset in (None, c.parameters["dataset"])]
-        h.update(json.dumps([c.name for c in long if c.in_book]).encode())
+        h.update(json.dumps([[c.name, tier_parameters(c, "cpu")] for c in long if c.in_book], sort_keys=True).encode())
     if chapter.summary:  # the committed verdict records of the cpu tier (see mi_lib.scoreboard.record)
         # the chapters in the book with their parameters (the scoreboard reads the seeds each page uses)
         h.update(

@@ -231,16 +231,18 @@ def page_point(page: Any) -> tuple[ExperimentConfig, dict]:
 
 def page_out_of_regime(page: Any) -> str | None:
     """Why a long-tier page's finished models cannot test its claims (:func:`mi_lib.report.out_of_regime`: the first
-    outside the papers' regime, named), or None when all are in it or none has finished; never trains."""
+    outside the papers' regime, natural first as on the page, named), or None when all are in it or none has finished.
+    The runs are the page's own (its overrides of :data:`mi_lib.tiers.PAGE_OVERRIDES`, its seeds per method, as
+    :func:`mi_lib.scoreboard.page_runs` reads them); never trains."""
     dataset = page.parameters["dataset"]
     parameters = {**declared(page.path), **page.parameters}
-    config, point = page_point(page)
-    methods = [m for m in parameters["methods"] if m != "natural"] + ["natural"]
+    overrides = {key: parameters[key] for key in PAGE_OVERRIDES if parameters.get(key) is not None}
+    methods = ["natural", *(m for m in parameters["methods"] if m != "natural")]  # the page's order
     runs = [
         run
         for method in methods
         for seed in range(seeds_of(method, parameters["seeds"], parameters["other_seeds"]))
-        if (run := load_summary(long_config(dataset, point, method, seed, config.precision))) is not None
+        if (run := load_summary(preset(dataset, "long", method=method, seed=seed, **overrides))) is not None
     ]
     if not runs:
         return None

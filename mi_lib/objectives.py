@@ -283,8 +283,8 @@ def bf16_units() -> str:
     """Which units of this CPU compute bfloat16: "AMX" (tiles; ~3x faster than AVX512-BF16's dot products on the
     Fashion-MNIST long model, benchmarks/results/bench-cpu-avx512-amx.txt against bench-cpu-avx512-bf16.txt),
     "AVX512-BF16", or "emulated"."""
-    flags = cpu_flags()
-    return "AMX" if "amx_bf16" in flags else "AVX512-BF16" if "avx512_bf16" in flags else "emulated"
+    flags = cpu_flags() & BF16_CPU_FLAGS
+    return "AMX" if "amx_bf16" in flags else "AVX512-BF16" if flags else "emulated"
 
 
 def bf16_native(device: torch.device | str = "cpu") -> bool:

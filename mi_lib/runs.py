@@ -319,7 +319,7 @@ def _train_and_score(
             "cpu_capability": torch.backends.cpu.get_cpu_capability(),
             # the CPU itself: "AVX512" is both an AMX Xeon and an AMD EPYC, whose runs differ (bf16 speed; numbers)
             "cpu_model": cpu_model(),
-            "bf16_units": bf16_units(),
+            "bf16_units": None if str(device).startswith("cuda") else bf16_units(),
         },
         **summarize(signals),
     }

@@ -624,5 +624,16 @@ def test_a_long_page_names_the_first_of_its_finished_models_outside_the_regime(m
     }
     monkeypatch.setattr(campaign, "load_summary", lambda config: two_seeds(config, pgd_fit=0.99))
     assert campaign.page_out_of_regime(page) is None
+    # both outside: the natural model is named, as on the page (natural first)
+    monkeypatch.setattr(
+        campaign,
+        "load_summary",
+        lambda config: runs.RunResult(
+            config=config,
+            summary={**finished(config, 0.5).summary, "train_acc": 0.5},
+            directory=None,
+        ),
+    )
+    assert campaign.page_out_of_regime(page).startswith("the Natural model (3 of its 3 seeds; seed 0)")
     monkeypatch.setattr(campaign, "load_summary", lambda config: None)
     assert campaign.page_out_of_regime(page) is None
