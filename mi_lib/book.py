@@ -273,8 +273,8 @@ def source_hash(chapter: Chapter, parameters: dict[str, Any] | None = None, *, t
     does not import leaves it current. The summary pages also hash the list of chapters in the book and the verdict
     records they read; the PINEAT pages, the committed timings they judge C13 from; the pages whose summary box reads
     the campaign, the committed GPU projections of ``benchmarks/gpu_check.py``; the natural-vs-robust pages and the
-    appendix, which long-tier pages are in the book and at which point (the boxes link to their dataset's and say
-    whether their models are in the regime; the appendix names each). The chapter's parameters are those of ``tier``
+    appendix, the long-tier pages they read: the boxes, those of their dataset in the book (they link to them and say
+    whether their models are in the regime); the appendix, every one, in the book or not, with its point. The chapter's parameters are those of ``tier``
     (:func:`tier_parameters`); a rerun's ``parameters`` enter the hash too."""
     h = hashlib.sha256(chapter.path.read_bytes())
     h.update(
@@ -293,12 +293,12 @@ def source_hash(chapter: Chapter, parameters: dict[str, Any] | None = None, *, t
     if LIBRARY / "campaign.py" in dependencies:  # the GPU projections the CIFAR-10 summary box reads
         for path in sorted((REPO_ROOT / "benchmarks" / "results").glob("gpu-check*.json")):
             h.update(path.name.encode() + b"\0" + path.read_bytes())
-    if chapter.source in ("empirical_defences", "appendix_cpu_tier_calibration"):
-        # which long-tier pages are in the book: a natural-vs-robust page's summary box links to its dataset's, the
-        # appendix says of each whether it is
-        dataset = chapter.parameters.get("dataset")
-        long = [c for c in CHAPTERS if c.book_tier == "long" and dataset in (None, c.parameters["dataset"])]
-        h.update(json.dumps([[c.name, tier_parameters(c, "cpu")] for c in long if c.in_book], sort_keys=True).encode())
+    if chapter.source == "empirical_defences":  # its summary box links to its dataset's long-tier pages in the book
+        linked = [[c.name, tier_parameters(c, "cpu")] for c in long_pages(chapter.parameters["dataset"]) if c.in_book]
+        h.update(json.dumps(linked, sort_keys=True).encode())
+    if chapter.name == "appendix_cpu_tier_calibration":  # it reads every long-tier page, in the book or not
+        pages = [[c.name, c.in_book, tier_parameters(c, "cpu")] for c in CHAPTERS if c.book_tier == "long"]
+        h.update(json.dumps(pages, sort_keys=True).encode())
     if chapter.summary:  # the committed verdict records of the cpu tier (see mi_lib.scoreboard.record)
         # the chapters in the book with their parameters (the scoreboard reads the seeds each page uses)
         h.update(

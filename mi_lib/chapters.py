@@ -228,9 +228,10 @@ def summary_box(frame: pd.DataFrame, *, dataset: str, tier: str = "cpu") -> str:
     """HTML of the box a natural-vs-robust page opens with: the advantage ratio robust / natural, ours (mean over the
     seeds both have) beside the paper's with the difference, then C1 and C2 per model with their verdicts; where a
     model misses the papers' regime, one line saying which and why; and on every page of a dataset with a long-tier
-    pilot (at the smoke and cpu tiers), one line on how far that pilot got, and for CIFAR-10 one on what a model in the
-    paper's regime costs (:func:`mi_lib.campaign.paper_regime_cost`), with a link to each of the dataset's long-tier
-    pages in the book that says when a model there is outside the regime; on a long-tier page, one line saying so.
+    pilot (at the smoke and cpu tiers), one line on how far that pilot got, with a link to each long-tier page in the
+    book of the same dataset and robust method that says when a model there is outside the regime, and for CIFAR-10
+    one on what a model in the paper's regime costs (:func:`mi_lib.campaign.paper_regime_cost`); on a long-tier page,
+    one line saying so.
     The ratio carries its two-sided 95% interval where two seeds or more have it (:func:`advantage_ratios`).
     Everything from ``frame``, the reference data, the committed runs and the committed GPU projections."""
 
@@ -377,7 +378,8 @@ def _ratio_shortfall(
 
 def _robust_detail(fits: tuple[float, float], gaps: tuple[float, float]) -> str:
     """Why a robust model may leak less than the paper's, from its fit and its adv-train − adv-test gap (ours, the
-    paper's): a fit below :data:`~mi_lib.report.REGIME_FIT`, and the gap where it is smaller than the paper's."""
+    paper's): a fit below :data:`~mi_lib.report.REGIME_FIT`, then the gap beside the paper's, named as a reason only
+    where it is smaller."""
     pct = report.percent
     fit = (
         f"it fits only {pct(fits[0])} of its training set against the paper's {pct(fits[1])}"
@@ -385,10 +387,10 @@ def _robust_detail(fits: tuple[float, float], gaps: tuple[float, float]) -> str:
         else ""
     )
     if gaps[0] < gaps[1]:
-        memo = f"{'and ' if fit else 'it '}memorises less under attack: adv-train − adv-test gap {pct(gaps[0])} vs {pct(gaps[1])}"
-    else:
-        memo = f"though its adv-train − adv-test gap is {pct(gaps[0])}, at least the paper's {pct(gaps[1])}"
-    return f"{fit}, {memo}" if fit else memo
+        memo = f"memorises less under attack: adv-train − adv-test gap {pct(gaps[0])} vs {pct(gaps[1])}"
+        return f"{fit}, and {memo}" if fit else f"it {memo}"
+    memo = f"its adv-train − adv-test gap is not the reason: {pct(gaps[0])} against the paper's {pct(gaps[1])}"
+    return f"{fit}; {memo}" if fit else memo
 
 
 DLS_METHODS = {

@@ -122,3 +122,29 @@ def test_a_long_page_entering_the_book_stales_the_pages_that_link_to_it(monkeypa
     after = [book.source_hash(page, tier=tier) for page in pages for tier in ("smoke", "cpu")]
     # the CIFAR-10 page links to it and the appendix names it, at both tiers; other datasets' pages do neither
     assert [a != b for a, b in zip(after, before)] == [True] * 4 + [False] * 4
+
+
+def test_the_appendix_goes_stale_when_a_long_page_in_progress_moves(monkeypatch):
+    """The appendix reads every long-tier page's point, in the book or not; the pages that link only to pages in the
+    book do not."""
+    import dataclasses
+
+    def with_long_page(**changes):
+        return [
+            dataclasses.replace(c, **changes) if c.name == "cifar10_jpeg_natural_vs_pgd_long" else c
+            for c in book.CHAPTERS
+        ]
+
+    in_progress = with_long_page(in_book=False)
+    monkeypatch.setattr(book, "CHAPTERS", in_progress)
+    appendix, cpu_page = (
+        next(c for c in in_progress if c.name == n)
+        for n in ("appendix_cpu_tier_calibration", "cifar10_jpeg_natural_vs_pgd")
+    )
+    before = book.source_hash(appendix, tier="cpu"), book.source_hash(cpu_page, tier="cpu")
+    page = next(c for c in in_progress if c.name == "cifar10_jpeg_natural_vs_pgd_long")
+    monkeypatch.setattr(
+        book, "CHAPTERS", with_long_page(in_book=False, parameters={**page.parameters, "n_members": 10000})
+    )
+    assert book.source_hash(appendix, tier="cpu") != before[0]
+    assert book.source_hash(cpu_page, tier="cpu") == before[1]
