@@ -274,8 +274,9 @@ def source_hash(chapter: Chapter, parameters: dict[str, Any] | None = None, *, t
     records they read; the PINEAT pages, the committed timings they judge C13 from; the pages whose summary box reads
     the campaign, the committed GPU projections of ``benchmarks/gpu_check.py``; the natural-vs-robust pages and the
     appendix, the long-tier pages they read: the boxes, those of their dataset in the book (they link to them and say
-    whether their models are in the regime); the appendix, every one, in the book or not, with its point. The chapter's parameters are those of ``tier``
-    (:func:`tier_parameters`); a rerun's ``parameters`` enter the hash too."""
+    whether their models are in the regime); the appendix, every one, in the book or not, with its point. The
+    chapter's parameters are those of ``tier`` (:func:`tier_parameters`); a rerun's ``parameters`` enter the hash
+    too."""
     h = hashlib.sha256(chapter.path.read_bytes())
     h.update(
         json.dumps(
