@@ -26,8 +26,8 @@ import pandas as pd
 from . import paper, report
 from .config import PRECISION_NAMES, PRECISIONS, ConfigError, ExperimentConfig
 from .data import DISPLAY_NAMES, N_CLASSES
-from .experiments import run_configs
-from .methods import seeds_of
+from .experiments import page_runs, run_configs
+from .methods import chapter_methods
 from .objectives import bf16_native
 from .parameters import declared
 from .runs import REPO_ROOT, checkpoint_path, load_run, load_summary, resolve_device
@@ -232,27 +232,20 @@ def page_point(page: Any) -> tuple[ExperimentConfig, dict]:
 def page_out_of_regime(page: Any) -> str | None:
     """Why a long-tier page's finished models cannot test its claims (:func:`mi_lib.report.out_of_regime`: the first
     outside the papers' regime, natural first as on the page, named), or None when all are in it or none has finished.
-    The runs are the page's own (its overrides of :data:`mi_lib.tiers.PAGE_OVERRIDES`, its seeds per method, as
-    :func:`mi_lib.scoreboard.page_runs` reads them); never trains."""
-    dataset = page.parameters["dataset"]
-    parameters = {**declared(page.path), **page.parameters}
-    overrides = {key: parameters[key] for key in PAGE_OVERRIDES if parameters.get(key) is not None}
-    methods = ["natural", *(m for m in parameters["methods"] if m != "natural")]  # the page's order
-    runs = [
-        run
-        for method in methods
-        for seed in range(seeds_of(method, parameters["seeds"], parameters["other_seeds"]))
-        if (run := load_summary(preset(dataset, "long", method=method, seed=seed, **overrides))) is not None
-    ]
+    The runs are those its book copy reads (:func:`mi_lib.experiments.page_runs`: its point, its seeds per method);
+    never trains."""
+    dataset, runs = page_runs(page, "cpu")
     if not runs:
         return None
+    methods = chapter_methods(page.parameters["methods"])
     return report.out_of_regime(report.runs_frame(runs), methods, n_classes=N_CLASSES[dataset])
 
 
-def long_page_status(page: Any) -> tuple[str, pd.DataFrame]:
+def long_page_status(page: Any) -> tuple[str, pd.DataFrame, int]:
     """A long-tier page of the book (a :class:`mi_lib.book.Chapter` with ``book_tier="long"``, e.g.
     ``book.long_page("fmnist")``): a sentence on its point (the tier's preset with the page's own overrides,
-    :data:`mi_lib.tiers.PAGE_OVERRIDES`), arithmetic and seeds, and :func:`seeds_frame` for them; never trains."""
+    :data:`mi_lib.tiers.PAGE_OVERRIDES`), arithmetic and seeds, :func:`seeds_frame` for them, and how many of its
+    models have finished; never trains."""
     dataset = page.parameters["dataset"]
     parameters = {**declared(page.path), **page.parameters}
     config, point = page_point(page)
@@ -264,7 +257,7 @@ def long_page_status(page: Any) -> tuple[str, pd.DataFrame]:
         f"{finished} of its {frame.shape[0] * parameters['seeds']} models have finished"
         + (" (it is in the book)." if page.in_book else "; the page enters the book when all have.")
     )
-    return text, frame
+    return text, frame, finished
 
 
 def _change(base: dict, point: dict) -> str:

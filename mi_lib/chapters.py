@@ -447,16 +447,6 @@ DLS_LABELS = {
 }
 
 
-def chapter_methods(methods) -> list[str]:
-    """Validate the ``methods`` parameter of a chapter: natural first (every claim compares with it), then the
-    robust methods in the paper's order."""
-    methods = [methods] if isinstance(methods, str) else list(methods)
-    unknown = [m for m in methods if m not in ("natural", *ROBUST_METHODS)]
-    if unknown:
-        raise ValueError(f"methods: unknown value(s) {unknown}; accepted values: natural, {', '.join(ROBUST_METHODS)}")
-    return ["natural"] + [m for m in ROBUST_METHODS if m in methods]
-
-
 def has_dls_rows(dataset: str) -> bool:
     """Whether DLS Table I has rows for ``dataset`` (CIFAR-10; the JPEG stand-in is compared with them)."""
     return dataset in ("cifar10", "cifar10-jpeg")

@@ -1,14 +1,18 @@
-"""Experiment grids that chapters run: several configs, each cached as its own run (:mod:`mi_lib.runs`)."""
+"""Experiment grids that chapters run: several configs, each cached as its own run (:mod:`mi_lib.runs`); and the runs
+a natural-vs-robust page reads (:func:`page_runs`), for the pages that summarise it."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
 
+from .book import Chapter, run_tier, tier_parameters
 from .config import ExperimentConfig
 from .data import load_dataset, membership_split
+from .methods import chapter_methods, seeds_of
+from .parameters import declared
 from .runs import RunResult, load_run, load_summary, recorded_summaries, run_experiment
-from .tiers import preset
+from .tiers import PAGE_OVERRIDES, preset
 
 
 def grid_configs(
@@ -131,3 +135,24 @@ def cached_values(dataset: str, tier: str, *, method: str, field: str, seed: int
         if preset(dataset, tier, method=method, seed=seed, **{**overrides, field: value}).run_id() == config.run_id():
             found.add(value)
     return sorted(found)
+
+
+def page_runs(chapter: Chapter, tier: str) -> tuple[str, list]:
+    """The dataset of a natural-vs-robust page and its cached runs at ``tier`` (of the page's methods; the book's copy
+    of a long-tier page reads the long tier, :func:`mi_lib.book.run_tier`): the seeds the page itself uses at that
+    tier, no more, so that runs of a rerun with more seeds never enter the book's summaries. Only their numbers are
+    read: a Yale run not on this machine is its committed summary."""
+    parameters = {**declared(chapter.path), **tier_parameters(chapter, tier)}
+    runs = [
+        run
+        for m in chapter_methods(parameters["methods"])
+        for run in cached_runs(
+            parameters["dataset"],
+            run_tier(chapter, tier),
+            methods=(m,),
+            max_seeds=seeds_of(m, parameters["seeds"], parameters["other_seeds"]),
+            numbers_only=True,
+            **{key: parameters.get(key) for key in PAGE_OVERRIDES},
+        )
+    ]
+    return parameters["dataset"], runs

@@ -151,3 +151,15 @@ def seeds_of(method: str, seeds: int, other_seeds: int) -> int:
     """How many seeds a natural-vs-robust page trains of ``method``: ``seeds`` for the natural and PGD models (every
     claim compares with them), ``other_seeds`` for the Dist- and Diff-based ones (parameters of the same names)."""
     return seeds if method in ("natural", "pgd") else other_seeds
+
+
+def chapter_methods(methods) -> list[str]:
+    """Validate the ``methods`` parameter of a chapter: natural first (every claim compares with it), then the
+    robust methods in the paper's order."""
+    methods = [methods] if isinstance(methods, str) else list(methods)
+    unknown = [m for m in methods if m not in ("natural", *EMPIRICAL_METHODS)]
+    if unknown:
+        raise ValueError(
+            f"methods: unknown value(s) {unknown}; accepted values: natural, {', '.join(EMPIRICAL_METHODS)}"
+        )
+    return ["natural"] + [m for m in EMPIRICAL_METHODS if m in methods]

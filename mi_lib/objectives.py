@@ -293,7 +293,7 @@ def bf16_native(device: torch.device | str = "cpu") -> bool:
     12x slower in bf16 than in float32 (benchmarks/results/bench-cpu-avx2.txt)."""
     if torch.device(device).type == "cuda":
         return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
-    return bool(cpu_flags() & BF16_CPU_FLAGS)
+    return bf16_units() != "emulated"
 
 
 def training_precision(config: ExperimentConfig, device: torch.device | str) -> contextlib.AbstractContextManager:

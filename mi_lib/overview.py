@@ -14,6 +14,7 @@ from . import paper, report, scoreboard
 from .book import CHAPTERS, run_tier
 from .chapters import SHORT_NAMES, paper_method_ratio
 from .data import DISPLAY_NAMES
+from .experiments import page_runs
 
 SHORT_DATASET_NAMES = {
     "yale": "Yale Face",
@@ -41,7 +42,7 @@ def c1_frame(found: pd.DataFrame, *, tier: str) -> pd.DataFrame:
         method = chapter.parameters["methods"][-1]
         its_tier = run_tier(chapter, tier)
         verdicts = found[(found["claim_id"] == "C1") & (found["models"] == scoreboard.models_label(its_tier))]
-        dataset, runs = scoreboard.page_runs(chapter, tier)
+        dataset, runs = page_runs(chapter, tier)
         frame = report.runs_frame(runs) if runs else None
         if frame is None or not (frame["method"] == method).any() or not (frame["method"] == "natural").any():
             continue

@@ -15,10 +15,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .chapters import chapter_methods
 from .config import ConfigError, ExperimentConfig, parse_eps, parse_fraction
 from .experiments import cached_values, grid_configs, run_configs
-from .methods import seeds_of
+from .methods import chapter_methods, seeds_of
 from .parameters import check_target_models
 from .runs import RunResult
 from .tiers import PILOT_POINTS, preset

@@ -18,35 +18,11 @@ import html
 import pandas as pd
 
 from . import chapters, paper, report
-from .book import CHAPTERS, Chapter, link, run_tier, tier_parameters
+from .book import CHAPTERS, link, run_tier
 from .data import RELEASED_YALE_MODELS, DataError, load_released_yale_outputs
-from .experiments import cached_runs
-from .methods import seeds_of
-from .parameters import declared
+from .experiments import page_runs
 from .runs import results_root
 from .runs_io import load_json, save_json
-from .tiers import PAGE_OVERRIDES
-
-
-def page_runs(chapter: Chapter, tier: str) -> tuple[str, list]:
-    """The dataset of a natural-vs-robust page and its cached runs at ``tier`` (of the page's methods; the book's copy
-    of a long-tier page reads the long tier, :func:`mi_lib.book.run_tier`): the seeds the page itself uses at that
-    tier, no more, so that runs of a rerun with more seeds never enter the book's summaries. Only their numbers are
-    read: a Yale run not on this machine is its committed summary."""
-    parameters = {**declared(chapter.path), **tier_parameters(chapter, tier)}
-    runs = [
-        run
-        for m in chapters.chapter_methods(parameters["methods"])
-        for run in cached_runs(
-            parameters["dataset"],
-            run_tier(chapter, tier),
-            methods=(m,),
-            max_seeds=seeds_of(m, parameters["seeds"], parameters["other_seeds"]),
-            numbers_only=True,
-            **{key: parameters.get(key) for key in PAGE_OVERRIDES},
-        )
-    ]
-    return parameters["dataset"], runs
 
 
 def _checks_from_empirical_chapters(tier: str) -> list[dict]:

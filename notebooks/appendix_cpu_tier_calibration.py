@@ -208,7 +208,7 @@ display(tables.tidy(campaign.status_frame("fmnist")))
 # tier* shows it, with its C1 and C2 verdicts:
 
 # %% tags=["hide-input"]
-text, seeds_status = campaign.long_page_status(book.long_page("fmnist"))
+text, seeds_status, _ = campaign.long_page_status(book.long_page("fmnist"))
 display(Markdown(text))
 tables.tidy(seeds_status)
 
@@ -306,7 +306,7 @@ display(
     )
 )
 table4_page = book.long_page("cifar10-jpeg")
-text, seeds_status = campaign.long_page_status(table4_page)
+text, seeds_status, finished = campaign.long_page_status(table4_page)
 display(Markdown(text))
 display(tables.tidy(seeds_status))
 outside = campaign.page_out_of_regime(table4_page)  # of its finished models, the first outside the regime
@@ -320,7 +320,7 @@ if outside:
             f"{report.percent(pgd4['train_acc'])}); the CIFAR-10 targets above ask it of the natural model only."
         )
     )
-elif (seeds_status.drop(columns="method") == "finished").to_numpy().any():
+elif finished:
     display(Markdown("Its finished models are all in the papers' regime."))
 
 # %% [markdown]

@@ -39,13 +39,13 @@ from mi_lib import chapters, plans, plotting, report, tables, tiers
 
 tables.show_tidy()  # every table below goes through the book's one formatting step
 from mi_lib.config import parse_eps
-from mi_lib.methods import seeds_of
+from mi_lib.methods import chapter_methods, seeds_of
 
 pd.set_option("display.max_colwidth", None)  # verdicts carry their numbers in full
 
 eps = parse_eps(eps) if eps is not None else tiers.preset(dataset, tier).eps
 overrides = dict(eps=eps, n_members=n_members, epochs=epochs, width=width, augment=augment, precision=precision)
-methods = chapters.chapter_methods(methods)
+methods = chapter_methods(methods)
 seeds_per_method = {m: seeds_of(m, seeds, other_seeds) for m in methods}
 config = tiers.preset(dataset, tier, **overrides)
 plan = plans.empirical_defences(

@@ -1,5 +1,4 @@
 import pandas as pd
-import pytest
 
 from mi_lib import chapters, report
 from mi_lib.tiers import preset
@@ -148,13 +147,6 @@ def test_paper_method_ratio_matches_the_caption_for_the_best_method():
     # CCS captions: best robust (PGD IA) / natural (IB) advantage, e.g. Yale 37.66% / 11.70% = 3.2x
     for dataset, caption in (("yale", 3.2), ("fmnist", 2.0), ("cifar10", 3.5)):
         assert round(chapters.paper_method_ratio(dataset, "pgd"), 1) == caption
-
-
-def test_chapter_methods_validates_and_orders():
-    assert chapters.chapter_methods(["diff", "pgd"]) == ["natural", "pgd", "diff"]
-    assert chapters.chapter_methods("dist") == ["natural", "dist"]
-    with pytest.raises(ValueError, match="methods: unknown value.*accepted values: natural, pgd, dist, diff"):
-        chapters.chapter_methods(["pgd", "madry"])
 
 
 def test_tier_setting_shows_method_specific_settings_on_their_own_rows():

@@ -9,7 +9,7 @@ import pytest
 import torch
 from tiny import tiny_config, tiny_split
 
-from mi_lib import book, campaign, campaign_cost, objectives, runs, training
+from mi_lib import book, campaign, campaign_cost, experiments, objectives, runs, training
 from mi_lib.config import ConfigError, ExperimentConfig
 from mi_lib.tiers import LONG_PILOTS, PAGE_OVERRIDES, PILOT_POINTS, preset
 
@@ -380,12 +380,10 @@ def test_a_page_not_in_the_book_gives_the_scoreboard_no_verdict(monkeypatch):
 
 
 def _configs_the_scoreboard_reads(monkeypatch) -> list:
-    """The configs :func:`mi_lib.scoreboard.page_runs` asks the run cache for, from now on (it finds none)."""
-    from mi_lib import scoreboard
-
+    """The configs :func:`mi_lib.experiments.page_runs` asks the run cache for, from now on (it finds none)."""
     configs = []
     monkeypatch.setattr(
-        scoreboard,
+        experiments,
         "cached_runs",
         lambda dataset, tier, *, methods, max_seeds, numbers_only, **kw: (
             configs.append(preset(dataset, tier, **kw)) or []
@@ -403,33 +401,29 @@ def _long_plan(page) -> dict:
 
 
 def test_the_page_reads_the_long_runs_of_its_precision_and_point(monkeypatch):
-    from mi_lib import scoreboard
-
     page = next(c for c in book.CHAPTERS if c.name == "fmnist_dist_long")
     asked = []
     monkeypatch.setattr(
-        scoreboard, "cached_runs", lambda dataset, tier, **kw: asked.append((dataset, tier, kw["precision"])) or []
+        experiments, "cached_runs", lambda dataset, tier, **kw: asked.append((dataset, tier, kw["precision"])) or []
     )
-    scoreboard.page_runs(page, "cpu")
-    scoreboard.page_runs(page, "smoke")
+    experiments.page_runs(page, "cpu")
+    experiments.page_runs(page, "smoke")
     assert asked == [("fmnist", "long", "fp32")] * 2 + [("fmnist", "smoke", None)] * 2
     # a page moved to another point of the map: its plan, the scoreboard and the appendix read that point's runs
     moved = dataclasses.replace(page, parameters={**page.parameters, "width": 0.5, "epochs": 80})
     configs = _configs_the_scoreboard_reads(monkeypatch)
-    scoreboard.page_runs(moved, "cpu")
+    experiments.page_runs(moved, "cpu")
     planned = _long_plan(moved)
     assert {(c.width, c.epochs, c.precision) for c in configs} == {(0.5, 80, "fp32")}
     assert {(c.width, c.epochs) for cs in planned.values() for c in cs} == {(0.5, 80)}
     assert campaign.long_page_status(moved)[0].startswith("Its point: 10,000 members, width 0.5, 80 epochs, float32")
     table3 = next(c for c in book.CHAPTERS if c.name == "fmnist_natural_vs_pgd_long")
     configs.clear()
-    scoreboard.page_runs(table3, "cpu")
+    experiments.page_runs(table3, "cpu")
     assert {(c.n_members, c.width, c.epochs, c.precision) for c in configs} == {(20000, 0.25, 80, "bf16")}
 
 
 def test_the_cifar_long_page_sits_at_the_point_meeting_every_target_without_augmentation(monkeypatch):
-    from mi_lib import scoreboard
-
     page = book.long_page("cifar10-jpeg")
     config, point = campaign.page_point(page)
     assert point == LONG_PILOTS["cifar10-jpeg"][-1] and point["augment"] is False and config.precision == "bf16"
@@ -437,7 +431,7 @@ def test_the_cifar_long_page_sits_at_the_point_meeting_every_target_without_augm
     planned = _long_plan(page)
     assert {(c.n_members, c.width, c.augment) for cs in planned.values() for c in cs} == {(20000, 2, False)}
     configs = _configs_the_scoreboard_reads(monkeypatch)
-    scoreboard.page_runs(page, "cpu")
+    experiments.page_runs(page, "cpu")
     assert {(c.tier, c.augment, c.n_members) for c in configs} == {("long", False, 20000)}
     # ... and never CI's smoke copy, which trains the smoke preset (with its augmentation)
     assert "augment" not in book.tier_parameters(page, "smoke") and preset("cifar10-jpeg", "smoke").augment
@@ -472,11 +466,12 @@ def test_the_appendix_says_where_the_long_pages_seeds_stand(monkeypatch):
     )
     monkeypatch.setattr(campaign, "load_checkpoint", lambda path: None)
     page = book.long_page("fmnist")
-    text, frame = campaign.long_page_status(dataclasses.replace(page, in_book=False))
+    text, frame, finished = campaign.long_page_status(dataclasses.replace(page, in_book=False))
     assert text == (
         "Its point: 20,000 members, width 0.25, 80 epochs, bfloat16 training, 3 seeds per model; 2 of its 6 models "
         "have finished; the page enters the book when all have."
     )
+    assert finished == 2
     assert campaign.long_page_status(dataclasses.replace(page, in_book=True))[0].endswith("(it is in the book).")
     assert frame.set_index("method").loc["PGD-Based Adv-Train"].tolist() == ["finished", "to run", "to run"]
     earlier = dataclasses.replace(page, parameters={**page.parameters, "epochs": 40, "precision": "fp32"})
@@ -613,7 +608,7 @@ def test_a_long_page_names_the_first_of_its_finished_models_outside_the_regime(m
         seen.append(config)
         return finished(config, pgd_fit) if config.seed < 2 else None
 
-    monkeypatch.setattr(campaign, "load_summary", two_seeds)
+    monkeypatch.setattr(experiments, "load_summary", two_seeds)
     assert campaign.page_out_of_regime(page) == (
         "the PGD-Based Adv-Train model (2 of its 2 seeds; seed 0) is outside the papers' regime (train accuracy "
         "88.4%, adv-train − adv-test 30.0 pp: it does not fit its training set)"
@@ -622,11 +617,11 @@ def test_a_long_page_names_the_first_of_its_finished_models_outside_the_regime(m
     assert {(c.n_members, c.augment, c.precision, c.seed) for c in seen} == {
         (20000, False, "bf16", seed) for seed in range(3)
     }
-    monkeypatch.setattr(campaign, "load_summary", lambda config: two_seeds(config, pgd_fit=0.99))
+    monkeypatch.setattr(experiments, "load_summary", lambda config: two_seeds(config, pgd_fit=0.99))
     assert campaign.page_out_of_regime(page) is None
     # both outside: the natural model is named, as on the page (natural first)
     monkeypatch.setattr(
-        campaign,
+        experiments,
         "load_summary",
         lambda config: runs.RunResult(
             config=config,
@@ -635,5 +630,5 @@ def test_a_long_page_names_the_first_of_its_finished_models_outside_the_regime(m
         ),
     )
     assert campaign.page_out_of_regime(page).startswith("the Natural model (3 of its 3 seeds; seed 0)")
-    monkeypatch.setattr(campaign, "load_summary", lambda config: None)
+    monkeypatch.setattr(experiments, "load_summary", lambda config: None)
     assert campaign.page_out_of_regime(page) is None

@@ -100,3 +100,10 @@ def test_the_library_has_no_import_cycle_and_no_hidden_imports():
     for module in graph:
         if module not in state:
             visit(module, [])
+
+
+def test_chapter_methods_validates_and_orders():
+    assert methods.chapter_methods(["diff", "pgd"]) == ["natural", "pgd", "diff"]
+    assert methods.chapter_methods("dist") == ["natural", "dist"]
+    with pytest.raises(ValueError, match="methods: unknown value.*accepted values: natural, pgd, dist, diff"):
+        methods.chapter_methods(["pgd", "madry"])

@@ -5,21 +5,21 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import pytest
 
-from mi_lib import overview, paper, report, scoreboard
+from mi_lib import experiments, overview, paper, report, scoreboard
 from mi_lib.experiments import cached_runs
 
 
 def test_summary_pages_read_yale_numbers_without_its_run_folders(monkeypatch):
     """On a clone, Yale's run folders are absent (the faces' terms): the scoreboard, the landing page and the
     appendix's bf16 A/B read the committed summaries and find the same runs."""
-    from mi_lib import book, experiments, runs
+    from mi_lib import book, runs
 
     yale_page = next(c for c in book.CHAPTERS if c.name == "yale_natural_vs_pgd")
-    here = len(scoreboard.page_runs(yale_page, "cpu")[1])
+    here = len(experiments.page_runs(yale_page, "cpu")[1])
     load_run = runs.load_run
     for module in (runs, experiments):
         monkeypatch.setattr(module, "load_run", lambda config: None if config.dataset == "yale" else load_run(config))
-    dataset, clone = scoreboard.page_runs(yale_page, "cpu")
+    dataset, clone = experiments.page_runs(yale_page, "cpu")
     assert dataset == "yale" and len(clone) == here == 6
     for precision in ("fp32", "bf16"):
         ab = cached_runs("yale", "cpu", methods=("natural", "pgd"), max_seeds=3, precision=precision, numbers_only=True)
@@ -62,8 +62,8 @@ def test_a_long_page_enters_the_overview_only_in_the_book_and_says_its_tier(monk
 
     page = next(c for c in book.CHAPTERS if c.name == "fmnist_natural_vs_pgd_long")
     plain = next(c for c in book.CHAPTERS if c.name == "fmnist_natural_vs_pgd")
-    page_runs = scoreboard.page_runs
-    monkeypatch.setattr(scoreboard, "page_runs", lambda chapter, tier: page_runs(plain, tier))  # the cpu runs for both
+    page_runs = experiments.page_runs
+    monkeypatch.setattr(overview, "page_runs", lambda chapter, tier: page_runs(plain, tier))  # the cpu runs for both
     found = pd.DataFrame(
         [
             dict(claim_id="C1", scope="Fashion-MNIST, PGD", models=m, chapter="x", verdict=v, numbers="")
