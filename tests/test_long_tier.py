@@ -613,9 +613,9 @@ def test_a_long_page_names_the_first_of_its_finished_models_outside_the_regime(m
         "the PGD-Based Adv-Train model (2 of its 2 seeds; seed 0) is outside the papers' regime (train accuracy "
         "88.4%, adv-train − adv-test 30.0 pp: it does not fit its training set)"
     )
-    # the page's own point (20,000 members, no augmentation, bf16) and seeds, never the tier's preset
-    assert {(c.n_members, c.augment, c.precision, c.seed) for c in seen} == {
-        (20000, False, "bf16", seed) for seed in range(3)
+    # the long tier, the page's own point (20,000 members, no augmentation, bf16) and seeds, never the tier's preset
+    assert {(c.tier, c.n_members, c.augment, c.precision, c.seed) for c in seen} == {
+        ("long", 20000, False, "bf16", seed) for seed in range(3)
     }
     monkeypatch.setattr(experiments, "load_summary", lambda config: two_seeds(config, pgd_fit=0.99))
     assert campaign.page_out_of_regime(page) is None
