@@ -11,6 +11,7 @@ from tiny import tiny_config, tiny_split
 
 from mi_lib import book, campaign, campaign_cost, experiments, objectives, runs, training
 from mi_lib.config import ConfigError, ExperimentConfig
+from mi_lib.methods import chapter_methods
 from mi_lib.tiers import LONG_PILOTS, PAGE_OVERRIDES, PILOT_POINTS, preset
 
 
@@ -95,11 +96,11 @@ def test_the_campaign_runs_the_robust_model_of_a_promising_point_first():
     assert not campaign.natural_meets_targets({**good, "train_acc": 0.90, "test_acc": 0.78}, "cifar10-jpeg")
 
 
-def test_the_cifar_pilot_changes_one_thing_at_a_time_from_the_preset_then_joins_two():
+def test_the_cifar_pilot_changes_one_thing_at_a_time_from_the_preset_then_joins_two_then_trains_longer():
     from mi_lib.tiers import LONG_PILOTS, describe_point
 
     points = LONG_PILOTS["cifar10-jpeg"]
-    first, *singles, joined = points
+    first, *singles, joined, longer = points
     assert preset("cifar10-jpeg", "long", **first).train_id() == preset("cifar10-jpeg", "long").train_id()
     assert all(sum(p[k] != first[k] for k in first) == 1 for p in singles)
     assert describe_point(singles[-1]) == "10,000 members, WRN-16-2, 60 epochs, no augmentation"
@@ -107,6 +108,8 @@ def test_the_cifar_pilot_changes_one_thing_at_a_time_from_the_preset_then_joins_
     changed = {k for k in first if joined[k] != first[k]}
     assert changed == {"n_members", "augment"} and all(any(p[k] == joined[k] for p in singles) for k in changed)
     assert describe_point(joined) == "20,000 members, WRN-16-2, 60 epochs, no augmentation"
+    # the point a GPU lease added (stop 57): the no-augmentation point trained longer, nothing else changed
+    assert {k for k in first if longer[k] != singles[-1][k]} == {"epochs"} and longer["epochs"] > first["epochs"]
     assert [p for p, _, _ in campaign.plan("cifar10-jpeg")][: len(points)] == points
 
 
@@ -426,7 +429,8 @@ def test_the_page_reads_the_long_runs_of_its_precision_and_point(monkeypatch):
 def test_the_cifar_long_page_sits_at_the_point_meeting_every_target_without_augmentation(monkeypatch):
     page = book.long_page("cifar10-jpeg")
     config, point = campaign.page_point(page)
-    assert point == LONG_PILOTS["cifar10-jpeg"][-1] and point["augment"] is False and config.precision == "bf16"
+    assert point == {"n_members": 20000, "depth": 16, "width": 2, "epochs": 60, "augment": False}
+    assert point in LONG_PILOTS["cifar10-jpeg"] and config.precision == "bf16"
     # augmentation off reaches the page's plan and the scoreboard's runs at the long tier ...
     planned = _long_plan(page)
     assert {(c.n_members, c.width, c.augment) for cs in planned.values() for c in cs} == {(20000, 2, False)}
@@ -632,3 +636,19 @@ def test_a_long_page_names_the_first_of_its_finished_models_outside_the_regime(m
     assert campaign.page_out_of_regime(page).startswith("the Natural model (3 of its 3 seeds; seed 0)")
     monkeypatch.setattr(experiments, "load_summary", lambda config: None)
     assert campaign.page_out_of_regime(page) is None
+
+
+def test_a_page_without_its_own_methods_reads_the_declared_default_everywhere(monkeypatch):
+    """:func:`mi_lib.experiments.page_methods` is the one reader of a page's methods: the runs it asks for, the
+    landing page's ratio and the regime check all see the notebook's declared default when the page sets none."""
+    page = next(c for c in book.CHAPTERS if c.name == "fmnist_natural_vs_pgd_long")
+    bare = dataclasses.replace(page, parameters={k: v for k, v in page.parameters.items() if k != "methods"})
+    default = chapter_methods(book.declared(page.path)["methods"])
+    assert experiments.page_methods(bare, "cpu") == default
+    asked = []
+    monkeypatch.setattr(experiments, "cached_runs", lambda dataset, tier, **kw: asked.extend(kw["methods"]) or [])
+    experiments.page_runs(bare, "cpu")
+    assert asked == default
+    wrong = dataclasses.replace(page, parameters={**page.parameters, "methods": ["natural", "pgdd"]})
+    with pytest.raises(ValueError, match="methods: unknown value"):
+        experiments.page_methods(wrong, "cpu")
