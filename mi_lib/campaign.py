@@ -26,8 +26,7 @@ import pandas as pd
 from . import paper, report
 from .config import PRECISION_NAMES, PRECISIONS, ConfigError, ExperimentConfig
 from .data import DISPLAY_NAMES, N_CLASSES
-from .experiments import page_runs, run_configs
-from .methods import chapter_methods
+from .experiments import page_methods, page_runs, run_configs
 from .objectives import bf16_native
 from .parameters import declared
 from .runs import REPO_ROOT, checkpoint_path, load_run, load_summary, resolve_device
@@ -237,8 +236,7 @@ def page_out_of_regime(page: Any) -> str | None:
     dataset, runs = page_runs(page, "cpu")
     if not runs:
         return None
-    methods = chapter_methods(page.parameters["methods"])
-    return report.out_of_regime(report.runs_frame(runs), methods, n_classes=N_CLASSES[dataset])
+    return report.out_of_regime(report.runs_frame(runs), page_methods(page, "cpu"), n_classes=N_CLASSES[dataset])
 
 
 def long_page_status(page: Any) -> tuple[str, pd.DataFrame, int]:
@@ -295,6 +293,39 @@ def direction_frame(dataset: str, *, seed: int = 0, precision: str | None = None
         if describe_point(point) in values.index
     ]
     return pd.DataFrame(rows, columns=["change", *targets])
+
+
+def longer_training(dataset: str, *, seed: int = 0, precision: str | None = None) -> list[str]:
+    """What training longer did on ``dataset``'s long pilot: for each point that repeats an earlier one with more
+    epochs, and whose four models (natural and PGD at both) have finished, one sentence with the PGD model's fit of its
+    training set, its adv-train − adv-test gap and both models' best advantage, before → after; never trains."""
+    models = _pilot_models(dataset, ("natural", "pgd"), seed, precision)
+    sentences = []
+    for i, (point, runs) in enumerate(models):
+        for before, earlier in models[:i]:
+            if {k: v for k, v in before.items() if k != "epochs"} != {k: v for k, v in point.items() if k != "epochs"}:
+                continue
+            found = [run for by_method in (earlier, runs) for _, run in by_method.values()]
+            if any(run is None for run in found):
+                continue
+            frame = report.runs_frame(found).assign(best=lambda f: report.best_advantage(f))
+            (old_natural, old_pgd), (natural, pgd) = (
+                frame.iloc[:2].to_dict("records"),
+                frame.iloc[2:].to_dict("records"),
+            )
+
+            def change(key: str, a: dict, b: dict) -> str:
+                return f"{report.percent(a[key], 1)} → {report.percent(b[key], 1)}"
+
+            gap = [r["adv_train_acc"] - r["adv_test_acc"] for r in (old_pgd, pgd)]
+            sentences.append(
+                f"{describe_point(before)} → {point['epochs']} epochs: the PGD model fits {change('train_acc', old_pgd, pgd)}"
+                f" of its training set, its adv-train − adv-test gap {report.points(gap[0], 1)} → "
+                f"{report.points(gap[1], 1)}, its best advantage {change('best', old_pgd, pgd)}; the natural model's "
+                f"best advantage {change('best', old_natural, natural)}, its test accuracy "
+                f"{change('test_acc', old_natural, natural)}."
+            )
+    return sentences
 
 
 # Where benchmarks/gpu_check.py's JSON records land once it has run on a GPU (--out benchmarks/results/gpu-check-*.txt).

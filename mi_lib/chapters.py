@@ -107,13 +107,12 @@ def tier_setting(config: ExperimentConfig, *, seeds: dict[str, int]) -> tuple[st
     return text, table
 
 
-ROBUST_METHODS = EMPIRICAL_METHODS
 SHORT_NAMES = labels("short")
 
 
 def robust_methods(frame: pd.DataFrame) -> list[str]:
     """The empirically robust methods that have runs in ``frame``, in the paper's order."""
-    return [m for m in ROBUST_METHODS if m in set(frame["method"])]
+    return [m for m in EMPIRICAL_METHODS if m in set(frame["method"])]
 
 
 def claim_checks(frame: pd.DataFrame, *, dataset: str) -> list[tuple[str, str, report.Verdict]]:
@@ -470,7 +469,7 @@ def released_checks(frame: pd.DataFrame) -> list[tuple[str, str, report.Verdict]
                 right_name="natural",
             ),
         )
-        for m in (*ROBUST_METHODS, *VERIFIABLE_METHODS)
+        for m in (*EMPIRICAL_METHODS, *VERIFIABLE_METHODS)
     ]
     checks += [
         (
@@ -484,7 +483,7 @@ def released_checks(frame: pd.DataFrame) -> list[tuple[str, str, report.Verdict]
                 right_name="IB",
             ),
         )
-        for m in ROBUST_METHODS
+        for m in EMPIRICAL_METHODS
     ]
     checks.append(
         (
@@ -554,7 +553,7 @@ def verifiable_claims(frame: pd.DataFrame, *, dataset: str) -> list[tuple[str, s
     natural_outside = report.out_of_regime(
         frame, ["natural"], n_classes=N_CLASSES[dataset]
     )  # the natural model must fit
-    for method in [m for m in frame["method"].unique() if m not in ("natural", *ROBUST_METHODS)]:
+    for method in [m for m in frame["method"].unique() if m not in ("natural", *EMPIRICAL_METHODS)]:
         seeds = report.common_seeds(frame, method, "natural")
         name = report.METHOD_LABELS.get(method, method)
         scope, found = f"{where}, {name}", []

@@ -1,5 +1,5 @@
 """Experiment grids that chapters run: several configs, each cached as its own run (:mod:`mi_lib.runs`); and the runs
-a natural-vs-robust page reads (:func:`page_runs`), for the pages that summarise it."""
+a natural-vs-robust page reads (:func:`page_methods`, :func:`page_runs`), for the pages that summarise it."""
 
 from __future__ import annotations
 
@@ -137,15 +137,21 @@ def cached_values(dataset: str, tier: str, *, method: str, field: str, seed: int
     return sorted(found)
 
 
+def page_methods(chapter: Chapter, tier: str) -> list[str]:
+    """The methods a natural-vs-robust page compares at ``tier``, checked (:func:`mi_lib.methods.chapter_methods`): its
+    declared defaults merged with its parameters at that tier, as :func:`page_runs` reads them."""
+    return chapter_methods({**declared(chapter.path), **tier_parameters(chapter, tier)}["methods"])
+
+
 def page_runs(chapter: Chapter, tier: str) -> tuple[str, list]:
-    """The dataset of a natural-vs-robust page and its cached runs at ``tier`` (of the page's methods; the book's copy
-    of a long-tier page reads the long tier, :func:`mi_lib.book.run_tier`): the seeds the page itself uses at that
+    """The dataset of a natural-vs-robust page and its cached runs at ``tier`` (of :func:`page_methods`; the book's
+    copy of a long-tier page reads the long tier, :func:`mi_lib.book.run_tier`): the seeds the page itself uses at that
     tier, no more, so that runs of a rerun with more seeds never enter the book's summaries. Only their numbers are
     read: a Yale run not on this machine is its committed summary."""
     parameters = {**declared(chapter.path), **tier_parameters(chapter, tier)}
     runs = [
         run
-        for m in chapter_methods(parameters["methods"])
+        for m in page_methods(chapter, tier)
         for run in cached_runs(
             parameters["dataset"],
             run_tier(chapter, tier),

@@ -14,7 +14,7 @@ from . import paper, report, scoreboard
 from .book import CHAPTERS, run_tier
 from .chapters import SHORT_NAMES, paper_method_ratio
 from .data import DISPLAY_NAMES
-from .experiments import page_runs
+from .experiments import page_methods, page_runs
 
 SHORT_DATASET_NAMES = {
     "yale": "Yale Face",
@@ -39,7 +39,7 @@ def c1_frame(found: pd.DataFrame, *, tier: str) -> pd.DataFrame:
     for chapter in CHAPTERS:
         if chapter.source != "empirical_defences" or not chapter.in_book:
             continue
-        method = chapter.parameters["methods"][-1]
+        method = page_methods(chapter, tier)[-1]
         its_tier = run_tier(chapter, tier)
         verdicts = found[(found["claim_id"] == "C1") & (found["models"] == scoreboard.models_label(its_tier))]
         dataset, runs = page_runs(chapter, tier)

@@ -652,3 +652,31 @@ def test_a_page_without_its_own_methods_reads_the_declared_default_everywhere(mo
     wrong = dataclasses.replace(page, parameters={**page.parameters, "methods": ["natural", "pgdd"]})
     with pytest.raises(ValueError, match="methods: unknown value"):
         experiments.page_methods(wrong, "cpu")
+
+
+def test_training_longer_is_reported_where_a_point_repeats_an_earlier_one_with_more_epochs(monkeypatch):
+    from types import SimpleNamespace
+
+    shorter = next(p for p in LONG_PILOTS["cifar10-jpeg"] if p["augment"] is False and p["n_members"] == 10000)
+    longer = next(p for p in LONG_PILOTS["cifar10-jpeg"] if p == shorter | {"epochs": p["epochs"]} and p != shorter)
+    numbers = {  # (point, method): train, test, adv-train, adv-test, IB accuracy, IA accuracy
+        (0, "natural"): (1.0, 0.70, 0.0, 0.0, 0.75, 0.55),
+        (0, "pgd"): (0.87, 0.64, 0.57, 0.26, 0.61, 0.66),
+        (1, "natural"): (1.0, 0.69, 0.0, 0.0, 0.80, 0.55),
+        (1, "pgd"): (0.99, 0.65, 0.85, 0.19, 0.73, 0.83),
+    }
+    finished = {}
+    for (i, method), (train, test, adv_train, adv_test, ib, ia) in numbers.items():
+        config = campaign.long_config("cifar10-jpeg", (shorter, longer)[i], method, precision="fp32")
+        summary = dict(train_acc=train, test_acc=test, adv_train_acc=adv_train, adv_test_acc=adv_test)
+        summary |= {k: {"accuracy": a, "advantage": 2 * a - 1, "auc": a} for k, a in (("ib", ib), ("ia", ia))}
+        summary |= dict(n_members=10000, train_time_s=1.0, run_id=config.run_id())
+        finished[config.run_id()] = SimpleNamespace(config=config, summary=summary)
+    monkeypatch.setattr(campaign, "load_run", lambda c: finished.get(c.run_id()))
+    (sentence,) = campaign.longer_training("cifar10-jpeg", precision="fp32")
+    assert sentence.startswith("10,000 members, WRN-16-2, 60 epochs, no augmentation → 100 epochs: ")
+    assert "fits 87.0% → 99.0% of its training set" in sentence and "gap 31.0 pp → 66.0 pp" in sentence
+    assert "its best advantage 32.0% → 66.0%" in sentence and "natural model's best advantage 50.0% → 60.0%" in sentence
+    # a pair whose models have not all finished says nothing
+    finished.pop(campaign.long_config("cifar10-jpeg", shorter, "natural", precision="fp32").run_id())
+    assert campaign.longer_training("cifar10-jpeg", precision="fp32") == []
