@@ -117,13 +117,12 @@ CHAPTERS = [
     # targets (20,000 members, WRN-16-2, 60 epochs, no augmentation, bfloat16 training; depth 16 is the long preset's):
     # natural and PGD at seeds 0-2 (`./run campaign cifar10-jpeg --precision bf16 --methods natural,pgd --seeds 3
     # --point n_members=20000,width=2,augment=false`: ~25 min per natural and ~3.5 h per PGD model on 2 AMX cores,
-    # stops 51-). In progress until the six models have finished: the appendix shows how far they are.
+    # stops 51-57; seed 2 trained on two CPU kinds with pauses, so its recorded time overstates its cost).
     _defence_page(
         "cifar10_jpeg_natural_vs_pgd_long",
         "cifar10-jpeg",
         "pgd",
         book_tier="long",
-        in_book=False,
         n_members=20000,
         width=2,
         augment=False,

@@ -190,6 +190,8 @@ for precision, heading in ((None, "bfloat16 training (the tier's)"), ("fp32", "f
         if len(directions):
             display(Markdown("How far each direction moved the targets' numbers (that point minus the first):"))
             display(tables.tidy_differences(directions))
+        for sentence in campaign.longer_training("fmnist", precision=precision):
+            display(Markdown("Training longer: " + sentence))
     else:
         display(Markdown("No run of this map has finished yet."))
 display(Markdown("Where each model of the campaign stands, in its order:"))
@@ -260,7 +262,10 @@ for precision, point, heading in (
 # CPU-hours per robust model on 2 cores (`./run bench --models cifar10-long,cifar10-long-wide
 # --precisions bf16` projects each model's hours of training on the machine at hand), so the bf16
 # map was started with that model (`./run campaign cifar10-jpeg --methods pgd --point width=4`): its
-# natural model meets both natural targets in float32. Only finished runs are judged; this page
+# natural model meets both natural targets in float32. The map's last point asks whether more epochs
+# let a PGD model fit its training set, which Table 4's PGD models (below) miss: it trains the
+# no-augmentation point at 10,000 members for 100 epochs instead of 60 (float32, on a GPU; the
+# sentence under the float32 tables says what changed). Only finished runs are judged; this page
 # never trains them.
 
 # %% tags=["hide-input"]
@@ -284,6 +289,8 @@ for precision, heading, methods in (
         if len(directions):
             display(Markdown("How far each direction moved the targets' numbers (that point minus the first):"))
             display(tables.tidy_differences(directions))
+        for sentence in campaign.longer_training("cifar10-jpeg", precision=precision):
+            display(Markdown("Training longer: " + sentence))
     else:
         display(Markdown("No run of this map has finished yet."))
     display(tables.tidy(campaign.status_frame("cifar10-jpeg", methods=methods, precision=precision)))
@@ -291,10 +298,10 @@ for precision, heading, methods in (
 # %% [markdown]
 # **Table 4 at the `long` tier.** The point that meets all three targets trains three seeds per model
 # (`./run campaign cifar10-jpeg --precision bf16 --methods natural,pgd --seeds 3
-# --point n_members=20000,width=2,augment=false`); its page is in the book once all six models have
-# finished (the sentence and table below say how far they are). One seed is no verdict; at seed 0, without augmentation,
-# the natural model memorises its members and leaks more than the PGD model does (IB and IA in the
-# table above), the opposite of the paper's Table 4, whose natural model generalises far better (below).
+# --point n_members=20000,width=2,augment=false`); all six have finished and its page is in the book
+# (the sentence and table below). Without augmentation the natural model memorises its members and
+# leaks more than the PGD model does (IB and IA in the table above), the opposite of the paper's
+# Table 4, whose natural model generalises far better (below).
 
 # %% tags=["hide-input"]
 natural4, pgd4 = paper.row("ccs_table4", method="natural"), paper.row("ccs_table4", method="pgd")
