@@ -16,6 +16,7 @@ from tqdm import tqdm  # plain bars: tqdm.auto warns in kernels without ipywidge
 from .config import ExperimentConfig
 from .data import MembershipSplit
 from .objectives import LOSSES, bf16_native, training_precision
+from .pause import PauseClock
 from .pineat import ExampleTrace, round_update, watched_members
 from .runs_io import load_checkpoint, save_checkpoint
 
@@ -76,7 +77,7 @@ class TrainingState:
     """What a checkpoint holds besides the weights: progress and per-epoch history."""
 
     epoch: int = 0  # epochs completed
-    train_time_s: float = 0.0  # wall time spent in training epochs, summed over resumed sessions
+    train_time_s: float = 0.0  # wall time spent in training epochs, summed over resumed sessions, less SIGTSTP pauses
     history: list[dict] = dataclasses.field(default_factory=list)
     trace: dict | None = (
         None  # strategy runs: the examples generated for the watched points (mi_lib.pineat.ExampleTrace)
@@ -134,59 +135,62 @@ def train(
         initial=state.epoch,
         total=total,
     )
-    for epoch in bar:
-        start = time.perf_counter()
-        generator = torch.Generator().manual_seed(config.seed * 1_000_003 + epoch)
-        for group in optimizer.param_groups:
-            group["lr"] = lr_at(config, epoch * config.updates_per_round)
-        order = torch.randperm(n, generator=generator)
-        model.train()
-        loss_sum = 0.0
-        for b in range(iters_per_epoch):
-            idx = order[b * config.batch_size : (b + 1) * config.batch_size]
-            x, y = x_all[idx], y_all[idx]
-            if config.augment:
-                x = _augment(x, generator)
-            x, y = x.to(device), y.to(device)
-            eps = eps_at(config, (epoch * iters_per_epoch + b) * config.updates_per_round)
-            if trace is not None:
-                loss, adversarial_examples, second_examples = round_update(
-                    model, optimizer, x, y, eps=eps, config=config, generator=generator
+    with PauseClock() as clock:  # a pause by SIGTSTP is not training time (mi_lib.pause)
+        for epoch in bar:
+            start, paused = time.perf_counter(), clock.paused_s
+            generator = torch.Generator().manual_seed(config.seed * 1_000_003 + epoch)
+            for group in optimizer.param_groups:
+                group["lr"] = lr_at(config, epoch * config.updates_per_round)
+            order = torch.randperm(n, generator=generator)
+            model.train()
+            loss_sum = 0.0
+            for b in range(iters_per_epoch):
+                idx = order[b * config.batch_size : (b + 1) * config.batch_size]
+                x, y = x_all[idx], y_all[idx]
+                if config.augment:
+                    x = _augment(x, generator)
+                x, y = x.to(device), y.to(device)
+                eps = eps_at(config, (epoch * iters_per_epoch + b) * config.updates_per_round)
+                if trace is not None:
+                    loss, adversarial_examples, second_examples = round_update(
+                        model, optimizer, x, y, eps=eps, config=config, generator=generator
+                    )
+                    trace.add(idx, adversarial_examples, second_examples, epoch=epoch + 1)
+                else:
+                    extra = {"adv_mask": adversarial[idx]} if adversarial is not None else {}
+                    with training_precision(config, device):
+                        loss = loss_fn(model, x, y, eps=eps, config=config, generator=generator, **extra)
+                    optimizer.zero_grad(set_to_none=True)
+                    loss.backward()
+                    if config.grad_clip:
+                        torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+                    optimizer.step()
+                loss_sum += float(loss.detach()) * len(idx)
+            state.train_time_s += time.perf_counter() - start - (clock.paused_s - paused)
+            state.epoch = epoch + 1
+            state.history.append(
+                {
+                    "epoch": epoch + 1,
+                    "loss": loss_sum / n,
+                    "eps": eps if config.method != "natural" else 0.0,
+                    "lr": lr_at(config, epoch * config.updates_per_round),
+                }
+            )
+            if snapshot_every and (state.epoch % snapshot_every == 0 or state.epoch == total):
+                save_checkpoint(
+                    snapshot_path(checkpoint, state.epoch), {"model": model.state_dict(), "epoch": state.epoch}
                 )
-                trace.add(idx, adversarial_examples, second_examples, epoch=epoch + 1)
-            else:
-                extra = {"adv_mask": adversarial[idx]} if adversarial is not None else {}
-                with training_precision(config, device):
-                    loss = loss_fn(model, x, y, eps=eps, config=config, generator=generator, **extra)
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                if config.grad_clip:
-                    torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-                optimizer.step()
-            loss_sum += float(loss.detach()) * len(idx)
-        state.train_time_s += time.perf_counter() - start
-        state.epoch = epoch + 1
-        state.history.append(
-            {
-                "epoch": epoch + 1,
-                "loss": loss_sum / n,
-                "eps": eps if config.method != "natural" else 0.0,
-                "lr": lr_at(config, epoch * config.updates_per_round),
-            }
-        )
-        if snapshot_every and (state.epoch % snapshot_every == 0 or state.epoch == total):
-            save_checkpoint(snapshot_path(checkpoint, state.epoch), {"model": model.state_dict(), "epoch": state.epoch})
-        state.trace = trace.state() if trace is not None else None
-        save_checkpoint(
-            checkpoint,
-            {
-                "model": model.state_dict(),
-                "optimizer": optimizer.state_dict(),
-                "state": dataclasses.asdict(state),
-                "threads": torch.get_num_threads(),
-            },
-        )
-        bar.set_postfix(loss=f"{loss_sum / n:.3f}")
+            state.trace = trace.state() if trace is not None else None
+            save_checkpoint(
+                checkpoint,
+                {
+                    "model": model.state_dict(),
+                    "optimizer": optimizer.state_dict(),
+                    "state": dataclasses.asdict(state),
+                    "threads": torch.get_num_threads(),
+                },
+            )
+            bar.set_postfix(loss=f"{loss_sum / n:.3f}")
     model.eval()
     return state
 
