@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import ConfigError
-from .methods import REGISTRY
+from .methods import REGISTRY, chapter_methods
 from .parameters import declared, validate
 from .tiers import PAGE_OVERRIDES, TIER_NAMES
 
@@ -247,6 +247,13 @@ def library_dependencies(source: Path) -> list[Path]:
     return files
 
 
+def page_methods(chapter: Chapter, tier: str) -> list[str]:
+    """The methods a natural-vs-robust page compares at ``tier``, checked (:func:`mi_lib.methods.chapter_methods`:
+    natural first, the robust methods in the paper's order): its declared defaults merged with its parameters at that
+    tier. The one reader of a page's methods (its runs, the regime check, the landing page's ratios, the long pages)."""
+    return chapter_methods({**declared(chapter.path), **tier_parameters(chapter, tier)}["methods"])
+
+
 def long_pages(dataset: str, robust: Iterable[str] | None = None) -> list[Chapter]:
     """The chapters that show ``dataset``'s tables at the long tier (``book_tier="long"``), in book order; with
     ``robust``, those whose robust method (the last of their ``methods``) is one of them."""
@@ -255,7 +262,7 @@ def long_pages(dataset: str, robust: Iterable[str] | None = None) -> list[Chapte
         for c in CHAPTERS
         if c.book_tier == "long"
         and c.parameters.get("dataset") == dataset
-        and (robust is None or c.parameters["methods"][-1] in robust)
+        and (robust is None or page_methods(c, "cpu")[-1] in robust)
     ]
 
 

@@ -24,9 +24,10 @@ import numpy as np
 import pandas as pd
 
 from . import paper, report
+from .book import page_methods
 from .config import PRECISION_NAMES, PRECISIONS, ConfigError, ExperimentConfig
 from .data import DISPLAY_NAMES, N_CLASSES
-from .experiments import page_methods, page_runs, run_configs
+from .experiments import page_runs, run_configs
 from .objectives import bf16_native
 from .parameters import declared
 from .runs import REPO_ROOT, checkpoint_path, load_run, load_summary, resolve_device
@@ -299,31 +300,35 @@ def longer_training(dataset: str, *, seed: int = 0, precision: str | None = None
     """What training longer did on ``dataset``'s long pilot: for each point that repeats an earlier one with more
     epochs, and whose four models (natural and PGD at both) have finished, one sentence with the PGD model's fit of its
     training set, its adv-train − adv-test gap and both models' best advantage, before → after; never trains."""
+
+    def numbers(by_method: dict[str, Any]) -> dict[str, dict] | None:
+        if any(run is None for _, run in by_method.values()):
+            return None
+        frame = report.runs_frame([run for _, run in by_method.values()])
+        frame = frame.assign(best=report.best_advantage(frame)).set_index("method")
+        return {method: frame.loc[method].to_dict() for method in ("natural", "pgd")}
+
+    def change(key: str, method: str, a: dict, b: dict) -> str:
+        return f"{report.percent(a[method][key], 1)} → {report.percent(b[method][key], 1)}"
+
+    def gap(models: dict) -> str:
+        return report.points(models["pgd"]["adv_train_acc"] - models["pgd"]["adv_test_acc"], 1)
+
     models = _pilot_models(dataset, ("natural", "pgd"), seed, precision)
     sentences = []
     for i, (point, runs) in enumerate(models):
         for before, earlier in models[:i]:
-            if {k: v for k, v in before.items() if k != "epochs"} != {k: v for k, v in point.items() if k != "epochs"}:
+            others = {k: v for k, v in point.items() if k != "epochs"}
+            if {k: v for k, v in before.items() if k != "epochs"} != others or point["epochs"] <= before["epochs"]:
                 continue
-            found = [run for by_method in (earlier, runs) for _, run in by_method.values()]
-            if any(run is None for run in found):
+            if (old := numbers(earlier)) is None or (new := numbers(runs)) is None:
                 continue
-            frame = report.runs_frame(found).assign(best=lambda f: report.best_advantage(f))
-            (old_natural, old_pgd), (natural, pgd) = (
-                frame.iloc[:2].to_dict("records"),
-                frame.iloc[2:].to_dict("records"),
-            )
-
-            def change(key: str, a: dict, b: dict) -> str:
-                return f"{report.percent(a[key], 1)} → {report.percent(b[key], 1)}"
-
-            gap = [r["adv_train_acc"] - r["adv_test_acc"] for r in (old_pgd, pgd)]
             sentences.append(
-                f"{describe_point(before)} → {point['epochs']} epochs: the PGD model fits {change('train_acc', old_pgd, pgd)}"
-                f" of its training set, its adv-train − adv-test gap {report.points(gap[0], 1)} → "
-                f"{report.points(gap[1], 1)}, its best advantage {change('best', old_pgd, pgd)}; the natural model's "
-                f"best advantage {change('best', old_natural, natural)}, its test accuracy "
-                f"{change('test_acc', old_natural, natural)}."
+                f"{describe_point(before)} → {point['epochs']} epochs: the PGD model fits "
+                f"{change('train_acc', 'pgd', old, new)} of its training set, its adv-train − adv-test gap "
+                f"{gap(old)} → {gap(new)}, its best advantage {change('best', 'pgd', old, new)}; the natural model's "
+                f"best advantage {change('best', 'natural', old, new)}, its test accuracy "
+                f"{change('test_acc', 'natural', old, new)}."
             )
     return sentences
 

@@ -1,15 +1,15 @@
 """Experiment grids that chapters run: several configs, each cached as its own run (:mod:`mi_lib.runs`); and the runs
-a natural-vs-robust page reads (:func:`page_methods`, :func:`page_runs`), for the pages that summarise it."""
+a natural-vs-robust page reads (:func:`page_runs`), for the pages that summarise it."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
 
-from .book import Chapter, run_tier, tier_parameters
+from .book import Chapter, page_methods, run_tier, tier_parameters
 from .config import ExperimentConfig
 from .data import load_dataset, membership_split
-from .methods import chapter_methods, seeds_of
+from .methods import seeds_of
 from .parameters import declared
 from .runs import RunResult, load_run, load_summary, recorded_summaries, run_experiment
 from .tiers import PAGE_OVERRIDES, preset
@@ -137,14 +137,8 @@ def cached_values(dataset: str, tier: str, *, method: str, field: str, seed: int
     return sorted(found)
 
 
-def page_methods(chapter: Chapter, tier: str) -> list[str]:
-    """The methods a natural-vs-robust page compares at ``tier``, checked (:func:`mi_lib.methods.chapter_methods`): its
-    declared defaults merged with its parameters at that tier, as :func:`page_runs` reads them."""
-    return chapter_methods({**declared(chapter.path), **tier_parameters(chapter, tier)}["methods"])
-
-
 def page_runs(chapter: Chapter, tier: str) -> tuple[str, list]:
-    """The dataset of a natural-vs-robust page and its cached runs at ``tier`` (of :func:`page_methods`; the book's
+    """The dataset of a natural-vs-robust page and its cached runs at ``tier`` (of :func:`mi_lib.book.page_methods`; the book's
     copy of a long-tier page reads the long tier, :func:`mi_lib.book.run_tier`): the seeds the page itself uses at that
     tier, no more, so that runs of a rerun with more seeds never enter the book's summaries. Only their numbers are
     read: a Yale run not on this machine is its committed summary."""

@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 
 from . import paper, report, scoreboard
-from .book import CHAPTERS, run_tier
+from .book import CHAPTERS, page_methods, run_tier
 from .chapters import SHORT_NAMES, paper_method_ratio
 from .data import DISPLAY_NAMES
-from .experiments import page_methods, page_runs
+from .experiments import page_runs
 
 SHORT_DATASET_NAMES = {
     "yale": "Yale Face",

@@ -37,5 +37,6 @@ class PauseClock:
 
     def __exit__(self, *exc) -> None:
         if self._installed:
-            signal.signal(signal.SIGTSTP, self._previous)
+            # None: the previous handler was not set from Python; the default (stop) is the closest we can restore
+            signal.signal(signal.SIGTSTP, signal.SIG_DFL if self._previous is None else self._previous)
             self._installed = False

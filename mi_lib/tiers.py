@@ -375,7 +375,9 @@ PILOT_POINTS = {
 # side is what needs moving, hence more epochs and, since bf16 made it affordable (stop 29), twice the width.
 # CIFAR-10: the preset's WRN-16-2 on 10,000 members with augmentation, then one change at a time: more width (the
 # robust model's capacity), more members (the natural model's generalisation), no augmentation (the robust model's
-# over-fitting), then more members without augmentation (both at once).
+# over-fitting), then more members without augmentation (both at once); last, the no-augmentation point trained for
+# more epochs (the robust model's fit; float32 on a GPU so far). The points serve both precisions' maps: a point with
+# no model of a precision reads "to run" there.
 LONG_PILOTS: dict[str, list[dict[str, Any]]] = {
     "fmnist": PILOT_POINTS["long"],
     "cifar10-jpeg": [

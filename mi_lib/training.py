@@ -166,7 +166,8 @@ def train(
                         torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
                     optimizer.step()
                 loss_sum += float(loss.detach()) * len(idx)
-            state.train_time_s += time.perf_counter() - start - (clock.paused_s - paused)
+            paused = clock.paused_s - paused  # read before the time: a pause in between then counts as work, not less
+            state.train_time_s += max(0.0, time.perf_counter() - start - paused)
             state.epoch = epoch + 1
             state.history.append(
                 {

@@ -639,19 +639,21 @@ def test_a_long_page_names_the_first_of_its_finished_models_outside_the_regime(m
 
 
 def test_a_page_without_its_own_methods_reads_the_declared_default_everywhere(monkeypatch):
-    """:func:`mi_lib.experiments.page_methods` is the one reader of a page's methods: the runs it asks for, the
-    landing page's ratio and the regime check all see the notebook's declared default when the page sets none."""
+    """:func:`mi_lib.book.page_methods` is the one reader of a page's methods: the runs the page asks for and the list
+    of long pages see the notebook's declared default when the page sets none, and a bad one is named."""
     page = next(c for c in book.CHAPTERS if c.name == "fmnist_natural_vs_pgd_long")
     bare = dataclasses.replace(page, parameters={k: v for k, v in page.parameters.items() if k != "methods"})
     default = chapter_methods(book.declared(page.path)["methods"])
-    assert experiments.page_methods(bare, "cpu") == default
+    assert book.page_methods(bare, "cpu") == default and default != book.page_methods(page, "cpu")
     asked = []
     monkeypatch.setattr(experiments, "cached_runs", lambda dataset, tier, **kw: asked.extend(kw["methods"]) or [])
     experiments.page_runs(bare, "cpu")
     assert asked == default
+    monkeypatch.setattr(book, "CHAPTERS", [page, bare])
+    assert book.long_pages("fmnist", [default[-1]]) == [bare] and book.long_pages("fmnist", ["pgd"]) == [page]
     wrong = dataclasses.replace(page, parameters={**page.parameters, "methods": ["natural", "pgdd"]})
     with pytest.raises(ValueError, match="methods: unknown value"):
-        experiments.page_methods(wrong, "cpu")
+        book.page_methods(wrong, "cpu")
 
 
 def test_training_longer_is_reported_where_a_point_repeats_an_earlier_one_with_more_epochs(monkeypatch):

@@ -5,6 +5,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from tiny import tiny_config, tiny_split
@@ -12,6 +13,8 @@ from tiny import tiny_config, tiny_split
 from mi_lib import training
 from mi_lib.models import build_model
 from mi_lib.pause import PauseClock
+
+pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGTSTP"), reason="SIGTSTP is POSIX")
 
 CHILD = """
 import time
@@ -54,21 +57,27 @@ def test_outside_the_clock_sigtstp_is_handled_as_before():
     assert signal.getsignal(signal.SIGTSTP) == before and clock.paused_s == 0.0
 
 
-def test_training_time_leaves_out_what_the_clock_counts_as_paused(isolated_cache, monkeypatch):
-    class ClockThatSaysEachEpochPaused1000s(training.PauseClock):
+@pytest.mark.parametrize("pause, recorded", [(1000.0, 2 * 500.0), (2000.0, 0.0)])
+def test_training_time_leaves_out_what_the_clock_counts_as_paused(isolated_cache, monkeypatch, pause, recorded):
+    """Each epoch takes 1500 s by a fake wall clock, and the pause clock says ``pause`` s of it were stopped: the
+    epoch records the rest, never less than nothing."""
+
+    class Clock(PauseClock):
         reads = 0
 
         @property
         def paused_s(self):
             type(self).reads += 1
-            return 1000.0 * (type(self).reads // 2)  # 0 at an epoch's start, +1000 s by its end
+            return pause * (type(self).reads // 2)  # at an epoch's start, then ``pause`` s more by its end
 
         @paused_s.setter
         def paused_s(self, value):
             pass
 
-    monkeypatch.setattr(training, "PauseClock", ClockThatSaysEachEpochPaused1000s)
+    ticks = iter(range(0, 10**6, 1500))
+    monkeypatch.setattr(training, "PauseClock", Clock)
+    monkeypatch.setattr(training, "time", SimpleNamespace(perf_counter=lambda: float(next(ticks))))
     config = tiny_config(epochs=2)
     model = build_model(config, in_shape=(1, 12, 12), n_classes=4)
     state = training.train(config, model, tiny_split(), checkpoint=isolated_cache / "p.pt", progress=False)
-    assert -2000 < state.train_time_s < -2000 + 60  # each epoch's wall time (seconds) less its 1000 s "pause"
+    assert state.train_time_s == recorded
