@@ -247,11 +247,18 @@ def library_dependencies(source: Path) -> list[Path]:
     return files
 
 
-def page_methods(chapter: Chapter, tier: str) -> list[str]:
+def page_parameters(chapter: Chapter, tier: str) -> dict[str, Any]:
+    """Every parameter of the book's copy of ``chapter`` at ``tier``: its notebook's declared defaults, overridden by
+    its own parameters at that tier (:func:`tier_parameters`)."""
+    return {**declared(chapter.path), **tier_parameters(chapter, tier)}
+
+
+def page_methods(chapter: Chapter, tier: str, parameters: dict[str, Any] | None = None) -> list[str]:
     """The methods a natural-vs-robust page compares at ``tier``, checked (:func:`mi_lib.methods.chapter_methods`:
-    natural first, the robust methods in the paper's order): its declared defaults merged with its parameters at that
-    tier. The one reader of a page's methods (its runs, the regime check, the landing page's ratios, the long pages)."""
-    return chapter_methods({**declared(chapter.path), **tier_parameters(chapter, tier)}["methods"])
+    natural first, the robust methods in the paper's order), from :func:`page_parameters` (or ``parameters``, those
+    already read). The one reader of a page's methods (its runs, the regime check, the landing page's ratios, the long
+    pages)."""
+    return chapter_methods((page_parameters(chapter, tier) if parameters is None else parameters)["methods"])
 
 
 def long_pages(dataset: str, robust: Iterable[str] | None = None) -> list[Chapter]:

@@ -317,8 +317,8 @@ def longer_training(dataset: str, *, seed: int = 0, precision: str | None = None
     models = _pilot_models(dataset, ("natural", "pgd"), seed, precision)
     sentences = []
     for i, (point, runs) in enumerate(models):
+        others = {k: v for k, v in point.items() if k != "epochs"}
         for before, earlier in models[:i]:
-            others = {k: v for k, v in point.items() if k != "epochs"}
             if {k: v for k, v in before.items() if k != "epochs"} != others or point["epochs"] <= before["epochs"]:
                 continue
             if (old := numbers(earlier)) is None or (new := numbers(runs)) is None:

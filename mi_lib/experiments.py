@@ -6,11 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .book import Chapter, page_methods, run_tier, tier_parameters
+from .book import Chapter, page_methods, page_parameters, run_tier
 from .config import ExperimentConfig
 from .data import load_dataset, membership_split
 from .methods import seeds_of
-from .parameters import declared
 from .runs import RunResult, load_run, load_summary, recorded_summaries, run_experiment
 from .tiers import PAGE_OVERRIDES, preset
 
@@ -142,10 +141,10 @@ def page_runs(chapter: Chapter, tier: str) -> tuple[str, list]:
     copy of a long-tier page reads the long tier, :func:`mi_lib.book.run_tier`): the seeds the page itself uses at that
     tier, no more, so that runs of a rerun with more seeds never enter the book's summaries. Only their numbers are
     read: a Yale run not on this machine is its committed summary."""
-    parameters = {**declared(chapter.path), **tier_parameters(chapter, tier)}
+    parameters = page_parameters(chapter, tier)
     runs = [
         run
-        for m in page_methods(chapter, tier)
+        for m in page_methods(chapter, tier, parameters)
         for run in cached_runs(
             parameters["dataset"],
             run_tier(chapter, tier),

@@ -137,7 +137,7 @@ def train(
     )
     with PauseClock() as clock:  # a pause by SIGTSTP is not training time (mi_lib.pause)
         for epoch in bar:
-            start, paused = time.perf_counter(), clock.paused_s
+            start, paused_before = time.perf_counter(), clock.paused_s
             generator = torch.Generator().manual_seed(config.seed * 1_000_003 + epoch)
             for group in optimizer.param_groups:
                 group["lr"] = lr_at(config, epoch * config.updates_per_round)
@@ -166,7 +166,7 @@ def train(
                         torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
                     optimizer.step()
                 loss_sum += float(loss.detach()) * len(idx)
-            paused = clock.paused_s - paused  # read before the time: a pause in between then counts as work, not less
+            paused = clock.paused_s - paused_before  # read before the time: a pause in between counts as work, not less
             state.train_time_s += max(0.0, time.perf_counter() - start - paused)
             state.epoch = epoch + 1
             state.history.append(

@@ -399,7 +399,7 @@ def _long_plan(page) -> dict:
     """The plan of ``page``'s book copy at the long tier, as its notebook builds it."""
     from mi_lib import plans
 
-    parameters = {**book.declared(page.path), **book.tier_parameters(page, "cpu")}
+    parameters = book.page_parameters(page, "cpu")
     return plans.empirical_defences(tier="long", **{k: v for k, v in parameters.items() if k != "tier"})
 
 
