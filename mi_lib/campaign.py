@@ -24,12 +24,11 @@ import numpy as np
 import pandas as pd
 
 from . import paper, report
-from .book import page_methods
+from .book import page_methods, page_parameters
 from .config import PRECISION_NAMES, PRECISIONS, ConfigError, ExperimentConfig
 from .data import DISPLAY_NAMES, N_CLASSES
 from .experiments import page_runs, run_configs
 from .objectives import bf16_native
-from .parameters import declared
 from .runs import REPO_ROOT, checkpoint_path, load_run, load_summary, resolve_device
 from .runs_io import load_checkpoint
 from .tiers import LONG_PILOTS, PAGE_OVERRIDES, TARGETS_BY_DATASET, describe_point, meets, natural_target_values, preset
@@ -224,7 +223,7 @@ def page_point(page: Any) -> tuple[ExperimentConfig, dict]:
     """The config of the runs a long-tier page of the book shows (the tier's preset with the page's own overrides,
     :data:`mi_lib.tiers.PAGE_OVERRIDES`) and its pilot point, keyed as :data:`mi_lib.tiers.LONG_PILOTS` is."""
     dataset = page.parameters["dataset"]
-    parameters = {**declared(page.path), **page.parameters}
+    parameters = page_parameters(page, "cpu")  # the book's copy: the long tier, at the page's point
     config = preset(dataset, "long", **{key: parameters.get(key) for key in PAGE_OVERRIDES})
     return config, {key: getattr(config, key) for key in LONG_PILOTS[dataset][0]}
 
@@ -246,7 +245,7 @@ def long_page_status(page: Any) -> tuple[str, pd.DataFrame, int]:
     :data:`mi_lib.tiers.PAGE_OVERRIDES`), arithmetic and seeds, :func:`seeds_frame` for them, and how many of its
     models have finished; never trains."""
     dataset = page.parameters["dataset"]
-    parameters = {**declared(page.path), **page.parameters}
+    parameters = page_parameters(page, "cpu")  # the book's copy: the long tier, at the page's point
     config, point = page_point(page)
     frame = seeds_frame(dataset, seeds=parameters["seeds"], precision=config.precision, point=point)
     finished = int((frame.drop(columns="method") == "finished").to_numpy().sum())
